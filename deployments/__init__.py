@@ -1,0 +1,1 @@
+"""Ray Serve deployments: thin adapters from HTTP and handles to ``models/`` and ``ledger/``."""

@@ -1,0 +1,29 @@
+"""The gateway's FastAPI application, built from plain service objects so it can be tested without Serve."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from deployments.api import generation, openai_compat
+from deployments.errors import install_error_handlers
+from deployments.text_service import TextService
+from muse import __version__
+
+
+def create_api(text: TextService) -> FastAPI:
+    api = FastAPI(
+        title="Muse",
+        version=__version__,
+        description="Generate, recommend and license creative work. Errors come as "
+        '`{"error": {"message", "type", "param"}}`.',
+    )
+    api.state.text = text
+    install_error_handlers(api)
+
+    @api.get("/healthz", tags=["system"], summary="Ready when the application is up")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    api.include_router(generation.router)
+    api.include_router(openai_compat.router)
+    return api

@@ -1,0 +1,30 @@
+"""Server-Sent Events: one ``data:`` line of JSON per event, ``data: [DONE]`` at the end."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+from fastapi.responses import StreamingResponse
+
+DONE = "data: [DONE]\n\n"
+
+
+def event(payload: dict) -> str:
+    return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+
+def sse_response(events: AsyncIterator[str]) -> StreamingResponse:
+    return StreamingResponse(
+        events, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
+
+
+async def with_error_event(events: AsyncIterator[str]) -> AsyncIterator[str]:
+    """Once a stream has started its status is sent; a failure after that becomes an ``error`` event."""
+    try:
+        async for item in events:
+            yield item
+    except Exception as exc:  # the client still gets a well-formed stream
+        yield event({"error": {"message": f"generation failed: {exc}", "type": "server_error", "param": None}})
+    yield DONE

@@ -1,0 +1,27 @@
+"""The one deployable application, referenced by ``serve_config.yaml`` as ``deployments.app:build_app``."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+from ray.serve import Application
+
+from deployments.gateway import Gateway
+from deployments.generator import Generator
+
+
+class AppArgs(BaseModel):
+    """The ``args:`` block of the application in ``serve_config.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    model: str = "bundled"  # "bundled", a model folder, or a hub id (downloads only if HF_HUB_OFFLINE=0)
+    model_name: str = "muse-tiny-shakespeare"  # the id clients see in /v1/models
+    device: str | None = None  # None: cuda when the replica has a GPU, else cpu
+    torch_threads: int | None = None
+
+
+def build_app(args: dict) -> Application:
+    """Serve calls this with the config's ``args``; unknown or mistyped keys fail the deploy with a clear error."""
+    args = AppArgs.model_validate(args)
+    generator = Generator.bind(args.model, args.device, args.torch_threads)
+    return Gateway.bind(generator, args.model_name)

@@ -1,0 +1,20 @@
+"""The ingress deployment: Muse's HTTP API (FastAPI) in front of the other deployments."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from ray import serve
+from ray.serve.handle import DeploymentHandle
+
+from deployments.api import create_api
+from deployments.text_service import TextService
+
+
+@serve.deployment(name="Gateway")
+@serve.ingress()
+class Gateway:
+    def __init__(self, generator: DeploymentHandle, model_name: str):
+        self._api = create_api(TextService(generator, model_name))
+
+    def __serve_build_asgi_app__(self) -> FastAPI:
+        return self._api

@@ -1,0 +1,52 @@
+"""The Generator deployment: one continuous-batching text generator per replica.
+
+It scales to zero when idle (see ``serve_config.yaml``); a call that arrives
+while there is no replica waits for Serve to start one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+
+from ray import serve
+
+from models.text.generator import TextGenerator
+from models.text.params import GenerationParams
+from muse.paths import BUNDLED_TEXT_MODEL
+
+log = logging.getLogger("ray.serve")
+
+Prompt = str | list[dict[str, str]]  # plain text, or chat messages rendered with the model's template
+
+
+def resolve_model(model: str) -> str:
+    """``bundled`` means the model shipped in the repository; anything else is a folder or hub id."""
+    return str(BUNDLED_TEXT_MODEL) if model == "bundled" else model
+
+
+@serve.deployment(name="Generator")
+class Generator:
+    def __init__(self, model: str = "bundled", device: str | None = None, torch_threads: int | None = None):
+        self._generator = TextGenerator(resolve_model(model), device=device, torch_threads=torch_threads)
+
+    def _prompt_text(self, prompt: Prompt) -> str:
+        return prompt if isinstance(prompt, str) else self._generator.chat_prompt(prompt)
+
+    async def stream(self, prompt: Prompt, params: dict) -> AsyncIterator[dict]:
+        """Token chunks as dicts (see ``TextChunk``); call through a handle with ``stream=True``."""
+        async for chunk in self._generator.stream(self._prompt_text(prompt), GenerationParams(**params)):
+            yield asdict(chunk)
+
+    async def complete(self, prompt: Prompt, params: dict) -> dict:
+        completion = await self._generator.complete(self._prompt_text(prompt), GenerationParams(**params))
+        return asdict(completion)
+
+    def check_health(self) -> None:
+        """Serve restarts the replica if the background generation loop has died."""
+        if not self._generator.healthy():
+            raise RuntimeError("the continuous-batching generation loop is not running")
+
+    def __del__(self) -> None:
+        self._generator.close()

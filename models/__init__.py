@@ -1,0 +1,1 @@
+"""Pure ML for Muse: text generation and recommendations. No serving code here."""

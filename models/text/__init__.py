@@ -1,0 +1,1 @@
+"""Text generation: the bundled model, its training, and a batched/streaming generator."""

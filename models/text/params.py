@@ -1,0 +1,52 @@
+"""Validated generation parameters and the documented limits.
+
+Limits (also in the README):
+- ``MAX_PROMPT_CHARS``: a prompt longer than this is refused before tokenizing.
+- ``MAX_NEW_TOKENS_CAP``: the most tokens one request may ask for.
+- ``MAX_STOP_SEQUENCES`` / ``MAX_STOP_CHARS``: at most 4 stop strings of 1-64 characters.
+- A prompt whose tokens plus ``max_new_tokens`` exceed the model's context is refused.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_PROMPT_CHARS = 8_000
+MAX_NEW_TOKENS_CAP = 512
+MAX_STOP_SEQUENCES = 4
+MAX_STOP_CHARS = 64
+MAX_SEED = 2**31 - 1
+
+
+class GenerationParams(BaseModel):
+    """Sampling parameters for one request. ``temperature=0`` means greedy decoding."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_new_tokens: int = Field(64, ge=1, le=MAX_NEW_TOKENS_CAP, description="tokens to generate at most")
+    temperature: float = Field(0.8, ge=0.0, le=2.0, description="0 = greedy")
+    top_p: float = Field(0.95, gt=0.0, le=1.0, description="nucleus sampling mass")
+    top_k: int = Field(50, ge=0, le=100_000, description="0 = no top-k filter")
+    stop: list[str] = Field(default_factory=list, max_length=MAX_STOP_SEQUENCES, description="stop strings")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="makes sampling reproducible")
+
+    @field_validator("stop", mode="before")
+    @classmethod
+    def _stop_as_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("stop")
+    @classmethod
+    def _stop_lengths(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not 1 <= len(item) <= MAX_STOP_CHARS:
+                raise ValueError(f"each stop string must have 1 to {MAX_STOP_CHARS} characters")
+        return value
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0.0
+
+
+class PromptTooLong(ValueError):
+    """The prompt does not fit the model's context together with ``max_new_tokens``."""

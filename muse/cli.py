@@ -1,0 +1,89 @@
+"""The ``muse`` command. Each subcommand's work lives in its own module; this file only parses arguments."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from muse.paths import BUNDLED_TEXT_MODEL, SERVE_CONFIG, SHAKESPEARE_CORPUS
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from muse.serve_config import load_config
+    from muse.server import run_server
+
+    config = load_config(args.config, args.profile, args.port)
+    run_server(config, ray_address=args.address, object_store_mb=args.object_store_mb)
+
+
+def _train_text(args: argparse.Namespace) -> None:
+    from models.text.train import TrainConfig, train
+
+    fields = {k: v for k, v in vars(args).items() if k in TrainConfig.__dataclass_fields__}
+    report = train(TrainConfig(**fields))
+    print(f"saved to {args.out_dir}: {report.parameters:,} parameters, {report.train_seconds:.0f} s, "
+          f"held-out perplexity {report.heldout_perplexity} (bigram baseline {report.bigram_baseline_perplexity})")
+
+
+def _bench_generate(args: argparse.Namespace) -> None:
+    from muse.bench.generate import run_generate_bench
+
+    run_generate_bench(args.url, args.concurrency, args.requests, args.max_new_tokens, args.out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from models.text.train import TrainConfig
+
+    parser = argparse.ArgumentParser(prog="muse", description="Muse: AI-assisted creative work on Ray Serve.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the platform in the foreground (Ctrl-C stops it)",
+                                description="Start Ray and the application in serve_config.yaml; "
+                                "stop both on Ctrl-C or SIGTERM. Data lives in $MUSE_HOME (default ./.muse).")
+    serve.add_argument("--config", type=Path, default=SERVE_CONFIG, help="Serve config file (default: %(default)s)")
+    serve.add_argument("--profile", action="append", default=[],
+                       help="overlay deploy/profiles/NAME.yaml (or a .yaml path); repeatable, e.g. --profile gpu")
+    serve.add_argument("--port", type=int, help="HTTP port (default: the config's, 8000)")
+    serve.add_argument("--address", help="join a running Ray cluster (e.g. auto) instead of starting one")
+    serve.add_argument("--object-store-mb", type=int, default=300, help="local Ray object store size")
+    serve.set_defaults(run=_serve)
+
+    defaults = TrainConfig(corpus=SHAKESPEARE_CORPUS, out_dir=BUNDLED_TEXT_MODEL)
+    train = commands.add_parser("train-text", help="train the bundled text model (tokenizer and Llama)",
+                                description="Train a byte-level BPE tokenizer and a small Llama on a text corpus.")
+    train.add_argument("--corpus", type=Path, default=defaults.corpus, help="plain-text corpus (default: %(default)s)")
+    train.add_argument("--out-dir", type=Path, default=defaults.out_dir, help="where to save (default: %(default)s)")
+    for name in ("vocab_size", "hidden_size", "num_layers", "num_heads", "intermediate_size", "context",
+                 "batch_size", "steps", "warmup_steps", "seed"):
+        train.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name),
+                           help="default: %(default)s")
+    for name in ("lr", "eval_fraction"):
+        train.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name),
+                           help="default: %(default)s")
+    train.set_defaults(run=_train_text)
+
+    bench = commands.add_parser("bench", help="benchmarks against a running Muse")
+    benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")
+    gen = benches.add_parser("generate", help="generation throughput and time to first token over HTTP",
+                             description="Streams requests to /v1/generate at each concurrency; the first "
+                             "level (1) is the sequential baseline the others are compared with.")
+    gen.add_argument("--url", default="http://127.0.0.1:8000", help="Muse base URL (default: %(default)s)")
+    gen.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16, 32],
+                     help="concurrency levels; the first is the baseline (default: %(default)s)")
+    gen.add_argument("--requests", type=int, default=32, help="requests per level, at least the concurrency")
+    gen.add_argument("--max-new-tokens", type=int, default=64, help="tokens per request (default: %(default)s)")
+    gen.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for JSON and PNG")
+    gen.set_defaults(run=_bench_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""Where Muse keeps things: the repository's bundled assets and the data directory.
+
+Everything that must survive a restart lives under one data directory,
+``MUSE_HOME`` (default: ``.muse`` in the current working directory).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_TEXT_MODEL = REPO_ROOT / "models" / "text" / "bundled"
+SHAKESPEARE_CORPUS = REPO_ROOT / "data" / "tinyshakespeare" / "input.txt"
+SERVE_CONFIG = REPO_ROOT / "serve_config.yaml"
+
+
+def muse_home() -> Path:
+    """The data directory (created on first use)."""
+    home = Path(os.environ.get("MUSE_HOME", ".muse")).expanduser().resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return home

@@ -1,0 +1,98 @@
+"""``muse serve``: start Ray and the Muse application in the foreground; stop both cleanly on a signal."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from types import FrameType
+
+import ray
+from ray import serve
+from ray.serve._private import api as serve_private_api
+from ray.serve.config import gRPCOptions
+from ray.serve.schema import ServeDeploySchema
+
+from muse.paths import muse_home
+
+log = logging.getLogger("muse.serve")
+
+READY_TIMEOUT_S = 600
+
+
+def replica_environment() -> dict[str, str]:
+    """Variables every replica gets: the data directory, offline model loading, single-threaded BLAS."""
+    return {
+        "MUSE_HOME": str(muse_home()),
+        "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
+        "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+
+
+def with_environment(config: dict, env: dict[str, str]) -> dict:
+    for app in config.get("applications", []):
+        runtime_env = app.setdefault("runtime_env", {})
+        runtime_env["env_vars"] = {**env, **runtime_env.get("env_vars", {})}
+    return config
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, _frame: FrameType | None) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
+def run_server(config: dict, ray_address: str | None = None, object_store_mb: int = 300) -> None:
+    """Deploy ``config`` (a serve_config.yaml dict) and block until SIGINT/SIGTERM."""
+    schema = ServeDeploySchema.model_validate(with_environment(config, replica_environment()))
+    try:
+        if ray_address:
+            ray.init(address=ray_address, logging_level=logging.WARNING)
+        else:
+            ray.init(include_dashboard=False, object_store_memory=object_store_mb * 2**20,
+                     logging_level=logging.WARNING)
+        # After ray.init, which installs its own SIGTERM handler in the driver.
+        signal.signal(signal.SIGTERM, _raise_stop)
+        signal.signal(signal.SIGINT, _raise_stop)
+        # What `serve run serve_config.yaml` does, without its CLI.
+        client = serve_private_api.serve_start(
+            http_options=schema.http_options.model_dump(),
+            proxy_location=schema.proxy_location,
+            grpc_options=gRPCOptions(**schema.grpc_options.model_dump()),
+        )
+        client.deploy_apps(schema, _blocking=False)
+        started = time.monotonic()
+        _wait_until_running([app.name for app in schema.applications])
+        http = schema.http_options
+        log.info("Muse is ready on http://%s:%d (started in %.1f s, data in %s)",
+                 http.host, http.port, time.monotonic() - started, muse_home())
+        while True:
+            time.sleep(3600)
+    except _Stop as stop:
+        log.info("received %s, shutting down", stop)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if ray.is_initialized():
+            serve.shutdown()
+            ray.shutdown()
+        log.info("stopped")
+
+
+def _wait_until_running(app_names: list[str]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        apps = serve.status().applications
+        states = {name: apps[name].status if name in apps else "NOT_STARTED" for name in app_names}
+        failed = {n: apps[n].message for n, s in states.items() if s == "DEPLOY_FAILED"}
+        if failed:
+            raise RuntimeError(f"deployment failed: {failed}")
+        if all(s == "RUNNING" for s in states.values()):
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"the application did not become ready in {READY_TIMEOUT_S} s")
