@@ -7,6 +7,7 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from deployments.api import create_api
+from deployments.serve_status import serve_status
 from deployments.text_service import TextService
 
 
@@ -14,7 +15,7 @@ from deployments.text_service import TextService
 @serve.ingress()
 class Gateway:
     def __init__(self, generator: DeploymentHandle, model_name: str):
-        self._api = create_api(TextService(generator, model_name))
+        self._api = create_api(TextService(generator, model_name), status=serve_status)
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return self._api

@@ -15,7 +15,8 @@ def _serve(args: argparse.Namespace) -> None:
     from muse.server import run_server
 
     config = load_config(args.config, args.profile, args.port)
-    run_server(config, ray_address=args.address, object_store_mb=args.object_store_mb)
+    run_server(config, ray_address=args.address, object_store_mb=args.object_store_mb,
+               ray_temp_dir=args.ray_temp_dir)
 
 
 def _train_text(args: argparse.Namespace) -> None:
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="HTTP port (default: the config's, 8000)")
     serve.add_argument("--address", help="join a running Ray cluster (e.g. auto) instead of starting one")
     serve.add_argument("--object-store-mb", type=int, default=300, help="local Ray object store size")
+    serve.add_argument("--ray-temp-dir", help="local Ray's session folder (default: Ray's, /tmp/ray)")
     serve.set_defaults(run=_serve)
 
     defaults = TrainConfig(corpus=SHAKESPEARE_CORPUS, out_dir=BUNDLED_TEXT_MODEL)

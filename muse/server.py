@@ -47,7 +47,8 @@ def _raise_stop(signum: int, _frame: FrameType | None) -> None:
     raise _Stop(signal.Signals(signum).name)
 
 
-def run_server(config: dict, ray_address: str | None = None, object_store_mb: int = 300) -> None:
+def run_server(config: dict, ray_address: str | None = None, object_store_mb: int = 300,
+               ray_temp_dir: str | None = None) -> None:
     """Deploy ``config`` (a serve_config.yaml dict) and block until SIGINT/SIGTERM."""
     schema = ServeDeploySchema.model_validate(with_environment(config, replica_environment()))
     try:
@@ -55,7 +56,7 @@ def run_server(config: dict, ray_address: str | None = None, object_store_mb: in
             ray.init(address=ray_address, logging_level=logging.WARNING)
         else:
             ray.init(include_dashboard=False, object_store_memory=object_store_mb * 2**20,
-                     logging_level=logging.WARNING)
+                     logging_level=logging.WARNING, _temp_dir=ray_temp_dir)
         # After ray.init, which installs its own SIGTERM handler in the driver.
         signal.signal(signal.SIGTERM, _raise_stop)
         signal.signal(signal.SIGINT, _raise_stop)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 
-from deployments.api import generation, openai_compat
+from deployments.api import generation, openai_compat, system
 from deployments.errors import install_error_handlers
 from deployments.text_service import TextService
 from muse import __version__
 
 
-def create_api(text: TextService) -> FastAPI:
+def create_api(text: TextService, status: Callable[[], dict]) -> FastAPI:
     api = FastAPI(
         title="Muse",
         version=__version__,
@@ -18,6 +20,7 @@ def create_api(text: TextService) -> FastAPI:
         '`{"error": {"message", "type", "param"}}`.',
     )
     api.state.text = text
+    api.state.status = status
     install_error_handlers(api)
 
     @api.get("/healthz", tags=["system"], summary="Ready when the application is up")
@@ -26,4 +29,5 @@ def create_api(text: TextService) -> FastAPI:
 
     api.include_router(generation.router)
     api.include_router(openai_compat.router)
+    api.include_router(system.router)
     return api

@@ -19,6 +19,7 @@ import torch
 from tqdm import tqdm
 from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
+from models.text.model_card import write_model_card
 from models.text.tokenizer import train_tokenizer
 
 
@@ -173,6 +174,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
     (cfg.out_dir / "train_report.json").write_text(
         json.dumps({"config": config_dump, "report": asdict(report)}, indent=2) + "\n"
     )
+    write_model_card(cfg.out_dir)
     return report
 
 

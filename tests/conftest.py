@@ -1,0 +1,22 @@
+"""Shared fixtures. The bundled model is loaded once per session; training is exercised on a tiny config."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+
+import pytest  # noqa: E402
+
+from muse.paths import BUNDLED_TEXT_MODEL  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def generator():
+    from models.text.generator import TextGenerator
+
+    gen = TextGenerator(BUNDLED_TEXT_MODEL, torch_threads=2)
+    yield gen
+    gen.close()

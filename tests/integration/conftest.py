@@ -1,0 +1,91 @@
+"""Start the real application with ``muse serve`` on 127.0.0.1 once per session, and stop it afterwards.
+
+Teardown checks the shutdown too: SIGTERM must end the server with status 0 and leave no Ray process behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+PROFILE = Path(__file__).with_name("serve_test_profile.yaml")
+START_TIMEOUT_S = 420
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log: Path
+    ray_temp_dir: str
+
+    def status(self) -> dict:
+        return httpx.get(f"{self.url}/v1/system/status", timeout=30).json()
+
+    def replicas(self, deployment: str) -> dict[str, int]:
+        return self.status()["applications"]["muse"]["deployments"][deployment]["replicas"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _ray_processes(temp_dir: str) -> list[str]:
+    out = subprocess.run(["pgrep", "-af", temp_dir], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if "pgrep" not in line]
+
+
+def _wait_until_running(server: Server) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"muse serve exited early:\n{server.log.read_text()[-4000:]}")
+        try:
+            if server.status()["applications"]["muse"]["status"] == "RUNNING":
+                return
+        except (httpx.HTTPError, KeyError, ValueError):
+            pass
+        time.sleep(1)
+    pytest.fail(f"muse serve not ready in {START_TIMEOUT_S} s:\n{server.log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    port = _free_port()
+    home = tmp_path_factory.mktemp("muse_home")
+    log = home / "serve.log"
+    ray_temp_dir = tempfile.mkdtemp(prefix="mray", dir="/tmp")  # short: Ray's socket paths have a length limit
+    env = {**os.environ, "MUSE_HOME": str(home), "RAY_AUTH_MODE": "disabled", "PYTHONUNBUFFERED": "1"}
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "muse.cli", "serve", "--profile", str(PROFILE), "--port", str(port),
+             "--ray-temp-dir", ray_temp_dir],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    srv = Server(f"http://127.0.0.1:{port}", process, log, ray_temp_dir)
+    try:
+        _wait_until_running(srv)
+        yield srv
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"muse serve ignored SIGTERM:\n{log.read_text()[-3000:]}")
+        time.sleep(2)
+        leftovers = _ray_processes(ray_temp_dir)
+        assert code == 0, f"muse serve exited with {code}:\n{log.read_text()[-3000:]}"
+        assert not leftovers, f"Ray processes left behind: {leftovers}"

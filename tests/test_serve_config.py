@@ -1,0 +1,45 @@
+from pathlib import Path
+
+import pytest
+from ray.serve.schema import ServeDeploySchema
+
+from muse.paths import SERVE_CONFIG
+from muse.serve_config import load_config, merge
+
+
+def deployment(config: dict, name: str) -> dict:
+    return next(d for d in config["applications"][0]["deployments"] if d["name"] == name)
+
+
+def test_config_is_a_valid_serve_config_with_scale_to_zero():
+    config = load_config(SERVE_CONFIG)
+    ServeDeploySchema.model_validate(config)
+    generator = deployment(config, "Generator")
+    assert generator["autoscaling_config"]["min_replicas"] == 0
+    assert 0 < generator["ray_actor_options"]["num_cpus"] < 1
+
+
+def test_gpu_profile_only_changes_resources():
+    base, gpu = load_config(SERVE_CONFIG), load_config(SERVE_CONFIG, ["gpu"])
+    ServeDeploySchema.model_validate(gpu)
+    assert deployment(gpu, "Generator")["ray_actor_options"]["num_gpus"] == 1
+    assert deployment(gpu, "Generator")["autoscaling_config"]["min_replicas"] == 0
+    assert deployment(gpu, "Gateway") == deployment(base, "Gateway")
+    assert gpu["applications"][0]["import_path"] == base["applications"][0]["import_path"]
+
+
+def test_merge_lists_by_name_and_port_override():
+    merged = merge({"a": [{"name": "x", "v": 1, "w": 2}]}, {"a": [{"name": "x", "v": 3}, {"name": "y"}]})
+    assert merged == {"a": [{"name": "x", "v": 3, "w": 2}, {"name": "y"}]}
+    assert load_config(SERVE_CONFIG, port=9001)["http_options"]["port"] == 9001
+
+
+def test_unknown_profile_is_a_clear_error():
+    with pytest.raises(FileNotFoundError, match="known: gpu"):
+        load_config(SERVE_CONFIG, ["nope"])
+
+
+def test_profile_can_be_a_path(tmp_path: Path):
+    overlay = tmp_path / "p.yaml"
+    overlay.write_text("applications:\n  - name: muse\n    args:\n      model_name: other\n")
+    assert load_config(SERVE_CONFIG, [str(overlay)])["applications"][0]["args"]["model_name"] == "other"
