@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field
 
 from deployments.api.sse import event, sse_response, with_error_event
 from deployments.text_service import TextService, merge_indexed
@@ -17,13 +17,25 @@ MAX_BATCH_PROMPTS = 16
 
 router = APIRouter(tags=["generation"])
 
-PromptText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PROMPT_CHARS)]
+
+
+def _check_prompts(value: str | list[str]) -> str | list[str]:
+    prompts = [value] if isinstance(value, str) else value
+    if not 1 <= len(prompts) <= MAX_BATCH_PROMPTS:
+        raise ValueError(f"give one prompt or a list of 1 to {MAX_BATCH_PROMPTS}")
+    for prompt in prompts:
+        if not prompt:
+            raise ValueError("a prompt must not be empty")
+        if len(prompt) > MAX_PROMPT_CHARS:
+            raise ValueError(f"a prompt has {len(prompt)} characters; the limit is {MAX_PROMPT_CHARS}")
+    return value
+
+
+Prompts = Annotated[str | list[str], AfterValidator(_check_prompts)]
 
 
 class GenerateRequest(GenerationParams):
-    prompt: PromptText | Annotated[list[PromptText], Field(min_length=1, max_length=MAX_BATCH_PROMPTS)] = Field(
-        description=f"one prompt, or up to {MAX_BATCH_PROMPTS} generated together"
-    )
+    prompt: Prompts = Field(description=f"one prompt, or up to {MAX_BATCH_PROMPTS} generated together")
     stream: bool = Field(False, description="Server-Sent Events, one event per chunk of tokens")
 
     def params(self) -> GenerationParams:

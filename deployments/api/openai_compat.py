@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from deployments.api.generation import MAX_BATCH_PROMPTS, PromptText, usage
+from deployments.api.generation import Prompts, usage
 from deployments.api.sse import event, sse_response, with_error_event
 from deployments.errors import ApiError
 from deployments.text_service import Prompt, TextService, merge_indexed
@@ -63,7 +63,7 @@ class OpenAIParams(BaseModel):
 
 
 class CompletionRequest(OpenAIParams):
-    prompt: PromptText | Annotated[list[PromptText], Field(min_length=1, max_length=MAX_BATCH_PROMPTS)]
+    prompt: Prompts
 
 
 class TextPart(BaseModel):
