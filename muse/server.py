@@ -20,6 +20,16 @@ log = logging.getLogger("muse.serve")
 
 READY_TIMEOUT_S = 600
 
+# Serve's high-throughput mode (Ray >= 2.55): HAProxy as the HTTP ingress instead of the Python proxy,
+# and direct gRPC between replicas. On a 2-core machine it halves the cost of every streamed chunk.
+# Set either variable to 0 before `muse serve` to turn it off. In that mode an ingress replica keeps
+# draining for 30 s on shutdown so that remote load balancers notice; one local HAProxy needs 2 s.
+SERVE_THROUGHPUT_MODE = {
+    "RAY_SERVE_ENABLE_HA_PROXY": "1",
+    "RAY_SERVE_THROUGHPUT_OPTIMIZED": "1",
+    "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S": "2",
+}
+
 
 def replica_environment() -> dict[str, str]:
     """Variables every replica gets: the data directory, offline model loading, single-threaded BLAS."""
@@ -51,6 +61,8 @@ def run_server(config: dict, ray_address: str | None = None, object_store_mb: in
                ray_temp_dir: str | None = None) -> None:
     """Deploy ``config`` (a serve_config.yaml dict) and block until SIGINT/SIGTERM."""
     schema = ServeDeploySchema.model_validate(with_environment(config, replica_environment()))
+    for name, value in SERVE_THROUGHPUT_MODE.items():
+        os.environ.setdefault(name, value)  # read by Serve's controller and proxy, which inherit it
     try:
         if ray_address:
             ray.init(address=ray_address, logging_level=logging.WARNING)

@@ -24,7 +24,7 @@ from transformers import (
 )
 
 from models.text.params import MAX_PROMPT_CHARS, GenerationParams, PromptTooLong
-from models.text.seeded_sampling import install_seeded_sampler
+from models.text.sampling import install_sampler
 from models.text.streaming_text import StopScanner
 from models.text.tokenizer import CHAT_TEMPLATE
 
@@ -78,22 +78,18 @@ class TextGenerator:
         self.model.to(self.device).eval()
         self.context_length = int(getattr(self.model.config, "max_position_embeddings", 2048))
         self.eos_token_id = self.tokenizer.eos_token_id
-        # The global config only switches the per-request processors on; each request brings its own values.
-        defaults = GenerationParams()
+        # Sampling is Muse's fused sampler (see sampling.py); the manager itself only takes the argmax.
         generation_config = GenerationConfig(
-            do_sample=True,
-            temperature=defaults.temperature,
-            top_k=defaults.top_k,
-            top_p=defaults.top_p,
+            do_sample=False,
             eos_token_id=self.eos_token_id if self.eos_token_id is not None else -1,
             pad_token_id=self.tokenizer.pad_token_id,
         )
         batching = CPU_BATCHING if self.device.type == "cpu" else {}
         self._manager = self.model.init_continuous_batching(
             generation_config=generation_config,
-            continuous_batching_config=ContinuousBatchingConfig(per_request_processors=True, **batching),
+            continuous_batching_config=ContinuousBatchingConfig(**batching),
         )
-        install_seeded_sampler(self._manager.logit_processor)
+        install_sampler(self._manager.logit_processor)
         self._manager.start()
         log.info("text generator ready: %s on %s (%s), context %d",
                  self.model_path, self.device, dtype, self.context_length)

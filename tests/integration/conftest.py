@@ -47,6 +47,11 @@ def _ray_processes(temp_dir: str) -> list[str]:
     return [line for line in out.splitlines() if "pgrep" not in line]
 
 
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
 def _wait_until_running(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -89,3 +94,4 @@ def server(tmp_path_factory) -> Server:
         leftovers = _ray_processes(ray_temp_dir)
         assert code == 0, f"muse serve exited with {code}:\n{log.read_text()[-3000:]}"
         assert not leftovers, f"Ray processes left behind: {leftovers}"
+        assert _port_is_free(port), f"something still listens on {port} (HAProxy left behind?)"
