@@ -17,6 +17,7 @@ class AppArgs(BaseModel):
     model: str = "bundled"  # "bundled", a model folder, or a hub id (downloads only if HF_HUB_OFFLINE=0)
     model_name: str = "muse-tiny-shakespeare"  # the id clients see in /v1/models
     device: str | None = None  # None: cuda when the replica has a GPU, else cpu
+    dtype: str = "auto"  # auto: bfloat16 on a GPU, float32 on a CPU
     torch_threads: int | None = None
     stream_interval_s: float = 0.0  # at most one streamed chunk per interval per request (0: every step)
 
@@ -24,5 +25,5 @@ class AppArgs(BaseModel):
 def build_app(args: dict) -> Application:
     """Serve calls this with the config's ``args``; unknown or mistyped keys fail the deploy with a clear error."""
     args = AppArgs.model_validate(args)
-    generator = Generator.bind(args.model, args.device, args.torch_threads, args.stream_interval_s)
+    generator = Generator.bind(args.model, args.device, args.dtype, args.torch_threads, args.stream_interval_s)
     return Gateway.bind(generator, args.model_name)

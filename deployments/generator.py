@@ -6,18 +6,14 @@ while there is no replica waits for Serve to start one.
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import AsyncIterator
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 from ray import serve
 
-from models.text.generator import TextChunk, TextGenerator
+from models.text.generator import TextGenerator
 from models.text.params import GenerationParams
 from muse.paths import BUNDLED_TEXT_MODEL
-
-log = logging.getLogger("ray.serve")
 
 Prompt = str | list[dict[str, str]]  # plain text, or chat messages rendered with the model's template
 
@@ -27,30 +23,12 @@ def resolve_model(model: str) -> str:
     return str(BUNDLED_TEXT_MODEL) if model == "bundled" else model
 
 
-async def coalesce(chunks: AsyncIterator[TextChunk], interval_s: float) -> AsyncIterator[TextChunk]:
-    """Merge chunks so that at most one is sent per ``interval_s`` (the first and the last go at once).
-
-    Every chunk crosses two Ray hops (generator -> gateway -> proxy); on a small machine that per-message
-    cost, not the model, limits streaming throughput. A held chunk leaves with the next token.
-    """
-    pending: TextChunk | None = None
-    last_sent = 0.0
-    async for chunk in chunks:
-        if pending is not None:
-            chunk = replace(chunk, text=pending.text + chunk.text, tokens=pending.tokens + chunk.tokens)
-        now = time.monotonic()
-        if chunk.finish_reason or now - last_sent >= interval_s:
-            yield chunk
-            pending, last_sent = None, now
-        else:
-            pending = chunk
-
-
 @serve.deployment(name="Generator")
 class Generator:
-    def __init__(self, model: str = "bundled", device: str | None = None, torch_threads: int | None = None,
-                 stream_interval_s: float = 0.0):
-        self._generator = TextGenerator(resolve_model(model), device=device, torch_threads=torch_threads)
+    def __init__(self, model: str = "bundled", device: str | None = None, dtype: str = "auto",
+                 torch_threads: int | None = None, stream_interval_s: float = 0.0):
+        self._generator = TextGenerator(resolve_model(model), device=device, dtype=dtype,
+                                        torch_threads=torch_threads)
         self._stream_interval_s = stream_interval_s
 
     def _prompt_text(self, prompt: Prompt) -> str:
@@ -58,8 +36,11 @@ class Generator:
 
     async def stream(self, prompt: Prompt, params: dict) -> AsyncIterator[dict]:
         """Token chunks as dicts (see ``TextChunk``); call through a handle with ``stream=True``."""
-        chunks = self._generator.stream(self._prompt_text(prompt), GenerationParams(**params))
-        async for chunk in coalesce(chunks, self._stream_interval_s):
+        # Each chunk crosses the network (generator -> gateway -> client): on a small machine that
+        # per-message cost, not the model, limits streaming throughput, hence an interval.
+        chunks = self._generator.stream(self._prompt_text(prompt), GenerationParams(**params),
+                                        interval_s=self._stream_interval_s)
+        async for chunk in chunks:
             yield asdict(chunk)
 
     async def complete(self, prompt: Prompt, params: dict) -> dict:

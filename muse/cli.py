@@ -31,7 +31,7 @@ def _train_text(args: argparse.Namespace) -> None:
 def _bench_generate(args: argparse.Namespace) -> None:
     from muse.bench.generate import run_generate_bench
 
-    run_generate_bench(args.url, args.concurrency, args.requests, args.max_new_tokens, args.out)
+    run_generate_bench(args.url, args.concurrency, args.requests, args.max_new_tokens, args.rounds, args.out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,8 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--url", default="http://127.0.0.1:8000", help="Muse base URL (default: %(default)s)")
     gen.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16, 32],
                      help="concurrency levels; the first is the baseline (default: %(default)s)")
-    gen.add_argument("--requests", type=int, default=32, help="requests per level, at least the concurrency")
-    gen.add_argument("--max-new-tokens", type=int, default=64, help="tokens per request (default: %(default)s)")
+    gen.add_argument("--requests", type=int, help="requests per level and round (default: 2 x concurrency, >= 16)")
+    gen.add_argument("--max-new-tokens", type=int, default=128, help="tokens per request (default: %(default)s)")
+    gen.add_argument("--rounds", type=int, default=3, help="interleaved rounds over the levels (default: %(default)s)")
     gen.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for JSON and PNG")
     gen.set_defaults(run=_bench_generate)
     return parser

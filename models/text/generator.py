@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ CPU_BATCHING = dict(num_blocks=1024, page_size=32, max_batch_tokens=512, q_paddi
                     kv_padding_interval_size=64)
 
 
+# A whole completion is still read in chunks, so that stop strings end generation early.
+COMPLETE_CHECK_INTERVAL_S = 0.05
+
+
 @dataclass(frozen=True)
 class TextChunk:
     """New text of one streamed step; the last chunk has a ``finish_reason``."""
@@ -55,10 +60,22 @@ class Completion:
     completion_tokens: int
 
 
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
 def pick_device(device: str | None) -> torch.device:
     if device:
         return torch.device(device)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
+    """``auto``: bf16 on a GPU, float32 on a CPU (bf16 pays off on CPUs with AVX512-BF16 or AMX: say so)."""
+    if dtype == "auto":
+        return torch.bfloat16 if device.type == "cuda" else torch.float32
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be auto or one of {sorted(DTYPES)}, not {dtype!r}")
+    return DTYPES[dtype]
 
 
 class TextGenerator:
@@ -67,11 +84,12 @@ class TextGenerator:
     Call :meth:`close` to stop the background generation loop.
     """
 
-    def __init__(self, model: str | Path, device: str | None = None, torch_threads: int | None = None):
+    def __init__(self, model: str | Path, device: str | None = None, dtype: str = "auto",
+                 torch_threads: int | None = None):
         if torch_threads:
             torch.set_num_threads(torch_threads)
         self.device = pick_device(device)
-        dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
+        dtype = pick_dtype(dtype, self.device)
         self.model_path = str(model)
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_path)
         self.model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=dtype, attn_implementation="sdpa")
@@ -135,8 +153,14 @@ class TextGenerator:
             kwargs["seed"] = params.seed
         return kwargs
 
-    async def stream(self, prompt: str, params: GenerationParams) -> AsyncIterator[TextChunk]:
-        """Yield the text as it is generated, coalescing the tokens produced since the last yield."""
+    async def stream(self, prompt: str, params: GenerationParams,
+                     interval_s: float = 0.0) -> AsyncIterator[TextChunk]:
+        """Yield the text as it is generated: the first chunk at once, then at most one chunk per
+        ``interval_s`` holding every token produced meanwhile (0: a chunk per decoding step).
+
+        A longer interval means less work per token for the caller and for this process (decoding,
+        stop-string checks, messages), which matters when many streams share a small CPU.
+        """
         ids = self.encode(prompt, params)
         request_id = uuid.uuid4().hex
         outputs: asyncio.Queue = asyncio.Queue()
@@ -146,16 +170,18 @@ class TextGenerator:
             **self._sampling_kwargs(params),
         )
         scanner = StopScanner(self.tokenizer, params.stop)
-        sent_tokens = 0
+        sent_tokens, last_sent = 0, 0.0
         model_done = finished = False
         try:
             while not finished:
                 output = await outputs.get()
-                while not outputs.empty():  # coalesce what arrived meanwhile into one chunk
+                while not outputs.empty():  # coalesce what arrived meanwhile
                     output = outputs.get_nowait()
                 if output.error:
                     raise RuntimeError(f"generation failed: {output.error}")
                 model_done = output.is_finished()
+                if not model_done and time.monotonic() - last_sent < interval_s:
+                    continue
                 tokens = output.generated_tokens
                 text, hit_stop = scanner.feed(tokens)
                 finished = hit_stop or model_done
@@ -164,7 +190,7 @@ class TextGenerator:
                     text += "" if hit_stop else scanner.flush()
                     reason = self._finish_reason(tokens, hit_stop)
                 yield TextChunk(text, len(tokens) - sent_tokens, len(ids), len(tokens), reason)
-                sent_tokens = len(tokens)
+                sent_tokens, last_sent = len(tokens), time.monotonic()
         finally:
             if not model_done:  # stop string reached, or the caller went away
                 self._manager.cancel_request(request_id)
@@ -177,7 +203,7 @@ class TextGenerator:
 
     async def complete(self, prompt: str, params: GenerationParams) -> Completion:
         parts: list[str] = []
-        async for chunk in self.stream(prompt, params):
+        async for chunk in self.stream(prompt, params, interval_s=COMPLETE_CHECK_INTERVAL_S):
             parts.append(chunk.text)
         return Completion("".join(parts), chunk.finish_reason or "length", chunk.prompt_tokens,
                           chunk.completion_tokens)

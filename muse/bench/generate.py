@@ -3,12 +3,17 @@
 The first level (1 by default) is the sequential baseline: one request at a time,
 same model, same run. Every level reports total generated tokens per second, its
 ratio to the baseline, and time to first token (TTFT) p50/p95.
+
+Small shared machines are noisy, so the levels run in several interleaved rounds
+(1, 4, 16, 32, then again): a level's throughput is its median over the rounds, and
+its TTFT percentiles pool every request of that level.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +60,14 @@ async def stream_once(client: httpx.AsyncClient, url: str, prompt: str, max_new_
     return RequestResult(ttft or 0.0, tokens)
 
 
-async def run_level(url: str, concurrency: int, requests: int, max_new_tokens: int, bar: tqdm) -> dict:
+def requests_for(concurrency: int, requests: int | None) -> int:
+    """Default: two waves of the concurrency, and at least 16 requests."""
+    return requests if requests else max(16, 2 * concurrency)
+
+
+async def run_level(url: str, concurrency: int, requests: int, max_new_tokens: int,
+                    bar: tqdm) -> tuple[float, list[RequestResult]]:
+    """Tokens per second of one level's run, and each request's result."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(requests):
@@ -72,26 +84,51 @@ async def run_level(url: str, concurrency: int, requests: int, max_new_tokens: i
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         wall = time.perf_counter() - started
+    return sum(r.tokens for r in results if r.error is None) / wall, results
+
+
+def generator_replicas(url: str) -> int:
+    """Running Generator replicas right after a level (-1 if the status route did not answer)."""
+    try:
+        status = httpx.get(f"{url}/v1/system/status", timeout=10).json()
+        return status["applications"]["muse"]["deployments"]["Generator"]["replicas"].get("RUNNING", 0)
+    except (httpx.HTTPError, KeyError, ValueError):
+        return -1
+
+
+def summarize(concurrency: int, rates: list[float], results: list[RequestResult]) -> dict:
     ok = [r for r in results if r.error is None]
     ttfts = [r.ttft_s * 1000 for r in ok] or [float("nan")]
     return {
         "concurrency": concurrency,
-        "requests": requests,
+        "requests": len(results),
         "errors": len(results) - len(ok),
-        "tokens": sum(r.tokens for r in ok),
-        "wall_s": round(wall, 3),
-        "tokens_per_s": sum(r.tokens for r in ok) / wall,
+        "tokens_per_s": statistics.median(rates),
+        "tokens_per_s_rounds": [round(r, 1) for r in rates],
         "ttft_p50_ms": percentile(ttfts, 50),
         "ttft_p95_ms": percentile(ttfts, 95),
         "first_error": next((r.error for r in results if r.error), None),
     }
 
 
-async def _run(url: str, levels: list[int], requests: int, max_new_tokens: int) -> list[dict]:
-    total = sum(max(requests, c) for c in levels) + 2
+async def _run(url: str, levels: list[int], requests: int | None, max_new_tokens: int, rounds: int) -> list[dict]:
+    rates: dict[int, list[float]] = {c: [] for c in levels}
+    results: dict[int, list[RequestResult]] = {c: [] for c in levels}
+    total = rounds * sum(requests_for(c, requests) for c in levels) + 2
+    replicas: dict[int, list[int]] = {c: [] for c in levels}
+    peak = max(levels)
+    total = rounds * sum(requests_for(c, requests) for c in levels) + 2 * peak
     with tqdm(total=total, desc="bench generate", unit="req") as bar:
-        await run_level(url, 2, 2, 8, bar)  # warm-up: wakes the generator if it scaled to zero
-        rows = [await run_level(url, c, max(requests, c), max_new_tokens, bar) for c in levels]
+        # Warm-up at the peak concurrency: wakes the generator if it scaled to zero and lets Serve's
+        # autoscaler settle, so the first round is not measured on a cold or half-scaled deployment.
+        await run_level(url, peak, 2 * peak, 32, bar)
+        for _ in range(rounds):
+            for c in levels:
+                rate, level_results = await run_level(url, c, requests_for(c, requests), max_new_tokens, bar)
+                rates[c].append(rate)
+                results[c].extend(level_results)
+                replicas[c].append(generator_replicas(url))
+    rows = [{**summarize(c, rates[c], results[c]), "generator_replicas": replicas[c]} for c in levels]
     baseline = rows[0]["tokens_per_s"] or float("nan")
     for row in rows:
         row["speedup"] = row["tokens_per_s"] / baseline
@@ -99,7 +136,7 @@ async def _run(url: str, levels: list[int], requests: int, max_new_tokens: int) 
 
 
 def plot(rows: list[dict], out: Path) -> Path:
-    levels = [str(r["concurrency"]) for r in rows]
+    levels = [f"c={r['concurrency']}" for r in rows]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     left.bar(levels, [r["tokens_per_s"] for r in rows], color="tab:blue")
     left.axhline(rows[0]["tokens_per_s"], color="gray", linestyle="--", label="sequential baseline")
@@ -114,16 +151,18 @@ def plot(rows: list[dict], out: Path) -> Path:
     return save_figure(fig, out, "bench-generate")
 
 
-def run_generate_bench(url: str, levels: list[int], requests: int, max_new_tokens: int, out: Path) -> list[dict]:
+def run_generate_bench(url: str, levels: list[int], requests: int | None, max_new_tokens: int, rounds: int,
+                       out: Path) -> list[dict]:
     try:
         httpx.get(f"{url}/healthz", timeout=5).raise_for_status()
     except httpx.HTTPError as exc:
         raise SystemExit(f"Muse is not answering at {url} ({exc}); start it with `muse serve`") from exc
-    rows = asyncio.run(_run(url, levels, requests, max_new_tokens))
+    rows = asyncio.run(_run(url, levels, requests, max_new_tokens, rounds))
     print_table(rows, [("concurrency", "concurrency"), ("requests", "requests"), ("tokens_per_s", "tokens/s"),
                        ("speedup", "x baseline"), ("ttft_p50_ms", "TTFT p50 ms"), ("ttft_p95_ms", "TTFT p95 ms"),
-                       ("errors", "errors")])
-    meta = {"url": url, "max_new_tokens": max_new_tokens, "baseline": "first level (sequential)"}
+                       ("errors", "errors"), ("generator_replicas", "replicas per round")])
+    meta = {"url": url, "max_new_tokens": max_new_tokens, "rounds": rounds,
+            "baseline": "first level (sequential)", "throughput": "median over rounds"}
     json_path = write_json(out, "bench-generate", {"meta": meta, "levels": rows})
     print(f"wrote {json_path} and {plot(rows, out)}")
     return rows
