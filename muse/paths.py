@@ -13,6 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_TEXT_MODEL = REPO_ROOT / "models" / "text" / "bundled"
 SHAKESPEARE_CORPUS = REPO_ROOT / "data" / "tinyshakespeare" / "input.txt"
 SERVE_CONFIG = REPO_ROOT / "serve_config.yaml"
+MOVIELENS = REPO_ROOT / "data" / "movielens-latest-small"
 
 
 def muse_home() -> Path:

@@ -30,6 +30,8 @@ def print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
 
 def _fmt(value) -> str:
     if isinstance(value, float):
+        if abs(value) < 1:
+            return f"{value:.4f}"
         return f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
     return str(value)
 

@@ -1,0 +1,1 @@
+"""Recommendations: implicit ALS on interactions, baselines, offline evaluation. No serving code here."""
