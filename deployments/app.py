@@ -7,6 +7,7 @@ from ray.serve import Application
 
 from deployments.gateway import Gateway
 from deployments.generator import Generator
+from deployments.recommender import Recommender
 
 
 class AppArgs(BaseModel):
@@ -19,6 +20,7 @@ class AppArgs(BaseModel):
     device: str | None = None  # None: cuda when the replica has a GPU, else cpu
     dtype: str = "auto"  # auto: bfloat16 on a GPU, float32 on a CPU
     torch_threads: int | None = None
+    catalogue: str = "bundled"  # "bundled" (MovieLens latest-small) or a MovieLens-style folder
     stream_interval_s: float = 0.0  # at most one streamed chunk per interval per request (0: every step)
 
 
@@ -26,4 +28,5 @@ def build_app(args: dict) -> Application:
     """Serve calls this with the config's ``args``; unknown or mistyped keys fail the deploy with a clear error."""
     args = AppArgs.model_validate(args)
     generator = Generator.bind(args.model, args.device, args.dtype, args.torch_threads, args.stream_interval_s)
-    return Gateway.bind(generator, args.model_name)
+    recommender = Recommender.bind(args.catalogue)
+    return Gateway.bind(generator, recommender, args.model_name)

@@ -14,8 +14,8 @@ from deployments.text_service import TextService
 @serve.deployment(name="Gateway")
 @serve.ingress()
 class Gateway:
-    def __init__(self, generator: DeploymentHandle, model_name: str):
-        self._api = create_api(TextService(generator, model_name), status=serve_status)
+    def __init__(self, generator: DeploymentHandle, recommender: DeploymentHandle, model_name: str):
+        self._api = create_api(TextService(generator, model_name), recommender, status=serve_status)
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return self._api

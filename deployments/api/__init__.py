@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI
 
-from deployments.api import generation, openai_compat, system
+from deployments.api import generation, openai_compat, recommendations, system
 from deployments.errors import install_error_handlers
 from deployments.text_service import TextService
 from muse import __version__
 
 
-def create_api(text: TextService, status: Callable[[], dict]) -> FastAPI:
+def create_api(text: TextService, recommender: Any, status: Callable[[], dict]) -> FastAPI:
+    """``recommender`` is a handle to the Recommender deployment (or anything with its methods)."""
     api = FastAPI(
         title="Muse",
         version=__version__,
@@ -21,6 +23,7 @@ def create_api(text: TextService, status: Callable[[], dict]) -> FastAPI:
     )
     api.state.text = text
     api.state.status = status
+    api.state.recommender = recommender
     install_error_handlers(api)
 
     @api.get("/healthz", tags=["system"], summary="Ready when the application is up")
@@ -29,5 +32,6 @@ def create_api(text: TextService, status: Callable[[], dict]) -> FastAPI:
 
     api.include_router(generation.router)
     api.include_router(openai_compat.router)
+    api.include_router(recommendations.router)
     api.include_router(system.router)
     return api

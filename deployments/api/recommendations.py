@@ -1,0 +1,90 @@
+"""Recommendation and catalogue routes: ``/v1/recommend`` and ``/v1/items``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from deployments.errors import ApiError
+from models.recsys.service import MAX_K
+
+MAX_LIKED_ITEMS = 100
+MAX_QUERY_CHARS = 500
+ItemId = Annotated[str, Path(min_length=1, max_length=64)]
+
+router = APIRouter(tags=["recommendations"])
+
+
+class RecommendBody(BaseModel):
+    """Give at most one of ``user_id``, ``liked_items`` or ``query``; none gives popular items."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: str | None = Field(None, min_length=1, max_length=64, description="e.g. a MovieLens user, '1'")
+    liked_items: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        None, min_length=1, max_length=MAX_LIKED_ITEMS)
+    query: str | None = Field(None, min_length=1, max_length=MAX_QUERY_CHARS, description="free text")
+    k: int = Field(10, ge=1, le=MAX_K)
+    exclude_seen: bool = True
+    diversity: float = Field(0.0, ge=0.0, le=1.0, description="0: by relevance only; 1: most varied")
+    genre: str | None = Field(None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "RecommendBody":
+        given = [name for name in ("user_id", "liked_items", "query") if getattr(self, name)]
+        if len(given) > 1:
+            raise ValueError(f"give at most one of user_id, liked_items, query (got {', '.join(given)})")
+        return self
+
+
+class RecommendedItem(BaseModel):
+    id: str
+    title: str
+    score: float
+    reason: str
+
+
+class RecommendResponse(BaseModel):
+    items: list[RecommendedItem]
+
+
+def _recommender(request: Request):
+    return request.app.state.recommender
+
+
+@router.post("/v1/recommend", response_model=RecommendResponse)
+async def recommend(body: RecommendBody, request: Request):
+    """Recommendations with a reason each. Unknown users get the cold-start path (popular items)."""
+    payload = body.model_dump(exclude_none=True)
+    if "liked_items" in payload:
+        payload["liked_items"] = tuple(payload["liked_items"])
+    result = await _recommender(request).recommend.remote(payload)
+    if "unknown_items" in result:
+        raise ApiError(404, f"unknown items: {', '.join(result['unknown_items'])}", param="liked_items",
+                       kind="not_found_error")
+    return result
+
+
+@router.get("/v1/items")
+async def search_items(request: Request, q: Annotated[str, Query(min_length=1, max_length=200)],
+                       limit: Annotated[int, Query(ge=1, le=MAX_K)] = 20) -> dict:
+    """Catalogue items whose title, genre or tag contains ``q``, most interacted first."""
+    return {"items": await _recommender(request).search.remote(q, limit)}
+
+
+@router.get("/v1/items/{item_id}")
+async def get_item(item_id: ItemId, request: Request) -> dict:
+    item = await _recommender(request).item.remote(item_id)
+    if item is None:
+        raise ApiError(404, f"no item '{item_id}'", param="item_id", kind="not_found_error")
+    return item
+
+
+@router.get("/v1/items/{item_id}/similar", response_model=RecommendResponse)
+async def similar_items(item_id: ItemId, request: Request, k: Annotated[int, Query(ge=1, le=MAX_K)] = 10):
+    items = await _recommender(request).similar.remote(item_id, k)
+    if items is None:
+        raise ApiError(404, f"no item '{item_id}'", param="item_id", kind="not_found_error")
+    return {"items": items}
