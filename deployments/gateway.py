@@ -9,13 +9,14 @@ from ray.serve.handle import DeploymentHandle
 from deployments.api import create_api
 from deployments.serve_status import serve_status
 from deployments.text_service import TextService
+from muse.users import connect
 
 
 @serve.deployment(name="Gateway")
 @serve.ingress()
 class Gateway:
     def __init__(self, generator: DeploymentHandle, recommender: DeploymentHandle, model_name: str):
-        self._api = create_api(TextService(generator, model_name), recommender, status=serve_status)
+        self._api = create_api(TextService(generator, model_name), recommender, status=serve_status, db=connect())
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return self._api

@@ -27,10 +27,11 @@ class Recommender:
 
     async def recommend(self, request: dict) -> dict:
         """``{"items": [...]}``, or ``{"unknown_items": [...]}`` when liked items are not in the catalogue."""
-        unknown = self._service.unknown_items(list(request.get("liked_items", ())))
+        history = tuple((item, float(weight)) for item, weight in request.get("history", ()))
+        unknown = self._service.unknown_items(list(request.get("liked_items", ())) + [i for i, _ in history])
         if unknown:
             return {"unknown_items": unknown}
-        return {"items": await self._recommend_batch(RecommendRequest(**request))}
+        return {"items": await self._recommend_batch(RecommendRequest(**{**request, "history": history}))}
 
     @serve.batch(max_batch_size=MAX_BATCH, batch_wait_timeout_s=0.002)
     async def _recommend_batch(self, requests: list[RecommendRequest]) -> list[list[dict]]:

@@ -45,6 +45,18 @@ def _eval_recs(args: argparse.Namespace) -> None:
     print(f"wrote {write_json(args.out, 'eval-recs', report)}")
 
 
+def _users_add(args: argparse.Namespace) -> None:
+    from muse.users import Users, connect
+
+    try:
+        user, key = Users(connect()).add(args.name, admin=args.admin)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from exc
+    print(f"created user {user.name} (id {user.id}{', admin' if user.is_admin else ''}); its API key:",
+          file=sys.stderr)
+    print(key)
+
+
 def _bench_generate(args: argparse.Namespace) -> None:
     from muse.bench.generate import run_generate_bench
 
@@ -89,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     recs.add_argument("--data", type=Path, default=MOVIELENS, help="MovieLens-style folder (default: %(default)s)")
     recs.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for the JSON report")
     recs.set_defaults(run=_eval_recs)
+
+    users = commands.add_parser("users", help="manage users and API keys")
+    user_commands = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    add = user_commands.add_parser("add", help="create a user; prints its API key as the last line",
+                                   description="Create a user in $MUSE_HOME/muse.db and print its API key "
+                                   "(shown once; only a hash is stored).")
+    add.add_argument("name", help="unique user name (1-64 characters)")
+    add.add_argument("--admin", action="store_true", help="may call admin routes (e.g. retraining)")
+    add.set_defaults(run=_users_add)
 
     bench = commands.add_parser("bench", help="benchmarks against a running Muse")
     benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -10,10 +11,12 @@ from fastapi import FastAPI
 from deployments.api import generation, openai_compat, recommendations, system
 from deployments.errors import install_error_handlers
 from deployments.text_service import TextService
+from models.recsys.feedback import FeedbackStore
 from muse import __version__
+from muse.users import Users
 
 
-def create_api(text: TextService, recommender: Any, status: Callable[[], dict]) -> FastAPI:
+def create_api(text: TextService, recommender: Any, status: Callable[[], dict], db: sqlite3.Connection) -> FastAPI:
     """``recommender`` is a handle to the Recommender deployment (or anything with its methods)."""
     api = FastAPI(
         title="Muse",
@@ -24,6 +27,8 @@ def create_api(text: TextService, recommender: Any, status: Callable[[], dict]) 
     api.state.text = text
     api.state.status = status
     api.state.recommender = recommender
+    api.state.users = Users(db)
+    api.state.feedback = FeedbackStore(db)
     install_error_handlers(api)
 
     @api.get("/healthz", tags=["system"], summary="Ready when the application is up")

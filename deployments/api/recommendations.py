@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from deployments.api.auth import Caller, RequiredCaller
 from deployments.errors import ApiError
+from models.recsys.feedback import KINDS, FeedbackStore
 from models.recsys.service import MAX_K
 
 MAX_LIKED_ITEMS = 100
@@ -18,7 +20,8 @@ router = APIRouter(tags=["recommendations"])
 
 
 class RecommendBody(BaseModel):
-    """Give at most one of ``user_id``, ``liked_items`` or ``query``; none gives popular items."""
+    """Give at most one of ``user_id``, ``liked_items`` or ``query``. With none, an authenticated caller
+    gets recommendations from their own interactions, anyone else popular items."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -54,12 +57,26 @@ def _recommender(request: Request):
     return request.app.state.recommender
 
 
+class InteractionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item_id: str = Field(min_length=1, max_length=64)
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    value: float | None = Field(None, ge=0.5, le=5.0, description="stars, for kind=rate")
+
+
+def _feedback(request: Request) -> FeedbackStore:
+    return request.app.state.feedback
+
+
 @router.post("/v1/recommend", response_model=RecommendResponse)
-async def recommend(body: RecommendBody, request: Request):
+async def recommend(body: RecommendBody, request: Request, caller: Caller):
     """Recommendations with a reason each. Unknown users get the cold-start path (popular items)."""
     payload = body.model_dump(exclude_none=True)
     if "liked_items" in payload:
         payload["liked_items"] = tuple(payload["liked_items"])
+    if caller is not None and not (body.user_id or body.liked_items or body.query):
+        payload["history"] = tuple(_feedback(request).history(caller.platform_id))
     result = await _recommender(request).recommend.remote(payload)
     if "unknown_items" in result:
         raise ApiError(404, f"unknown items: {', '.join(result['unknown_items'])}", param="liked_items",
@@ -88,3 +105,15 @@ async def similar_items(item_id: ItemId, request: Request, k: Annotated[int, Que
     if items is None:
         raise ApiError(404, f"no item '{item_id}'", param="item_id", kind="not_found_error")
     return {"items": items}
+
+
+@router.post("/v1/interactions", status_code=201)
+async def add_interaction(body: InteractionBody, request: Request, caller: RequiredCaller) -> dict:
+    """Record that the caller viewed, liked, rated (``value`` 0.5-5) or licensed an item. It counts in
+    the caller's very next recommendations."""
+    if body.kind == "rate" and body.value is None:
+        raise ApiError(422, "a rating needs a value from 0.5 to 5", param="value")
+    if await _recommender(request).item.remote(body.item_id) is None:
+        raise ApiError(404, f"no item '{body.item_id}'", param="item_id", kind="not_found_error")
+    stored = _feedback(request).add(caller.platform_id, body.item_id, body.kind, body.value)
+    return {"item_id": stored.item_id, "kind": stored.kind, "weight": stored.weight, "created_at": stored.created_at}

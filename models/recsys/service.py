@@ -18,6 +18,7 @@ from scipy.sparse import csr_matrix
 from models.recsys.content import ContentIndex
 from models.recsys.data import Matrix, load_catalogue, load_interactions
 from models.recsys.diversity import mmr
+from models.recsys.feedback import KIND_WEIGHTS
 from models.recsys.recommenders import AlsParams, AlsRecommender
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,12 @@ DEFAULT_ALS = AlsParams(factors=16, regularization=0.1, alpha=1.0)
 
 @dataclass(frozen=True)
 class RecommendRequest:
+    """One of: a catalogue ``user_id``; ``liked_items``; a platform user's weighted ``history``
+    (from the feedback store); a free-text ``query``; or nothing (popular items)."""
+
     user_id: str | None = None
     liked_items: tuple[str, ...] = ()
+    history: tuple[tuple[str, float], ...] = ()
     query: str | None = None
     k: int = 10
     exclude_seen: bool = True
@@ -123,11 +128,13 @@ class RecommenderService:
         return [self._finish(r, p, scores.get(i)) for i, (r, p) in enumerate(zip(requests, profiles))]
 
     def _profile(self, request: RecommendRequest) -> _Profile:
-        if request.liked_items:
-            liked = np.array([self.item_index(i) for i in request.liked_items])
-            row = csr_matrix((np.ones(len(liked), np.float32), (np.zeros(len(liked), int), liked)),
+        weighted = dict(request.history)
+        weighted.update({item: KIND_WEIGHTS["like"] for item in request.liked_items})
+        if weighted:  # fold the items in: solve for this user's ALS vector, the trained items held fixed
+            items = np.array([self.item_index(i) for i in weighted])
+            row = csr_matrix((np.array(list(weighted.values()), np.float32), (np.zeros(len(items), int), items)),
                              shape=(1, len(self.item_ids)))
-            return _Profile(liked, self.als.model.recalculate_user(0, row))
+            return _Profile(items, self.als.model.recalculate_user(0, row))
         user = self.matrix.user_index.get(request.user_id) if request.user_id is not None else None
         if user is None:
             return _Profile()

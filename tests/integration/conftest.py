@@ -28,6 +28,13 @@ class Server:
     process: subprocess.Popen
     log: Path
     ray_temp_dir: str
+    home: Path
+
+    def add_user(self, name: str) -> str:
+        """Create a user with the real CLI; returns its API key (the last line of stdout)."""
+        out = subprocess.run([sys.executable, "-m", "muse.cli", "users", "add", name], check=True,
+                             capture_output=True, text=True, env={**os.environ, "MUSE_HOME": str(self.home)})
+        return out.stdout.strip().splitlines()[-1]
 
     def status(self) -> dict:
         return httpx.get(f"{self.url}/v1/system/status", timeout=30).json()
@@ -79,7 +86,7 @@ def server(tmp_path_factory) -> Server:
              "--ray-temp-dir", ray_temp_dir],
             env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
-    srv = Server(f"http://127.0.0.1:{port}", process, log, ray_temp_dir)
+    srv = Server(f"http://127.0.0.1:{port}", process, log, ray_temp_dir, home)
     try:
         _wait_until_running(srv)
         yield srv
