@@ -45,6 +45,12 @@ def _eval_recs(args: argparse.Namespace) -> None:
     print(f"wrote {write_json(args.out, 'eval-recs', report)}")
 
 
+def _bench_recommend(args: argparse.Namespace) -> None:
+    from muse.bench.recommend import run_recommend_bench
+
+    run_recommend_bench(args.url, args.concurrency, args.seconds, args.out)
+
+
 def _users_add(args: argparse.Namespace) -> None:
     from muse.users import Users, connect
 
@@ -124,6 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--rounds", type=int, default=3, help="interleaved rounds over the levels (default: %(default)s)")
     gen.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for JSON and PNG")
     gen.set_defaults(run=_bench_generate)
+    rec = benches.add_parser("recommend", help="recommendation requests/s and latency over HTTP",
+                             description="Closed-loop clients on /v1/recommend at each concurrency, next to the "
+                             "serving floor (/healthz) and the in-process batched call, in the same run.")
+    rec.add_argument("--url", default="http://127.0.0.1:8000", help="Muse base URL (default: %(default)s)")
+    rec.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 10, 16, 32, 64],
+                     help="concurrent clients per level (default: %(default)s)")
+    rec.add_argument("--seconds", type=float, default=5.0, help="duration of each level (default: %(default)s)")
+    rec.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for JSON and PNG")
+    rec.set_defaults(run=_bench_recommend)
     return parser
 
 
