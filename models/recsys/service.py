@@ -61,6 +61,13 @@ class _Profile:
     vector: np.ndarray | None = None
 
 
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the ``n`` highest scores, best first (a partial sort: the catalogue is large)."""
+    n = min(n, len(scores))
+    best = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+    return best[np.argsort(-scores[best], kind="stable")]
+
+
 class UnknownItem(KeyError):
     """An item id that is not in the catalogue."""
 
@@ -149,7 +156,7 @@ class RecommenderService:
         elif scores is not None:
             scores = scores.copy()
             scores[exclude] = -np.inf
-            candidates = np.argsort(-scores, kind="stable")
+            candidates = _top(scores, len(scores) if request.genre else n_candidates)
             values = scores[candidates]
             reason = lambda item: self._because(item, profile.seen)  # noqa: E731
         else:
