@@ -1,7 +1,13 @@
-"""The Recommender deployment: concurrent requests are folded into one batched scoring call."""
+"""The Recommender deployment: concurrent requests are folded into one batched scoring call.
+
+A full retrain (``muse train-recs`` or ``POST /v1/admin/retrain``) writes a new model file; every
+replica checks the file during its health checks and swaps the new model in, serving throughout.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import asdict
 from pathlib import Path
 
@@ -9,7 +15,10 @@ from ray import serve
 from threadpoolctl import threadpool_limits
 
 from models.recsys.service import RecommenderService, RecommendRequest
-from muse.paths import MOVIELENS, muse_home
+from muse.paths import MOVIELENS
+from muse.recs_model import load_or_train, model_path, train_and_save
+
+log = logging.getLogger("ray.serve")
 
 MAX_BATCH = 32
 
@@ -19,6 +28,10 @@ def resolve_catalogue(catalogue: str) -> Path:
     return MOVIELENS if catalogue == "bundled" else Path(catalogue)
 
 
+def _mtime(path: Path) -> float:
+    return path.stat().st_mtime if path.exists() else 0.0
+
+
 @serve.deployment(name="Recommender")
 class Recommender:
     """Its methods are ``async`` although they compute: each takes well under a millisecond, and Serve
@@ -26,7 +39,10 @@ class Recommender:
 
     def __init__(self, catalogue: str = "bundled"):
         threadpool_limits(1)  # implicit and BLAS threads fight on small machines (see README)
-        self._service = RecommenderService.train(resolve_catalogue(catalogue), muse_home() / "recsys")
+        self._catalogue = resolve_catalogue(catalogue)
+        self._service: RecommenderService = load_or_train(self._catalogue)
+        self._loaded_mtime = _mtime(model_path())
+        self._reloading: asyncio.Task | None = None
 
     async def recommend(self, request: dict) -> dict:
         """``{"items": [...]}``, or ``{"unknown_items": [...]}`` when liked items are not in the catalogue."""
@@ -51,3 +67,23 @@ class Recommender:
 
     async def search(self, text: str, limit: int) -> list[dict]:
         return self._service.search(text, limit)
+
+    async def retrain(self) -> dict:
+        """Full retrain in a worker thread; this replica keeps serving the old model until it is done."""
+        service, stats = await asyncio.to_thread(train_and_save, self._catalogue)
+        self._service, self._loaded_mtime = service, _mtime(model_path())
+        return stats
+
+    async def check_health(self) -> None:
+        """Also the hook that picks up a model another process wrote (loaded off the event loop)."""
+        if self._reloading is None and _mtime(model_path()) > self._loaded_mtime:
+            self._reloading = asyncio.create_task(self._reload())
+
+    async def _reload(self) -> None:
+        mtime = _mtime(model_path())
+        try:
+            self._service = await asyncio.to_thread(load_or_train, self._catalogue)
+            self._loaded_mtime = mtime
+            log.info("recommender model reloaded from %s", model_path())
+        finally:
+            self._reloading = None

@@ -51,6 +51,13 @@ def _bench_recommend(args: argparse.Namespace) -> None:
     run_recommend_bench(args.url, args.concurrency, args.seconds, args.out)
 
 
+def _train_recs(args: argparse.Namespace) -> None:
+    from muse.recs_model import model_path, train_and_save
+
+    _, stats = train_and_save(args.data, progress=True)
+    print(f"saved {model_path()}: {stats}; running replicas swap it in at their next health check")
+
+
 def _users_add(args: argparse.Namespace) -> None:
     from muse.users import Users, connect
 
@@ -107,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     recs.add_argument("--data", type=Path, default=MOVIELENS, help="MovieLens-style folder (default: %(default)s)")
     recs.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for the JSON report")
     recs.set_defaults(run=_eval_recs)
+
+    train_recs = commands.add_parser("train-recs", help="retrain the recommender (catalogue + platform interactions)",
+                                     description="Full retrain of ALS on the catalogue's ratings and every "
+                                     "interaction in $MUSE_HOME; running replicas swap the new model in.")
+    train_recs.add_argument("--data", type=Path, default=MOVIELENS, help="catalogue folder (default: %(default)s)")
+    train_recs.set_defaults(run=_train_recs)
 
     users = commands.add_parser("users", help="manage users and API keys")
     user_commands = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")

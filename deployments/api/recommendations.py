@@ -117,3 +117,12 @@ async def add_interaction(body: InteractionBody, request: Request, caller: Requi
         raise ApiError(404, f"no item '{body.item_id}'", param="item_id", kind="not_found_error")
     stored = _feedback(request).add(caller.platform_id, body.item_id, body.kind, body.value)
     return {"item_id": stored.item_id, "kind": stored.kind, "weight": stored.weight, "created_at": stored.created_at}
+
+
+@router.post("/v1/admin/retrain", tags=["admin"])
+async def retrain(request: Request, caller: RequiredCaller) -> dict:
+    """Retrain the recommender on the catalogue plus every platform interaction (admin key). Replicas keep
+    serving and swap the new model in when it is ready."""
+    if not caller.is_admin:
+        raise ApiError(403, "retraining needs an admin key (muse users add NAME --admin)", kind="permission_error")
+    return {"retrained": await _recommender(request).retrain.remote()}

@@ -7,8 +7,10 @@ optional MMR diversity. ``recommend_many`` scores a batch of requests with one m
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass, field
+import os
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -84,14 +86,22 @@ class RecommenderService:
 
     @classmethod
     def train(cls, data_dir: Path, cache_dir: Path, params: AlsParams = DEFAULT_ALS,
-              progress: bool = False) -> "RecommenderService":
-        """Fit ALS on every interaction; content embeddings are cached in ``cache_dir`` (slow to build)."""
+              extra_interactions: pd.DataFrame | None = None, progress: bool = False) -> "RecommenderService":
+        """Fit ALS on the catalogue's interactions plus ``extra_interactions`` (platform users').
+
+        Content embeddings are cached in ``cache_dir`` (slow to build)."""
         catalogue = load_catalogue(data_dir / "movies.csv", data_dir / "tags.csv")
         interactions = load_interactions(data_dir / "ratings.csv")
+        if extra_interactions is not None and len(extra_interactions):
+            interactions = pd.concat([interactions, extra_interactions], ignore_index=True)
         item_ids = np.array(sorted(set(catalogue.index) | set(interactions["item"])))
         matrix = Matrix.build(interactions, item_ids)
         als = AlsRecommender(params)
         als.fit(matrix.matrix, progress=progress)
+        return cls(catalogue, matrix, als, cls._content(catalogue, item_ids, cache_dir, progress))
+
+    @staticmethod
+    def _content(catalogue: pd.DataFrame, item_ids: np.ndarray, cache_dir: Path, progress: bool) -> ContentIndex:
         cache = cache_dir / "content-index.npz"
         content = ContentIndex.load(cache) if cache.exists() else None
         if content is None or not np.array_equal(content.item_ids, item_ids):
@@ -99,7 +109,28 @@ class RecommenderService:
             content = ContentIndex.build(catalogue, item_ids, progress=progress)
             cache_dir.mkdir(parents=True, exist_ok=True)
             content.save(cache)
-        return cls(catalogue, matrix, als, content)
+        return content
+
+    def save(self, path: Path) -> None:
+        """Write the trained model to ``path`` (an .npz) atomically, so readers never see half a file."""
+        m = self.matrix.matrix
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez(tmp, user_factors=self.als.model.user_factors, item_factors=self.als.model.item_factors,
+                 user_ids=self.matrix.user_ids, item_ids=self.matrix.item_ids, data=m.data, indices=m.indices,
+                 indptr=m.indptr, params=np.array([json.dumps(asdict(self.als.params))]))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path, data_dir: Path, cache_dir: Path) -> "RecommenderService":
+        saved = np.load(path, allow_pickle=False)
+        item_ids = saved["item_ids"]
+        shape = (len(saved["user_ids"]), len(item_ids))
+        matrix = Matrix(csr_matrix((saved["data"], saved["indices"], saved["indptr"]), shape=shape),
+                        saved["user_ids"], item_ids)
+        als = AlsRecommender(AlsParams(**json.loads(str(saved["params"][0]))))
+        als.model.user_factors, als.model.item_factors = saved["user_factors"], saved["item_factors"]
+        catalogue = load_catalogue(data_dir / "movies.csv", data_dir / "tags.csv")
+        return cls(catalogue, matrix, als, cls._content(catalogue, item_ids, cache_dir, progress=False))
 
     # ----------------------------------------------------------------------------------- lookups
     def item_index(self, item_id: str) -> int:

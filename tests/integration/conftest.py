@@ -30,9 +30,10 @@ class Server:
     ray_temp_dir: str
     home: Path
 
-    def add_user(self, name: str) -> str:
+    def add_user(self, name: str, admin: bool = False) -> str:
         """Create a user with the real CLI; returns its API key (the last line of stdout)."""
-        out = subprocess.run([sys.executable, "-m", "muse.cli", "users", "add", name], check=True,
+        command = [sys.executable, "-m", "muse.cli", "users", "add", name] + (["--admin"] if admin else [])
+        out = subprocess.run(command, check=True,
                              capture_output=True, text=True, env={**os.environ, "MUSE_HOME": str(self.home)})
         return out.stdout.strip().splitlines()[-1]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 import pytest
 
@@ -57,3 +59,25 @@ def test_interactions_need_a_valid_key_and_valid_input(server):
     bad_kind = like(server, key, "1", kind="adore")
     assert bad_kind.status_code == 422 and bad_kind.json()["error"]["param"] == "kind"
     assert like(server, key, "1", kind="rate", value=9).status_code == 422
+
+
+def test_full_retrain_needs_an_admin_and_serves_throughout(server):
+    assert httpx.post(f"{server.url}/v1/admin/retrain", timeout=60).status_code == 401
+    viewer = server.add_user("viewer")
+    assert httpx.post(f"{server.url}/v1/admin/retrain", headers=as_user(viewer), timeout=60).status_code == 403
+    assert like(server, viewer, "1").status_code == 201
+
+    admin = server.add_user("admin", admin=True)
+    with httpx.Client(timeout=300) as client:
+        result: dict = {}
+        worker = threading.Thread(target=lambda: result.update(
+            response=client.post(f"{server.url}/v1/admin/retrain", headers=as_user(admin))))
+        worker.start()
+        during = [httpx.post(f"{server.url}/v1/recommend", json={"user_id": "1", "k": 3}, timeout=60)
+                  for _ in range(20)]
+        worker.join()
+    assert all(r.status_code == 200 for r in during)
+    stats = result["response"].json()["retrained"]
+    assert result["response"].status_code == 200
+    assert stats["platform_interactions"] >= 1 and stats["interactions"] > 100_000
+    assert my_recommendations(server, viewer)[0]["reason"].startswith("because you liked ")

@@ -1,0 +1,60 @@
+"""RecommenderService on a small MovieLens-style folder: every request path, fold-in, save and load."""
+
+import numpy as np
+import pytest
+
+from models.recsys.recommenders import AlsParams
+from models.recsys.service import RecommenderService, RecommendRequest, UnknownItem
+
+GENRES = ["Animation|Children", "Horror|Thriller", "Romance|Drama"]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    path = tmp_path_factory.mktemp("catalogue")
+    rng = np.random.default_rng(1)
+    movies = ["movieId,title,genres"] + [f"{i},Film {i} ({1990 + i}),{GENRES[i % 3]}" for i in range(30)]
+    (path / "movies.csv").write_text("\n".join(movies) + "\n")
+    (path / "tags.csv").write_text("userId,movieId,tag,timestamp\n1,0,talking toys,1\n")
+    # users prefer one genre each: user u likes films with i % 3 == u % 3
+    rows = ["userId,movieId,rating,timestamp"]
+    for u in range(60):
+        for i in rng.choice(30, 12, replace=False):
+            rows.append(f"{u},{i},{5.0 if i % 3 == u % 3 else 1.0},{u * 100 + i}")
+    (path / "ratings.csv").write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def service(folder):
+    return RecommenderService.train(folder, folder / "cache", AlsParams(factors=4, iterations=10))
+
+
+def test_each_request_path_gives_its_reason(service):
+    assert service.recommend(RecommendRequest(user_id="0", k=3))[0].reason.startswith("because you liked")
+    assert service.recommend(RecommendRequest(k=3))[0].reason == "popular with viewers"
+    assert service.recommend(RecommendRequest(query="toys", k=3))[0].reason == "matches 'toys'"
+    liked = service.recommend(RecommendRequest(liked_items=("0", "3"), k=5))
+    assert {"0", "3"}.isdisjoint(r.id for r in liked)
+
+
+def test_history_is_folded_in_and_changes_the_ranking(service):
+    horror = service.recommend(RecommendRequest(history=(("1", 5.0), ("4", 5.0), ("7", 5.0)), k=5))
+    romance = service.recommend(RecommendRequest(history=(("2", 5.0), ("5", 5.0), ("8", 5.0)), k=5))
+    assert [r.id for r in horror] != [r.id for r in romance]
+
+
+def test_genre_filter_and_unknown_items(service):
+    for rec in service.recommend(RecommendRequest(user_id="1", k=4, genre="horror")):
+        assert "Horror" in service.item(rec.id)["genres"]
+    with pytest.raises(UnknownItem):
+        service.recommend(RecommendRequest(liked_items=("999",)))
+    assert service.unknown_items(["1", "999"]) == ["999"]
+
+
+def test_saved_model_loads_with_the_same_answers(service, folder, tmp_path):
+    service.save(tmp_path / "model.npz")
+    loaded = RecommenderService.load(tmp_path / "model.npz", folder, folder / "cache")
+    for request in (RecommendRequest(user_id="5"), RecommendRequest(liked_items=("0",)), RecommendRequest(k=2)):
+        assert loaded.recommend(request) == service.recommend(request)
+    assert loaded.similar("0", 3) == service.similar("0", 3)
