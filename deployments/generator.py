@@ -12,11 +12,8 @@ from dataclasses import asdict
 from ray import serve
 
 from models.text.generator import TextGenerator
-from models.text.params import GenerationParams
+from models.text.params import GenerationParams, Prompt
 from muse.paths import BUNDLED_TEXT_MODEL
-
-Prompt = str | list[dict[str, str]]  # plain text, or chat messages rendered with the model's template
-
 
 def resolve_model(model: str) -> str:
     """``bundled`` means the model shipped in the repository; anything else is a folder or hub id."""

@@ -6,11 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
-from models.text.params import GenerationParams, PromptTooLong
+from models.text.params import GenerationParams, Prompt, PromptTooLong
 from deployments.errors import ApiError
 
 T = TypeVar("T")
-Prompt = str | list[dict[str, str]]
 
 
 class TextService:

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from deployments.api.generation import Prompts, usage
 from deployments.api.sse import event, sse_response, with_error_event
 from deployments.errors import ApiError
-from deployments.text_service import Prompt, TextService, merge_indexed
-from models.text.params import MAX_NEW_TOKENS_CAP, MAX_PROMPT_CHARS, GenerationParams
+from deployments.text_service import TextService, merge_indexed
+from models.text.params import MAX_NEW_TOKENS_CAP, MAX_PROMPT_CHARS, GenerationParams, Prompt
 
 MAX_CHAT_MESSAGES = 64
 DEFAULT_MAX_TOKENS = 64

@@ -48,5 +48,8 @@ class GenerationParams(BaseModel):
         return self.temperature == 0.0
 
 
+Prompt = str | list[dict[str, str]]  # plain text, or chat messages rendered with the model's template
+
+
 class PromptTooLong(ValueError):
     """The prompt does not fit the model's context together with ``max_new_tokens``."""
