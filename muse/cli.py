@@ -76,6 +76,11 @@ def _bench_generate(args: argparse.Namespace) -> None:
     run_generate_bench(args.url, args.concurrency, args.requests, args.max_new_tokens, args.rounds, args.out)
 
 
+def _add_bench_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", default="http://127.0.0.1:8000", help="Muse base URL (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for JSON and PNG")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from models.text.train import TrainConfig
 
@@ -135,22 +140,20 @@ def build_parser() -> argparse.ArgumentParser:
     gen = benches.add_parser("generate", help="generation throughput and time to first token over HTTP",
                              description="Streams requests to /v1/generate at each concurrency; the first "
                              "level (1) is the sequential baseline the others are compared with.")
-    gen.add_argument("--url", default="http://127.0.0.1:8000", help="Muse base URL (default: %(default)s)")
+    _add_bench_target(gen)
     gen.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16, 32],
                      help="concurrency levels; the first is the baseline (default: %(default)s)")
     gen.add_argument("--requests", type=int, help="requests per level and round (default: 2 x concurrency, >= 16)")
     gen.add_argument("--max-new-tokens", type=int, default=128, help="tokens per request (default: %(default)s)")
     gen.add_argument("--rounds", type=int, default=3, help="interleaved rounds over the levels (default: %(default)s)")
-    gen.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for JSON and PNG")
     gen.set_defaults(run=_bench_generate)
     rec = benches.add_parser("recommend", help="recommendation requests/s and latency over HTTP",
                              description="Closed-loop clients on /v1/recommend at each concurrency, next to the "
                              "serving floor (/healthz) and the in-process batched call, in the same run.")
-    rec.add_argument("--url", default="http://127.0.0.1:8000", help="Muse base URL (default: %(default)s)")
+    _add_bench_target(rec)
     rec.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 10, 16, 32, 64],
                      help="concurrent clients per level (default: %(default)s)")
     rec.add_argument("--seconds", type=float, default=5.0, help="duration of each level (default: %(default)s)")
-    rec.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for JSON and PNG")
     rec.set_defaults(run=_bench_recommend)
     return parser
 
