@@ -182,7 +182,8 @@ class RecommenderService:
         n_candidates = min(len(self.item_ids), request.k * CANDIDATE_FACTOR)
         exclude = profile.seen if request.exclude_seen else np.array([], dtype=np.int64)
         if request.query:
-            candidates, values = self.content.search(request.query, len(self.item_ids), exclude)
+            wanted = len(self.item_ids) if request.genre else n_candidates
+            candidates, values = self.content.search(request.query, wanted, exclude)
             reason = lambda _: f"matches '{request.query}'"  # noqa: E731
         elif scores is not None:
             scores = scores.copy()

@@ -58,10 +58,11 @@ async def closed_loop(url: str, concurrency: int, seconds: float, request: Calla
 
 def in_process_rps(levels: list[int], seconds: float, user_ids: list[str], bar: tqdm) -> dict[int, float]:
     """Requests/s of the batched call itself, batch size = concurrency."""
-    from models.recsys.service import RecommenderService, RecommendRequest
-    from muse.paths import MOVIELENS, muse_home
+    from models.recsys.service import RecommendRequest
+    from muse.paths import MOVIELENS
+    from muse.recs_model import load_or_train
 
-    service = RecommenderService.train(MOVIELENS, muse_home() / "recsys")
+    service = load_or_train(MOVIELENS)  # the model the server saved, when it shares $MUSE_HOME
     rates = {}
     for c in levels:
         done, deadline = 0, time.perf_counter() + seconds
