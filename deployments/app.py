@@ -1,4 +1,5 @@
-"""The one deployable application, referenced by ``serve_config.yaml`` as ``deployments.app:build_app``."""
+"""Muse's two Serve applications, referenced by ``serve_config.yaml``: ``build_app`` (the gateway and the
+generator, at ``/``) and ``build_recommend_app`` (the recommender, which serves ``/v1/recommend`` itself)."""
 
 from __future__ import annotations
 
@@ -20,13 +21,22 @@ class AppArgs(BaseModel):
     device: str | None = None  # None: cuda when the replica has a GPU, else cpu
     dtype: str = "auto"  # auto: bfloat16 on a GPU, float32 on a CPU
     torch_threads: int | None = None
-    catalogue: str = "bundled"  # "bundled" (MovieLens latest-small) or a MovieLens-style folder
     stream_interval_s: float = 0.0  # at most one streamed chunk per interval per request (0: every step)
+    recommend_app: str = "muse-recommend"  # the application that runs the Recommender
+
+
+class RecommendAppArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    catalogue: str = "bundled"  # "bundled" (MovieLens latest-small) or a MovieLens-style folder
 
 
 def build_app(args: dict) -> Application:
     """Serve calls this with the config's ``args``; unknown or mistyped keys fail the deploy with a clear error."""
     args = AppArgs.model_validate(args)
     generator = Generator.bind(args.model, args.device, args.dtype, args.torch_threads, args.stream_interval_s)
-    recommender = Recommender.bind(args.catalogue)
-    return Gateway.bind(generator, recommender, args.model_name)
+    return Gateway.bind(generator, args.model_name, args.recommend_app)
+
+
+def build_recommend_app(args: dict) -> Application:
+    return Recommender.bind(RecommendAppArgs.model_validate(args).catalogue)

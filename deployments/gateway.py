@@ -15,7 +15,8 @@ from muse.users import connect
 @serve.deployment(name="Gateway")
 @serve.ingress()
 class Gateway:
-    def __init__(self, generator: DeploymentHandle, recommender: DeploymentHandle, model_name: str):
+    def __init__(self, generator: DeploymentHandle, model_name: str, recommend_app: str):
+        recommender = serve.get_deployment_handle("Recommender", app_name=recommend_app)
         self._api = create_api(TextService(generator, model_name), recommender, status=serve_status, db=connect())
 
     def __serve_build_asgi_app__(self) -> FastAPI:

@@ -1,5 +1,9 @@
 """The Recommender deployment: concurrent requests are folded into one batched scoring call.
 
+It is the ingress of its own Serve application, ``muse-recommend`` at ``/v1/recommend``: the proxy sends
+that route straight to these replicas, so a recommendation costs one hop, as a request to the gateway
+does. The gateway reaches the other methods (items, similar, search, retrain) through a handle.
+
 A full retrain (``muse train-recs`` or ``POST /v1/admin/retrain``) writes a new model file; every
 replica checks the file during its health checks and swaps the new model in, serving throughout.
 """
@@ -11,12 +15,15 @@ import logging
 from dataclasses import asdict
 from pathlib import Path
 
+from fastapi import FastAPI
 from ray import serve
 from threadpoolctl import threadpool_limits
 
+from deployments.api import create_recommend_api
 from models.recsys.service import RecommenderService, RecommendRequest
 from muse.paths import MOVIELENS
 from muse.recs_model import load_or_train, model_path, train_and_save
+from muse.users import connect
 
 log = logging.getLogger("ray.serve")
 
@@ -33,6 +40,7 @@ def _mtime(path: Path) -> float:
 
 
 @serve.deployment(name="Recommender")
+@serve.ingress()
 class Recommender:
     """Its methods are ``async`` although they compute: each takes well under a millisecond, and Serve
     would otherwise hand every call to a thread pool, which costs more than the work."""
@@ -43,6 +51,10 @@ class Recommender:
         self._service: RecommenderService = load_or_train(self._catalogue)
         self._loaded_mtime = _mtime(model_path())
         self._reloading: asyncio.Task | None = None
+        self._api = create_recommend_api(self, connect())
+
+    def __serve_build_asgi_app__(self) -> FastAPI:
+        return self._api
 
     async def recommend(self, request: dict) -> dict:
         """``{"items": [...]}``, or ``{"unknown_items": [...]}`` when liked items are not in the catalogue."""

@@ -16,20 +16,27 @@ from muse import __version__
 from muse.users import Users
 
 
-def create_api(text: TextService, recommender: Any, status: Callable[[], dict], db: sqlite3.Connection) -> FastAPI:
-    """``recommender`` is a handle to the Recommender deployment (or anything with its methods)."""
+def _base_api(title: str, db: sqlite3.Connection) -> FastAPI:
+    """What every Muse HTTP app shares: callers from the users table, interactions, the error shape."""
     api = FastAPI(
-        title="Muse",
+        title=title,
         version=__version__,
         description="Generate, recommend and license creative work. Errors come as "
         '`{"error": {"message", "type", "param"}}`.',
     )
-    api.state.text = text
-    api.state.status = status
-    api.state.recommender = recommender
     api.state.users = Users(db)
     api.state.feedback = FeedbackStore(db)
     install_error_handlers(api)
+    return api
+
+
+def create_api(text: TextService, recommender: Any, status: Callable[[], dict], db: sqlite3.Connection) -> FastAPI:
+    """The gateway's app. ``recommender`` is a handle to the Recommender deployment (or anything with its
+    methods); ``/v1/recommend`` itself is served by the Recommender replicas (``create_recommend_api``)."""
+    api = _base_api("Muse", db)
+    api.state.text = text
+    api.state.status = status
+    api.state.recommender = recommender
 
     @api.get("/healthz", tags=["system"], summary="Ready when the application is up")
     async def healthz() -> dict:
@@ -39,4 +46,16 @@ def create_api(text: TextService, recommender: Any, status: Callable[[], dict], 
     api.include_router(openai_compat.router)
     api.include_router(recommendations.router)
     api.include_router(system.router)
+    return api
+
+
+def create_recommend_api(recommender: Any, db: sqlite3.Connection) -> FastAPI:
+    """``POST /v1/recommend``, served by the Recommender replicas themselves as their own Serve application
+    (route prefix ``/v1/recommend``): the hottest route then costs no hop from the gateway to them.
+    ``recommender`` has an awaitable ``recommend(request: dict) -> dict``."""
+    api = _base_api("Muse recommendations", db)
+    api.state.recommender = recommender
+    # The path is relative to the application's route prefix, /v1/recommend.
+    api.post("", response_model=recommendations.RecommendResponse, tags=["recommendations"],
+             summary="Recommendations with a reason each")(recommendations.recommend)
     return api

@@ -1,4 +1,5 @@
-"""Recommendation and catalogue routes: ``/v1/recommend`` and ``/v1/items``."""
+"""Recommendation and catalogue routes: ``/v1/recommend`` (see ``create_recommend_api``), ``/v1/items``,
+``/v1/interactions`` and the admin retrain."""
 
 from __future__ import annotations
 
@@ -69,7 +70,6 @@ def _feedback(request: Request) -> FeedbackStore:
     return request.app.state.feedback
 
 
-@router.post("/v1/recommend", response_model=RecommendResponse)
 async def recommend(body: RecommendBody, request: Request, caller: Caller):
     """Recommendations with a reason each. Unknown users get the cold-start path (popular items)."""
     payload = body.model_dump(exclude_none=True)
@@ -77,7 +77,7 @@ async def recommend(body: RecommendBody, request: Request, caller: Caller):
         payload["liked_items"] = tuple(payload["liked_items"])
     if caller is not None and not (body.user_id or body.liked_items or body.query):
         payload["history"] = tuple(_feedback(request).history(caller.platform_id))
-    result = await _recommender(request).recommend.remote(payload)
+    result = await _recommender(request).recommend(payload)
     if "unknown_items" in result:
         raise ApiError(404, f"unknown items: {', '.join(result['unknown_items'])}", param="liked_items",
                        kind="not_found_error")

@@ -41,7 +41,8 @@ class Server:
         return httpx.get(f"{self.url}/v1/system/status", timeout=30).json()
 
     def replicas(self, deployment: str) -> dict[str, int]:
-        return self.status()["applications"]["muse"]["deployments"][deployment]["replicas"]
+        apps = self.status()["applications"].values()
+        return next(app["deployments"][deployment]["replicas"] for app in apps if deployment in app["deployments"])
 
 
 def _free_port() -> int:
@@ -66,7 +67,8 @@ def _wait_until_running(server: Server) -> None:
         if server.process.poll() is not None:
             pytest.fail(f"muse serve exited early:\n{server.log.read_text()[-4000:]}")
         try:
-            if server.status()["applications"]["muse"]["status"] == "RUNNING":
+            apps = server.status()["applications"]
+            if {"muse", "muse-recommend"} <= apps.keys() and all(a["status"] == "RUNNING" for a in apps.values()):
                 return
         except (httpx.HTTPError, KeyError, ValueError):
             pass
