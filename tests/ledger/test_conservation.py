@@ -60,11 +60,14 @@ class Economy:
         self.initial_total = self._ether_held()
 
     def play(self, op: tuple) -> None:
-        """Refused operations fail at gas estimation: nothing is sent, and the invariants must still hold."""
+        """Refused operations fail at gas estimation with the contract's reason: nothing is sent, and the
+        invariants must still hold."""
         try:
             self._play(op)
-        except (Forbidden, NotFound, InvalidRequest):
-            pass
+        except (Forbidden, NotFound, InvalidRequest) as refusal:
+            reason = str(refusal)
+            assert reason and not reason.startswith(("forbidden:", "not found:", "invalid:")), \
+                f"a refusal should carry the contract's reason without its category prefix, got {reason!r}"
 
     def _play(self, op: tuple) -> None:
         match op:

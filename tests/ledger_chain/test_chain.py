@@ -185,19 +185,19 @@ def test_rpc_chain_needs_a_reachable_node() -> None:
 
 
 class _ChainIdNode(BaseHTTPRequestHandler):
-    """Answers every JSON-RPC request with chain id 1337."""
+    """Answers every JSON-RPC request with chain id 1337 and records the methods it was asked."""
+
+    methods: list[str] = []
 
     def do_POST(self) -> None:
         request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.methods.append(request["method"])
         body = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": "0x539"}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def test_rpc_chain_connects_with_an_optional_funder() -> None:
@@ -208,6 +208,7 @@ def test_rpc_chain_connects_with_an_optional_funder() -> None:
         chain = open_rpc_chain(f"http://127.0.0.1:{server.server_port}", funder_key=key)
         assert not chain.embedded
         assert chain.w3.eth.chain_id == 1337
+        assert "eth_chainId" in _ChainIdNode.methods, "the client should have asked the node itself"
         assert chain.funder.key.to_0x_hex() == key
         assert open_rpc_chain(f"http://127.0.0.1:{server.server_port}").funder is None
     finally:
