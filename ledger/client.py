@@ -114,8 +114,9 @@ class Ledger:
     def terms(self, work_id: int) -> Terms | None:
         """The work's current terms, offered or not; None if never set."""
         with translated():
-            raw = self._fn.terms(check.work_id(work_id)).call()
-        return _terms_from_chain(raw) if self._fn.hasTerms(work_id).call() else None
+            if not self._fn.hasTerms(check.work_id(work_id)).call():
+                return None
+            return _terms_from_chain(self._fn.terms(work_id).call())
 
     def buy_license(self, sender: LocalAccount, work_id: int) -> License:
         """Pay exactly the offered fee for a license (or its renewal, which keeps the time left)."""
