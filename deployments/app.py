@@ -1,5 +1,5 @@
-"""Muse's two Serve applications, referenced by ``serve_config.yaml``: ``build_app`` (the gateway and the
-generator, at ``/``) and ``build_recommend_app`` (the recommender, which serves ``/v1/recommend`` itself)."""
+"""Muse's two Serve applications, referenced by ``serve_config.yaml``: ``build_app`` (the gateway, the
+generator and the ledger, at ``/``) and ``build_recommend_app`` (the recommender, which serves ``/v1/recommend`` itself)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from ray.serve import Application
 
 from deployments.gateway import Gateway
 from deployments.generator import Generator
+from deployments.ledger import LedgerDeployment
 from deployments.recommender import Recommender
 
 
@@ -23,6 +24,7 @@ class AppArgs(BaseModel):
     torch_threads: int | None = None
     stream_interval_s: float = 0.0  # at most one streamed chunk per interval per request (0: every step)
     recommend_app: str = "muse-recommend"  # the application that runs the Recommender
+    ledger_rpc_url: str | None = None  # None: the embedded chain in $MUSE_HOME; else a JSON-RPC node's URL
 
 
 class RecommendAppArgs(BaseModel):
@@ -35,7 +37,7 @@ def build_app(args: dict) -> Application:
     """Serve calls this with the config's ``args``; unknown or mistyped keys fail the deploy with a clear error."""
     args = AppArgs.model_validate(args)
     generator = Generator.bind(args.model, args.device, args.dtype, args.torch_threads, args.stream_interval_s)
-    return Gateway.bind(generator, args.model_name, args.recommend_app)
+    return Gateway.bind(generator, LedgerDeployment.bind(args.ledger_rpc_url), args.model_name, args.recommend_app)
 
 
 def build_recommend_app(args: dict) -> Application:

@@ -11,6 +11,15 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
+from ledger.chain import ChainError
+from ledger.errors import (
+    Forbidden,
+    InsufficientFunds,
+    InvalidRequest,
+    LedgerError,
+    NotFound,
+)
+
 
 class ApiError(Exception):
     def __init__(self, status: int, message: str, param: str | None = None, kind: str = "invalid_request_error"):
@@ -38,6 +47,24 @@ def _validation_response(errors: list[dict]) -> JSONResponse:
     return JSONResponse(error_body(message, "invalid_request_error", param or None), status_code=422)
 
 
+# Ledger errors by type (the contract's revert categories); any other revert is a request the ledger refused.
+_LEDGER_STATUS: list[tuple[type[LedgerError], int, str]] = [
+    (Forbidden, 403, "permission_error"),
+    (NotFound, 404, "not_found_error"),
+    (InsufficientFunds, 402, "insufficient_funds"),
+    (InvalidRequest, 400, "invalid_request_error"),
+    (LedgerError, 400, "ledger_error"),
+]
+
+
+def _ledger_response(exc: LedgerError) -> JSONResponse:
+    """The error's own message: a Ray Serve handle re-raises a replica's exception as a subclass of both
+    RayTaskError and the original type, whose ``cause`` is the original (its str carries a traceback)."""
+    cause = getattr(exc, "cause", exc)
+    status, kind = next((status, kind) for error, status, kind in _LEDGER_STATUS if isinstance(cause, error))
+    return JSONResponse(error_body(str(cause), kind), status_code=status)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -50,6 +77,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def _model_invalid(_: Request, exc: ValidationError) -> JSONResponse:
         return _validation_response(exc.errors())
+
+    @app.exception_handler(LedgerError)
+    async def _ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
+        return _ledger_response(exc)
+
+    @app.exception_handler(ChainError)
+    async def _chain_error(_: Request, exc: ChainError) -> JSONResponse:
+        return JSONResponse(error_body(str(getattr(exc, "cause", exc)), "service_unavailable"), status_code=503)
 
     @app.exception_handler(HTTPException)
     async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:

@@ -15,9 +15,10 @@ from muse.users import connect
 @serve.deployment(name="Gateway")
 @serve.ingress()
 class Gateway:
-    def __init__(self, generator: DeploymentHandle, model_name: str, recommend_app: str):
+    def __init__(self, generator: DeploymentHandle, ledger: DeploymentHandle, model_name: str, recommend_app: str):
         recommender = serve.get_deployment_handle("Recommender", app_name=recommend_app)
-        self._api = create_api(TextService(generator, model_name), recommender, status=serve_status, db=connect())
+        self._api = create_api(TextService(generator, model_name), recommender, ledger, status=serve_status,
+                               db=connect())
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return self._api

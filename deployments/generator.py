@@ -15,6 +15,7 @@ from models.text.generator import TextGenerator
 from models.text.params import GenerationParams, Prompt
 from muse.paths import BUNDLED_TEXT_MODEL
 
+
 def resolve_model(model: str) -> str:
     """``bundled`` means the model shipped in the repository; anything else is a folder or hub id."""
     return str(BUNDLED_TEXT_MODEL) if model == "bundled" else model

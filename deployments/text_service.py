@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
-from models.text.params import GenerationParams, Prompt, PromptTooLong
 from deployments.errors import ApiError
+from models.text.params import GenerationParams, Prompt, PromptTooLong
 
 T = TypeVar("T")
 

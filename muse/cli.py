@@ -33,8 +33,8 @@ def _train_text(args: argparse.Namespace) -> None:
 
 
 def _eval_recs(args: argparse.Namespace) -> None:
-    from muse.bench.report import print_table, write_json
     from models.recsys.evaluate import run_protocol
+    from muse.bench.report import print_table, write_json
 
     report = run_protocol(args.data)
     rows = [{"model": name, **values} for name, values in report["models"].items()]
@@ -59,13 +59,16 @@ def _train_recs(args: argparse.Namespace) -> None:
 
 
 def _users_add(args: argparse.Namespace) -> None:
+    from ledger.service import keystore_for
+    from muse.paths import muse_home
     from muse.users import Users, connect
 
     try:
-        user, key = Users(connect()).add(args.name, admin=args.admin)
+        user, key = Users(connect()).add(args.name, admin=args.admin, create_account=keystore_for(muse_home()).create)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from exc
-    print(f"created user {user.name} (id {user.id}{', admin' if user.is_admin else ''}); its API key:",
+    print(f"created user {user.name} (id {user.id}{', admin' if user.is_admin else ''}) with ledger account "
+          f"{user.address}. Keep the API key below: it also unlocks the account, and cannot be shown again.",
           file=sys.stderr)
     print(key)
 
@@ -128,9 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     users = commands.add_parser("users", help="manage users and API keys")
     user_commands = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
-    add = user_commands.add_parser("add", help="create a user; prints its API key as the last line",
-                                   description="Create a user in $MUSE_HOME/muse.db and print its API key "
-                                   "(shown once; only a hash is stored).")
+    add = user_commands.add_parser("add", help="create a user and its ledger account; prints its API key last",
+                                   description="Create a user in $MUSE_HOME/muse.db with an EVM account whose key "
+                                   "is kept in $MUSE_HOME/keystore, encrypted with the user's API key; print the "
+                                   "API key (shown once; only a hash is stored). On the embedded chain the account "
+                                   "gets 100 ether from the genesis account on first use.")
     add.add_argument("name", help="unique user name (1-64 characters)")
     add.add_argument("--admin", action="store_true", help="may call admin routes (e.g. retraining)")
     add.set_defaults(run=_users_add)

@@ -8,9 +8,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
-import pytest  # noqa: E402
+import pytest
 
-from muse.paths import BUNDLED_TEXT_MODEL  # noqa: E402
+from muse.paths import BUNDLED_TEXT_MODEL
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,12 @@ import pandas as pd
 
 from models.recsys.data import Matrix, load_catalogue, load_interactions
 from models.recsys.evaluate import run_protocol, split_by_time
-from models.recsys.recommenders import AlsParams, AlsRecommender, ItemKnnRecommender, PopularityRecommender
+from models.recsys.recommenders import (
+    AlsParams,
+    AlsRecommender,
+    ItemKnnRecommender,
+    PopularityRecommender,
+)
 from muse.paths import MOVIELENS
 
 

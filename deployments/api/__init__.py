@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from deployments.api import generation, openai_compat, recommendations, system
+from deployments.api import ledger as ledger_routes
 from deployments.errors import install_error_handlers
 from deployments.text_service import TextService
 from models.recsys.feedback import FeedbackStore
@@ -30,13 +31,16 @@ def _base_api(title: str, db: sqlite3.Connection) -> FastAPI:
     return api
 
 
-def create_api(text: TextService, recommender: Any, status: Callable[[], dict], db: sqlite3.Connection) -> FastAPI:
-    """The gateway's app. ``recommender`` is a handle to the Recommender deployment (or anything with its
-    methods); ``/v1/recommend`` itself is served by the Recommender replicas (``create_recommend_api``)."""
+def create_api(text: TextService, recommender: Any, ledger: Any, status: Callable[[], dict],
+               db: sqlite3.Connection) -> FastAPI:
+    """The gateway's app. ``recommender`` and ``ledger`` are handles to those deployments (or anything with
+    their ``method.remote(...)``); ``/v1/recommend`` itself is served by the Recommender replicas
+    (``create_recommend_api``)."""
     api = _base_api("Muse", db)
     api.state.text = text
     api.state.status = status
     api.state.recommender = recommender
+    api.state.ledger = ledger
 
     @api.get("/healthz", tags=["system"], summary="Ready when the application is up")
     async def healthz() -> dict:
@@ -45,6 +49,7 @@ def create_api(text: TextService, recommender: Any, status: Callable[[], dict], 
     api.include_router(generation.router)
     api.include_router(openai_compat.router)
     api.include_router(recommendations.router)
+    api.include_router(ledger_routes.router)
     api.include_router(system.router)
     return api
 

@@ -10,11 +10,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from deployments.errors import ApiError
 from muse.users import User
 
-_bearer = HTTPBearer(auto_error=False, description="an API key from `muse users add NAME`")
+bearer = HTTPBearer(auto_error=False, description="an API key from `muse users add NAME`")
 
 
 async def optional_caller(request: Request,
-                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User | None:
+                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> User | None:
     """The caller, or None without a key; a key that matches nobody is a 401, not anonymity."""
     if credentials is None:
         return None

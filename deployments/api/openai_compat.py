@@ -20,7 +20,12 @@ from deployments.api.generation import Prompts, usage
 from deployments.api.sse import event, sse_response, with_error_event
 from deployments.errors import ApiError
 from deployments.text_service import TextService, merge_indexed
-from models.text.params import MAX_NEW_TOKENS_CAP, MAX_PROMPT_CHARS, GenerationParams, Prompt
+from models.text.params import (
+    MAX_NEW_TOKENS_CAP,
+    MAX_PROMPT_CHARS,
+    GenerationParams,
+    Prompt,
+)
 
 MAX_CHAT_MESSAGES = 64
 DEFAULT_MAX_TOKENS = 64

@@ -36,7 +36,7 @@ class RecommendBody(BaseModel):
     genre: str | None = Field(None, min_length=1, max_length=64)
 
     @model_validator(mode="after")
-    def _one_source(self) -> "RecommendBody":
+    def _one_source(self) -> RecommendBody:
         given = [name for name in ("user_id", "liked_items", "query") if getattr(self, name)]
         if len(given) > 1:
             raise ValueError(f"give at most one of user_id, liked_items, query (got {', '.join(given)})")

@@ -1,0 +1,33 @@
+"""The Ledger deployment: the one writer of the ledger chain.
+
+Exactly one replica: the embedded chain lives in this process (its data directory is locked to it), and one
+sender keeps nonces in order on a JSON-RPC node too. Its methods are ``LedgerService``'s; they block on the
+chain, so Serve runs them in its thread pool, and the service serialises what must be serial.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from ray import serve
+
+from ledger.service import LedgerService, LedgerSettings, keystore_for
+from muse.paths import muse_home
+
+FUNDER_KEY_ENV = "MUSE_LEDGER_FUNDER_KEY"  # a secret: from the environment, never from serve_config.yaml
+
+
+@serve.deployment(name="Ledger")
+class LedgerDeployment(LedgerService):
+    def __init__(self, rpc_url: str | None = None):
+        logging.getLogger("ledger").setLevel(logging.INFO)
+        home = muse_home()
+        super().__init__(LedgerSettings(home / "ledger", rpc_url, os.environ.get(FUNDER_KEY_ENV)), keystore_for(home))
+
+    def check_health(self) -> None:
+        """Unhealthy when the chain stops answering (a node gone away; a closed embedded chain)."""
+        self.chain.w3.eth.get_block_number()
+
+    def __del__(self) -> None:
+        self.close()  # flush and unlock the embedded chain when Serve stops the replica

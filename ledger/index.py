@@ -1,0 +1,177 @@
+"""The off-chain index: the ledger's works, terms and licenses in SQLite, for listings and fast reads.
+
+The chain is the truth; this is a cache fed only by the contract's events, in chain order, so deleting the
+file (or ``muse ledger reindex``) rebuilds the same rows from the chain's logs. ``sync`` reads the events of
+the blocks it has not seen yet; the ledger service calls it after each of its own transactions and before
+each listing, so the index also follows transactions other clients send to a shared node.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ledger.client import Ledger
+from ledger.metadata import decode
+from ledger.types import LedgerEvent, Template, Use, from_code
+
+MAX_PAGE = 100
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS works (
+    id INTEGER PRIMARY KEY, owner TEXT NOT NULL, title TEXT NOT NULL, media_type TEXT NOT NULL,
+    content_hash TEXT NOT NULL, origin INTEGER NOT NULL, model_id TEXT NOT NULL, block INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS works_by_owner ON works (owner, id);
+CREATE TABLE IF NOT EXISTS contributors (
+    work_id INTEGER NOT NULL, account TEXT NOT NULL, share_bps INTEGER NOT NULL, PRIMARY KEY (work_id, account)
+);
+CREATE TABLE IF NOT EXISTS terms (
+    work_id INTEGER PRIMARY KEY, template TEXT NOT NULL, fee_wei TEXT NOT NULL, rev_share_bps INTEGER NOT NULL,
+    duration_s INTEGER NOT NULL, transferable INTEGER NOT NULL, active INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS licenses (
+    work_id INTEGER NOT NULL, holder TEXT NOT NULL, template TEXT NOT NULL, commercial INTEGER NOT NULL,
+    derivatives INTEGER NOT NULL, paid_wei TEXT NOT NULL, expires_at INTEGER, block INTEGER NOT NULL,
+    PRIMARY KEY (work_id, holder)
+);
+CREATE INDEX IF NOT EXISTS licenses_by_holder ON licenses (holder, work_id);
+"""
+TABLES = ("works", "contributors", "terms", "licenses", "meta")
+
+
+class LedgerIndex:
+    def __init__(self, path: Path, ledger: Ledger):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.ledger = ledger
+        self.db = sqlite3.connect(path, check_same_thread=False)  # `with self.db:` is one transaction
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+        self._writing = threading.Lock()  # one sync at a time: the service runs in a thread pool
+        if self._meta("contract") != ledger.addresses.ledger:  # a new deployment: start over
+            self.rebuild()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # Feeding
+
+    def rebuild(self) -> int:
+        """Forget everything and read the chain's events again; returns how many were applied."""
+        with self._writing:
+            with self.db:
+                for table in TABLES:
+                    self.db.execute(f"DELETE FROM {table}")
+                self._set_meta("contract", self.ledger.addresses.ledger)
+                self._set_meta("next_block", str(self.ledger.addresses.deployed_block))
+            return self._sync()
+
+    def sync(self) -> int:
+        """Apply the events of the blocks not seen yet, atomically; returns how many were applied."""
+        with self._writing:
+            return self._sync()
+
+    def _sync(self) -> int:
+        first = int(self._meta("next_block") or self.ledger.addresses.deployed_block)
+        last = self.ledger.w3.eth.block_number
+        if last < first:
+            return 0
+        events = self.ledger.events(first, last)
+        with self.db:
+            for event in events:
+                self._apply(event)
+            self._set_meta("next_block", str(last + 1))
+        return len(events)
+
+    def _apply(self, event: LedgerEvent) -> None:
+        args = event.args
+        if event.name == "WorkRegistered":
+            metadata = decode(args["metadata_uri"])
+            self.db.execute("INSERT OR REPLACE INTO works VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (args["work_id"], args["owner"], metadata.title, metadata.media_type,
+                             args["content_hash"].hex(), args["provenance"], args["model_id"], event.block_number))
+            self.db.executemany("INSERT OR REPLACE INTO contributors VALUES (?, ?, ?)",
+                                [(args["work_id"], c["account"], c["share_bps"]) for c in args["contributors"]])
+        elif event.name == "Transfer":  # also emitted on mint, before WorkRegistered: then no row changes
+            self.db.execute("UPDATE works SET owner = ? WHERE id = ?", (args["receiver"], args["token_id"]))
+        elif event.name == "TermsSet":
+            terms = args["terms"]
+            self.db.execute("INSERT OR REPLACE INTO terms VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (args["work_id"], from_code(Template, terms["template"]).value, str(terms["fee"]),
+                             terms["rev_share_bps"], terms["duration"], terms["transferable"], terms["active"]))
+        elif event.name == "LicenseIssued":
+            terms = args["terms"]
+            self.db.execute("INSERT OR REPLACE INTO licenses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (args["work_id"], args["holder"], from_code(Template, terms["template"]).value,
+                             terms["commercial"], terms["derivatives"], str(args["paid"]), args["expires_at"] or None,
+                             event.block_number))
+        elif event.name == "LicenseTransferred":
+            self.db.execute("UPDATE licenses SET holder = ? WHERE work_id = ? AND holder = ?",
+                            (args["receiver"], args["work_id"], args["sender"]))
+
+    # Reading
+
+    def works(self, owner: str | None = None, query: str | None = None, limit: int = 20,
+              offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """A page of works, newest first, and the total that match; ``query`` matches within titles."""
+        where, params = _where(("owner = ?", owner), ("title LIKE ? ESCAPE '\\'", query and _contains(query)))
+        rows, total = self._page(
+            "SELECT w.id, w.owner, w.title, w.media_type, w.content_hash, w.block, t.template, t.fee_wei, t.active "
+            f"FROM works w LEFT JOIN terms t ON t.work_id = w.id {where} ORDER BY w.id DESC", params, limit, offset)
+        return [{"id": r[0], "owner": r[1], "title": r[2], "media_type": r[3], "content_hash": r[4],
+                 "registered_block": r[5],
+                 "offer": None if r[6] is None else {"template": r[6], "fee_wei": int(r[7]), "active": bool(r[8])}}
+                for r in rows], total
+
+    def licenses(self, holder: str | None = None, work_id: int | None = None, limit: int = 20,
+                 offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """A page of license records (expired ones too), newest first, and the total that match."""
+        where, params = _where(("l.holder = ?", holder), ("l.work_id = ?", work_id))
+        rows, total = self._page(
+            "SELECT l.work_id, w.title, l.holder, l.template, l.paid_wei, l.expires_at, l.block "
+            f"FROM licenses l JOIN works w ON w.id = l.work_id {where} ORDER BY l.block DESC, l.work_id DESC",
+            params, limit, offset)
+        now = time.time()
+        return [{"work_id": r[0], "title": r[1], "holder": r[2], "template": r[3], "paid_wei": int(r[4]),
+                 "expires_at": r[5], "expired": r[5] is not None and r[5] <= now, "issued_block": r[6]}
+                for r in rows], total
+
+    def _page(self, select: str, params: list[Any], limit: int, offset: int) -> tuple[list[tuple], int]:
+        total = self.db.execute(f"SELECT COUNT(*) FROM ({select})", params).fetchone()[0]
+        rows = self.db.execute(f"{select} LIMIT ? OFFSET ?", [*params, min(limit, MAX_PAGE), offset]).fetchall()
+        return rows, total
+
+    def verify(self, work_id: int, holder: str, use: Use) -> bool | None:
+        """``Ledger.verify`` answered from the index (as of the last sync); None for an unknown work."""
+        row = self.db.execute("SELECT owner FROM works WHERE id = ?", (work_id,)).fetchone()
+        if row is None:
+            return None
+        if row[0] == holder or self.db.execute("SELECT 1 FROM contributors WHERE work_id = ? AND account = ?",
+                                               (work_id, holder)).fetchone():
+            return True
+        lic = self.db.execute("SELECT expires_at, commercial, derivatives FROM licenses WHERE work_id = ? AND holder = ?",
+                              (work_id, holder)).fetchone()
+        if lic is None or (lic[0] is not None and lic[0] <= time.time()):
+            return False
+        return {Use.PERSONAL: True, Use.COMMERCIAL: bool(lic[1]), Use.DERIVATIVE: bool(lic[2])}[use]
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
+    """A WHERE clause (or none) from ``(sql, parameter)`` pairs, keeping those whose parameter is given."""
+    given = [(sql, value) for sql, value in conditions if value is not None]
+    return ("WHERE " + " AND ".join(sql for sql, _ in given)) if given else "", [value for _, value in given]
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

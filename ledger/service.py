@@ -1,0 +1,260 @@
+"""The ledger as Muse uses it: one chain, one deployed contract, the index, and users' keystores.
+
+``LedgerService`` opens the chain (the durable embedded one in ``$MUSE_HOME/ledger/chain``, or a JSON-RPC
+node), deploys the contract the first time and remembers where (``deployment.json``), keeps the index in
+step, and signs each change with the caller's own key, unlocked by the caller's API key. Its methods take
+and return plain values (JSON-ready dicts), so they cross process boundaries unchanged; the Serve
+deployment that runs it is its only writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from ledger import validation as check
+from ledger.chain import Chain, ChainError, open_embedded_chain, open_rpc_chain
+from ledger.client import HUMAN_MADE, Ledger
+from ledger.errors import Forbidden, InvalidRequest, NotFound
+from ledger.index import LedgerIndex
+from ledger.keystore import Keystore, KeystoreError
+from ledger.metadata import Metadata, decode, encode
+from ledger.transact import send_value
+from ledger.types import (
+    Contributor,
+    LedgerAddresses,
+    License,
+    Provenance,
+    Terms,
+    Use,
+    Work,
+)
+
+log = logging.getLogger(__name__)
+
+ETHER = 10**18
+DEFAULT_FUNDING_WEI = 100 * ETHER
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who acts: the caller's account, and the API key that unlocks its keystore (never printed)."""
+
+    address: str
+    api_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class LedgerSettings:
+    home: Path  # the ledger's folder in the data directory
+    rpc_url: str | None = None  # None: the embedded chain
+    funder_key: str | None = field(default=None, repr=False)  # pays deployment and funds users on a node
+    funding_wei: int = DEFAULT_FUNDING_WEI  # given to each new account, where there is a funder
+
+
+def keystore_for(data_dir: Path) -> Keystore:
+    """The keystore folder of a data directory (``muse users add`` writes there)."""
+    return Keystore(data_dir / "keystore")
+
+
+class LedgerService:
+    def __init__(self, settings: LedgerSettings, keystore: Keystore):
+        self.settings = settings
+        self.keystore = keystore
+        self.chain = _open_chain(settings)
+        self.ledger = _deploy_or_attach(self.chain, settings.home)
+        self.index = LedgerIndex(settings.home / "index.sqlite3", self.ledger)
+        applied = self.index.sync()
+        self._signers: dict[tuple[str, str], LocalAccount] = {}
+        self._funding = threading.Lock()
+        log.info("ledger %s on %s chain %d at block %d (%d works; %d new events indexed)",
+                 self.ledger.addresses.ledger, "embedded" if self.chain.embedded else settings.rpc_url,
+                 self.chain.w3.eth.chain_id, self.chain.w3.eth.block_number, self.ledger.work_count(), applied)
+
+    def close(self) -> None:
+        self.index.close()
+        self.chain.close()
+
+    # Accounts
+
+    def account(self, address: str) -> dict[str, Any]:
+        address = check.address(address, "address")
+        self._fund_if_new(address)
+        return {"address": address, "balance_wei": self.ledger.balance(address),
+                "royalties_wei": self.ledger.royalties_owed(address)}
+
+    def withdraw(self, caller: Credentials) -> dict[str, Any]:
+        withdrawn = self.ledger.withdraw(self._signer(caller))
+        return {"withdrawn_wei": withdrawn, **self.account(caller.address)}
+
+    # Works
+
+    def register(self, caller: Credentials, content_hash: str, metadata: Metadata,
+                 provenance: Provenance = HUMAN_MADE, contributors: Sequence[Contributor] | None = None,
+                 parents: Sequence[int] = ()) -> dict[str, Any]:
+        """Register content (by its hex sha256) as the caller's work."""
+        digest = check.hash32(_hex_bytes(content_hash, "content hash"), "content hash")
+        work = self.ledger.register_work(self._signer(caller), digest, encode(metadata), provenance, contributors,
+                                         parents)
+        self.index.sync()
+        log.info("work %d registered by %s", work.id, caller.address)
+        return _work_view(work, None)
+
+    def work(self, work_id: int) -> dict[str, Any]:
+        return _work_view(self.ledger.work(work_id), self.ledger.terms(work_id))
+
+    def works(self, owner: str | None = None, query: str | None = None, limit: int = 20,
+              offset: int = 0) -> dict[str, Any]:
+        self.index.sync()
+        items, total = self.index.works(owner and check.address(owner, "owner"), query, limit, offset)
+        return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+    # Terms and licenses
+
+    def set_terms(self, caller: Credentials, work_id: int, terms: Terms) -> dict[str, Any]:
+        self._require_owner(caller, work_id)
+        self.ledger.set_terms(self._signer(caller), work_id, terms)
+        self.index.sync()
+        return self.work(work_id)
+
+    def buy_license(self, caller: Credentials, work_id: int) -> dict[str, Any]:
+        """Pay the work's current fee for a license of the caller's own."""
+        lic = self.ledger.buy_license(self._signer(caller), work_id)
+        self.index.sync()
+        log.info("license on work %d bought by %s for %d wei", work_id, caller.address, lic.terms.fee_wei)
+        return _license_view(lic)
+
+    def grant_license(self, caller: Credentials, work_id: int, holder: str) -> dict[str, Any]:
+        self._require_owner(caller, work_id)
+        lic = self.ledger.grant_license(self._signer(caller), work_id, holder)
+        self.index.sync()
+        return _license_view(lic)
+
+    def verify(self, work_id: int, holder: str, use: str, source: str = "chain") -> dict[str, Any]:
+        """Whether ``holder`` may use the work so, read from the chain or from the index (as of its last sync)."""
+        holder = check.address(holder, "holder")
+        if use not in set(Use):
+            raise InvalidRequest(f"use must be one of {', '.join(Use)}, not {use!r}")
+        use = Use(use)
+        if source == "index":
+            valid = self.index.verify(work_id, holder, use)
+            if valid is None:
+                raise NotFound(f"no work {work_id} in the index")
+            lic = None
+        else:
+            self.ledger.work(work_id)  # NotFound for an unknown work
+            valid = self.ledger.verify(work_id, holder, use)
+            lic = self.ledger.license(work_id, holder)
+        return {"valid": valid, "work_id": work_id, "holder": holder, "use": use.value, "source": source,
+                "license": _license_view(lic) if lic else None}
+
+    def licenses(self, holder: str | None = None, work_id: int | None = None, limit: int = 20,
+                 offset: int = 0) -> dict[str, Any]:
+        self.index.sync()
+        items, total = self.index.licenses(holder and check.address(holder, "holder"), work_id, limit, offset)
+        return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+    def status(self) -> dict[str, Any]:
+        w3 = self.chain.w3
+        return {"contract": self.ledger.addresses.ledger, "chain_id": w3.eth.chain_id,
+                "embedded": self.chain.embedded, "block": w3.eth.block_number, "works": self.ledger.work_count()}
+
+    # Signing
+
+    def _signer(self, caller: Credentials) -> LocalAccount:
+        """The caller's key, unlocked by its API key (once per process), on an account that can pay gas."""
+        cache_key = (caller.address, hashlib.sha256(caller.api_key.encode()).hexdigest())
+        signer = self._signers.get(cache_key)
+        if signer is None:
+            try:
+                signer = self.keystore.unlock(caller.address, caller.api_key)
+            except KeystoreError as exc:
+                raise Forbidden(str(exc)) from exc
+            self._signers[cache_key] = signer
+        self._fund_if_new(signer.address)
+        return signer
+
+    def _fund_if_new(self, address: str) -> None:
+        """Give a never-used, empty account its starting ether, where Muse has a funder (the embedded chain's
+        genesis account, or a configured key). The chain itself says whether it is new: no state to lose."""
+        w3, funder = self.chain.w3, self.chain.funder
+        if funder is None:
+            return
+        with self._funding:
+            if w3.eth.get_transaction_count(address) or w3.eth.get_balance(address):
+                return
+            send_value(w3, funder, address, self.settings.funding_wei)
+        log.info("funded new account %s with %d wei", address, self.settings.funding_wei)
+
+    def _require_owner(self, caller: Credentials, work_id: int) -> None:
+        """Refuse early, with a clear reason, what the contract would refuse anyway."""
+        owner = self.ledger.work(work_id).owner
+        if owner != caller.address:
+            raise Forbidden(f"work {work_id} belongs to {owner}, not to the caller")
+
+
+def _open_chain(settings: LedgerSettings) -> Chain:
+    if settings.rpc_url:
+        return open_rpc_chain(settings.rpc_url, settings.funder_key)
+    return open_embedded_chain(settings.home / "chain")
+
+
+def _deploy_or_attach(chain: Chain, home: Path) -> Ledger:
+    """The contract recorded for this chain in ``deployment.json``, or a new deployment (then recorded)."""
+    record_path = home / "deployment.json"
+    records = json.loads(record_path.read_text()) if record_path.exists() else {}
+    chain_id = str(chain.w3.eth.chain_id)
+    cache_dir = home / "build"
+    if chain_id in records:
+        addresses = LedgerAddresses.from_dict(records[chain_id])
+        if chain.w3.eth.get_code(addresses.ledger):
+            return Ledger.at(chain.w3, addresses, cache_dir)
+        log.warning("no ledger contract at %s on chain %s any more: deploying a new one", addresses.ledger, chain_id)
+    if chain.funder is None:
+        raise ChainError("no ledger contract is recorded for this chain and no funder key is configured to deploy "
+                         "one (set MUSE_LEDGER_FUNDER_KEY)")
+    ledger = Ledger.deploy(chain.w3, chain.funder, cache_dir)
+    records[chain_id] = ledger.addresses.to_dict()
+    record_path.write_text(json.dumps(records, indent=2))
+    log.info("deployed the ledger contract at %s (block %d)", ledger.addresses.ledger, ledger.addresses.deployed_block)
+    return ledger
+
+
+def _hex_bytes(value: str, what: str) -> bytes:
+    try:
+        return bytes.fromhex(value.removeprefix("0x"))
+    except ValueError as exc:
+        raise InvalidRequest(f"{what} is not hex") from exc
+
+
+def _terms_view(terms: Terms | None) -> dict[str, Any] | None:
+    if terms is None:
+        return None
+    return {**asdict(terms), "template": terms.template.value, "commercial": terms.commercial,
+            "derivatives": terms.derivatives}
+
+
+def _work_view(work: Work, terms: Terms | None) -> dict[str, Any]:
+    metadata = decode(work.metadata_uri)
+    return {
+        "id": work.id, "title": metadata.title, "media_type": metadata.media_type, "owner": work.owner,
+        "content_hash": work.content_hash.hex(), "metadata_uri": work.metadata_uri,
+        "provenance": {"origin": work.provenance.origin.value, "model_id": work.provenance.model_id,
+                       "prompt_hash": work.provenance.prompt_hash.hex()},
+        "contributors": [{"address": c.account, "share_bps": c.share_bps} for c in work.contributors],
+        "parents": [{"work_id": p.work_id, "share_bps": p.share_bps} for p in work.parents],
+        "registered_at": work.registered_at, "registered_block": work.registered_block, "terms": _terms_view(terms),
+    }
+
+
+def _license_view(lic: License) -> dict[str, Any]:
+    return {"work_id": lic.work_id, "holder": lic.holder, "terms": _terms_view(lic.terms),
+            "issued_at": lic.issued_at, "expires_at": lic.expires_at}
