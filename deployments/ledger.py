@@ -12,16 +12,35 @@ import os
 
 from ray import serve
 
+from ledger.errors import LedgerError
 from ledger.service import LedgerService, LedgerSettings, keystore_for
 from muse.paths import muse_home
 
 FUNDER_KEY_ENV = "MUSE_LEDGER_FUNDER_KEY"  # a secret: from the environment, never from serve_config.yaml
 
 
+class _RefusalsAreNotFailures(logging.Filter):
+    """Serve logs every exception a method raises as a failed request, with its traceback. A refusal by the
+    ledger (not the owner, no such work, bad shares) is an answer, which the gateway turns into a 4xx: log
+    it as one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, LedgerError):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg, record.args, record.exc_info, record.exc_text = (
+                f"refused ({type(error).__name__}): {error}", (), None, None)
+        return True
+
+
 @serve.deployment(name="Ledger")
 class LedgerDeployment(LedgerService):
     def __init__(self, rpc_url: str | None = None):
-        logging.getLogger("ledger").setLevel(logging.INFO)
+        serve_logger = logging.getLogger("ray.serve")
+        serve_logger.addFilter(_RefusalsAreNotFailures())
+        ledger_logger = logging.getLogger("ledger")  # the service's own lines go to this replica's Serve log
+        ledger_logger.setLevel(logging.INFO)
+        ledger_logger.handlers, ledger_logger.propagate = list(serve_logger.handlers), False
         home = muse_home()
         super().__init__(LedgerSettings(home / "ledger", rpc_url, os.environ.get(FUNDER_KEY_ENV)), keystore_for(home))
 

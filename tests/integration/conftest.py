@@ -24,11 +24,20 @@ START_TIMEOUT_S = 420
 
 @dataclass
 class Server:
-    url: str
-    process: subprocess.Popen
+    port: int
+    home: Path  # MUSE_HOME: everything that must survive a restart
     log: Path
-    ray_temp_dir: str
-    home: Path
+    process: subprocess.Popen | None = None
+    ray_temp_dir: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def restart(self) -> None:
+        """A full restart of Muse: stop it (cleanly, as checked at teardown) and start it again."""
+        _stop(self)
+        _start(self)
 
     def add_user(self, name: str, admin: bool = False) -> str:
         """Create a user with the real CLI; returns its API key (the last line of stdout)."""
@@ -76,32 +85,41 @@ def _wait_until_running(server: Server) -> None:
     pytest.fail(f"muse serve not ready in {START_TIMEOUT_S} s:\n{server.log.read_text()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Server:
-    port = _free_port()
-    home = tmp_path_factory.mktemp("muse_home")
-    log = home / "serve.log"
-    ray_temp_dir = tempfile.mkdtemp(prefix="mray", dir="/tmp")  # short: Ray's socket paths have a length limit
-    env = {**os.environ, "MUSE_HOME": str(home), "RAY_AUTH_MODE": "disabled", "PYTHONUNBUFFERED": "1"}
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "muse.cli", "serve", "--profile", str(PROFILE), "--port", str(port),
-             "--ray-temp-dir", ray_temp_dir],
+def _start(server: Server) -> None:
+    """Run ``muse serve`` for ``server`` (a fresh Ray session each time) and wait until it is ready."""
+    server.ray_temp_dir = tempfile.mkdtemp(prefix="mray", dir="/tmp")  # short: Ray's socket paths are limited
+    env = {**os.environ, "MUSE_HOME": str(server.home), "RAY_AUTH_MODE": "disabled", "PYTHONUNBUFFERED": "1"}
+    with server.log.open("a") as log_file:
+        server.process = subprocess.Popen(
+            [sys.executable, "-m", "muse.cli", "serve", "--profile", str(PROFILE), "--port", str(server.port),
+             "--ray-temp-dir", server.ray_temp_dir],
             env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
-    srv = Server(f"http://127.0.0.1:{port}", process, log, ray_temp_dir, home)
+    _wait_until_running(server)
+
+
+def _stop(server: Server) -> None:
+    """SIGTERM must end the server with status 0, leaving no Ray process and a free port."""
+    server.process.send_signal(signal.SIGTERM)
     try:
-        _wait_until_running(srv)
+        code = server.process.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.process.pid, signal.SIGKILL)
+        pytest.fail(f"muse serve ignored SIGTERM:\n{server.log.read_text()[-3000:]}")
+    time.sleep(2)
+    leftovers = _ray_processes(server.ray_temp_dir)
+    assert code == 0, f"muse serve exited with {code}:\n{server.log.read_text()[-3000:]}"
+    assert not leftovers, f"Ray processes left behind: {leftovers}"
+    assert _port_is_free(server.port), f"something still listens on {server.port} (HAProxy left behind?)"
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    home = tmp_path_factory.mktemp("muse_home")
+    srv = Server(port=_free_port(), home=home, log=home / "serve.log")
+    try:
+        _start(srv)
         yield srv
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail(f"muse serve ignored SIGTERM:\n{log.read_text()[-3000:]}")
-        time.sleep(2)
-        leftovers = _ray_processes(ray_temp_dir)
-        assert code == 0, f"muse serve exited with {code}:\n{log.read_text()[-3000:]}"
-        assert not leftovers, f"Ray processes left behind: {leftovers}"
-        assert _port_is_free(port), f"something still listens on {port} (HAProxy left behind?)"
+        if srv.process is not None and srv.process.poll() is None:
+            _stop(srv)
