@@ -28,12 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from eth.abc import BlockAPI, BlockHeaderAPI, SignedTransactionAPI
+from eth.abc import BlockAPI, BlockHeaderAPI, SignedTransactionAPI, StateAPI
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
 from eth.db.schema import SchemaV1
+from eth.estimators.gas import binary_gas_search_intrinsic_tolerance
 from eth.exceptions import TransactionNotFound as EVMTransactionNotFound
 from eth.vm.forks import PragueVM
+from eth.vm.spoof import SpoofTransaction
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_tester import EthereumTester, PyEVMBackend
@@ -86,6 +88,28 @@ class Chain:
             release()
 
 
+def _estimate_gas(state: StateAPI, transaction: SignedTransactionAPI) -> int:
+    """Gas for ``transaction``, in two runs of it instead of py-evm's binary search (about sixteen runs, which
+    made estimating 60% of a registration's time): run it with the block's gas limit, take what it consumed
+    before refunds plus the 1/64 that calls must leave behind, and check that this limit suffices. Where it
+    does not, fall back to the binary search."""
+    full = SpoofTransaction(transaction, gas=state.gas_limit, gas_price=0)
+    snapshot = state.snapshot()
+    try:
+        computation = state.apply_transaction(full)
+    finally:
+        state.revert(snapshot)
+    if computation.is_error:
+        raise computation.error
+    guess = min(state.gas_limit, (transaction.intrinsic_gas + computation.get_gas_used()) * 64 // 63)
+    snapshot = state.snapshot()
+    try:
+        fits = not state.apply_transaction(SpoofTransaction(transaction, gas=guess, gas_price=0)).is_error
+    finally:
+        state.revert(snapshot)
+    return guess if fits else binary_gas_search_intrinsic_tolerance(state, transaction)
+
+
 class _TesterChain(MiningChain):
     """eth-tester's chain (its chain id, Prague rules, constant gas limit), with each
     block stamped when its transaction arrives rather than when the previous block
@@ -93,6 +117,7 @@ class _TesterChain(MiningChain):
 
     chain_id = 131277322940537
     vm_configuration = ((0, PragueVM),)
+    gas_estimator = staticmethod(_estimate_gas)
 
     def create_header_from_parent(self, parent_header: BlockHeaderAPI, **header_params: Any) -> BlockHeaderAPI:
         return super().create_header_from_parent(

@@ -150,7 +150,6 @@ class LedgerService:
                 raise NotFound(f"no work {work_id} in the index")
             lic = None
         else:
-            self.ledger.work(work_id)  # NotFound for an unknown work
             valid = self.ledger.verify(work_id, holder, use)
             lic = self.ledger.license(work_id, holder)
         return {"valid": valid, "work_id": work_id, "holder": holder, "use": use.value, "source": source,

@@ -79,6 +79,23 @@ def _bench_generate(args: argparse.Namespace) -> None:
     run_generate_bench(args.url, args.concurrency, args.requests, args.max_new_tokens, args.rounds, args.out)
 
 
+def _bench_ledger(args: argparse.Namespace) -> None:
+    from muse.bench.ledger import run_ledger_bench
+
+    run_ledger_bench(args.works, args.purchases, args.verifies, args.out)
+
+
+def _ledger_reindex(args: argparse.Namespace) -> None:
+    from ledger.service import LedgerService, LedgerSettings, keystore_for
+    from muse.paths import muse_home
+
+    service = LedgerService(LedgerSettings(muse_home() / "ledger", args.rpc_url), keystore_for(muse_home()))
+    try:
+        print(f"re-read {service.index.rebuild()} events into {muse_home() / 'ledger' / 'index.sqlite3'}")
+    finally:
+        service.close()
+
+
 def _add_bench_target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="Muse base URL (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for JSON and PNG")
@@ -140,7 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--admin", action="store_true", help="may call admin routes (e.g. retraining)")
     add.set_defaults(run=_users_add)
 
-    bench = commands.add_parser("bench", help="benchmarks against a running Muse")
+    ledger = commands.add_parser("ledger", help="ledger maintenance")
+    ledger_commands = ledger.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
+    reindex = ledger_commands.add_parser("reindex", help="rebuild the off-chain index from the chain's events",
+                                         description="Empty $MUSE_HOME/ledger/index.sqlite3 and read every event "
+                                         "of the ledger contract again. Stop Muse first: the embedded chain "
+                                         "belongs to one process at a time.")
+    reindex.add_argument("--rpc-url", help="the JSON-RPC node Muse is configured with (default: the embedded chain)")
+    reindex.set_defaults(run=_ledger_reindex)
+
+    bench = commands.add_parser("bench", help="benchmarks (most against a running Muse)")
     benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")
     gen = benches.add_parser("generate", help="generation throughput and time to first token over HTTP",
                              description="Streams requests to /v1/generate at each concurrency; the first "
@@ -160,6 +186,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="concurrent clients per level (default: %(default)s)")
     rec.add_argument("--seconds", type=float, default=5.0, help="duration of each level (default: %(default)s)")
     rec.set_defaults(run=_bench_recommend)
+    led = benches.add_parser("ledger", help="ledger writes/s and verify latency (chain vs index), standalone",
+                             description="On a fresh embedded chain in a temporary folder: registrations/s and "
+                             "license purchases/s next to plain ether transfers/s, verify latency from the chain "
+                             "and from the index, and start-up time on the chain written.")
+    led.add_argument("--works", type=int, default=300, help="works to register (default: %(default)s)")
+    led.add_argument("--purchases", type=int, default=150, help="licenses to buy (default: %(default)s)")
+    led.add_argument("--verifies", type=int, default=1000, help="verify calls per source (default: %(default)s)")
+    led.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for JSON and PNG")
+    led.set_defaults(run=_bench_ledger)
     return parser
 
 

@@ -1,11 +1,17 @@
-"""Every `muse` command answers --help, and bad arguments are refused before anything runs."""
+"""Every `muse` command answers --help, and bad arguments are refused before anything runs; the commands that
+need no server run for real."""
+
+import json
+import subprocess
+import sys
 
 import pytest
 
 from muse.cli import build_parser
 
 COMMANDS = [[], ["serve"], ["train-text"], ["eval-recs"], ["train-recs"], ["users"], ["users", "add"],
-            ["bench"], ["bench", "generate"], ["bench", "recommend"]]
+            ["bench"], ["bench", "generate"], ["bench", "recommend"], ["bench", "ledger"], ["ledger"],
+            ["ledger", "reindex"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "muse")
@@ -21,3 +27,29 @@ def test_bad_arguments_exit_with_usage(capsys):
         build_parser().parse_args(["bench", "generate", "--rounds", "many"])
     assert exit_info.value.code == 2
     assert "invalid int value" in capsys.readouterr().err
+
+
+def run_muse(*args: str, home, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "muse.cli", *args], capture_output=True, text=True, check=check,
+                          env={"PATH": "/usr/bin:/bin", "MUSE_HOME": str(home)}, timeout=300)
+
+
+def test_users_add_prints_the_key_last_and_keeps_an_encrypted_account(tmp_path):
+    out = run_muse("users", "add", "ada", home=tmp_path)
+    key = out.stdout.strip().splitlines()[-1]
+    assert key.startswith("muse_")
+    (keystore,) = (tmp_path / "keystore").glob("0x*.json")
+    assert keystore.stem in out.stderr and key not in keystore.read_text()
+    again = run_muse("users", "add", "ada", home=tmp_path, check=False)
+    assert again.returncode != 0 and "already exists" in again.stderr
+
+
+def test_bench_ledger_and_reindex(tmp_path):
+    out = run_muse("bench", "ledger", "--works", "3", "--purchases", "2", "--verifies", "5", "--out", str(tmp_path),
+                   home=tmp_path)
+    report = json.loads((tmp_path / "bench-ledger.json").read_text())
+    assert report["index_agrees_with_chain"] and (tmp_path / "bench-ledger.png").exists()
+    assert [row["count"] for row in report["results"]] == [3, 3, 2, 5, 5]
+    assert "faster at p50" in out.stdout
+    run_muse("users", "add", "ada", home=tmp_path)
+    assert "re-read" in run_muse("ledger", "reindex", home=tmp_path).stdout

@@ -214,3 +214,17 @@ def test_rpc_chain_connects_with_an_optional_funder() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_gas_estimate_is_enough_and_tight(tmp_path: Path) -> None:
+    """The embedded chain estimates in two runs (ledger.chain._estimate_gas); a transaction sent with exactly
+    the estimate succeeds, and the estimate is within the 1/64 call allowance of what it used."""
+    chain = open_embedded_chain(tmp_path)
+    try:
+        registry = deploy(chain.w3, chain.funder)  # sent with its bare estimate: must not run out of gas
+        call = {"to": registry.address, "data": registry.encode_abi("register", ["ipfs://estimated", 1, 500])}
+        estimate = chain.w3.eth.estimate_gas({"from": chain.funder.address, **call})
+        receipt = send(chain.w3, chain.funder, {**call, "gas": estimate})
+        assert receipt["gasUsed"] <= estimate <= receipt["gasUsed"] * 64 // 63 + 1
+    finally:
+        chain.close()
