@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 from ray.serve import Application
 
+from assistant.agent import ModelSettings
 from deployments.gateway import Gateway
 from deployments.generator import Generator
 from deployments.ledger import LedgerDeployment
@@ -25,6 +26,8 @@ class AppArgs(BaseModel):
     stream_interval_s: float = 0.0  # at most one streamed chunk per interval per request (0: every step)
     recommend_app: str = "muse-recommend"  # the application that runs the Recommender
     ledger_rpc_url: str | None = None  # None: the embedded chain in $MUSE_HOME; else a JSON-RPC node's URL
+    assistant_base_url: str | None = None  # None: the offline planner; else an OpenAI-compatible endpoint's /v1
+    assistant_model: str = "muse-tiny-shakespeare"  # the model name at that endpoint
 
 
 class RecommendAppArgs(BaseModel):
@@ -37,7 +40,9 @@ def build_app(args: dict) -> Application:
     """Serve calls this with the config's ``args``; unknown or mistyped keys fail the deploy with a clear error."""
     args = AppArgs.model_validate(args)
     generator = Generator.bind(args.model, args.device, args.dtype, args.torch_threads, args.stream_interval_s)
-    return Gateway.bind(generator, LedgerDeployment.bind(args.ledger_rpc_url), args.model_name, args.recommend_app)
+    assistant = ModelSettings(args.assistant_base_url, args.assistant_model)
+    return Gateway.bind(generator, LedgerDeployment.bind(args.ledger_rpc_url), args.model_name, args.recommend_app,
+                        assistant)
 
 
 def build_recommend_app(args: dict) -> Application:

@@ -5,10 +5,13 @@ Bad input is a 4xx that names the field; nothing a caller sends should become a 
 
 from __future__ import annotations
 
+import math
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from ray.serve.exceptions import BackPressureError
 from starlette.exceptions import HTTPException
 
 from ledger.chain import ChainError
@@ -81,6 +84,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     async def _ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
         return _ledger_response(exc)
+
+    @app.exception_handler(BackPressureError)
+    async def _overloaded(_: Request, exc: BackPressureError) -> JSONResponse:
+        """A deployment behind the gateway has its queue full (``max_queued_requests``): its configured status
+        (503) and ``Retry-After``, as Serve's proxy answers for the gateway itself."""
+        headers = {"Retry-After": str(math.ceil(exc.retry_after_s))} if exc.retry_after_s is not None else None
+        return JSONResponse(error_body(f"overloaded, try again later: {exc}", "overloaded_error"),
+                            status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(ChainError)
     async def _chain_error(_: Request, exc: ChainError) -> JSONResponse:

@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
+from assistant.agent import ModelSettings
+from assistant.backends import Backends
 from deployments.api import create_api
+from deployments.api.chat import ChatService
+from deployments.metrics import MetricsReader
 from deployments.serve_status import serve_status
 from deployments.text_service import TextService
+from models.recsys.feedback import FeedbackStore
+from muse.paths import METRICS_URL_ENV, muse_home
 from muse.users import connect
 
 
 @serve.deployment(name="Gateway")
 @serve.ingress()
 class Gateway:
-    def __init__(self, generator: DeploymentHandle, ledger: DeploymentHandle, model_name: str, recommend_app: str):
+    def __init__(self, generator: DeploymentHandle, ledger: DeploymentHandle, model_name: str, recommend_app: str,
+                 assistant: ModelSettings):
         recommender = serve.get_deployment_handle("Recommender", app_name=recommend_app)
-        self._api = create_api(TextService(generator, model_name), recommender, ledger, status=serve_status,
-                               db=connect())
+        db = connect()
+        backends = Backends(generator, recommender, ledger, FeedbackStore(db).history, model_name)
+        chat = ChatService(backends, muse_home() / "conversations.sqlite3", assistant)
+        self._api = create_api(TextService(generator, model_name), recommender, ledger, status=serve_status, db=db,
+                               chat=chat)
+        metrics_url = os.environ.get(METRICS_URL_ENV)
+        self._api.state.metrics = MetricsReader(metrics_url) if metrics_url else None
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return self._api

@@ -11,6 +11,7 @@ from dataclasses import asdict
 
 from ray import serve
 
+from deployments.metrics import counter
 from models.text.generator import TextGenerator
 from models.text.params import GenerationParams, Prompt
 from muse.paths import BUNDLED_TEXT_MODEL
@@ -19,6 +20,11 @@ from muse.paths import BUNDLED_TEXT_MODEL
 def resolve_model(model: str) -> str:
     """``bundled`` means the model shipped in the repository; anything else is a folder or hub id."""
     return str(BUNDLED_TEXT_MODEL) if model == "bundled" else model
+
+
+def _count_tokens(tokens: int) -> None:
+    if tokens:
+        counter("muse_tokens_generated").inc(tokens)
 
 
 @serve.deployment(name="Generator")
@@ -39,11 +45,18 @@ class Generator:
         chunks = self._generator.stream(self._prompt_text(prompt), GenerationParams(**params),
                                         interval_s=self._stream_interval_s)
         async for chunk in chunks:
+            if chunk.finish_reason:
+                _count_tokens(chunk.completion_tokens)
             yield asdict(chunk)
 
     async def complete(self, prompt: Prompt, params: dict) -> dict:
         completion = await self._generator.complete(self._prompt_text(prompt), GenerationParams(**params))
+        _count_tokens(completion.completion_tokens)
         return asdict(completion)
+
+    async def ping(self) -> bool:
+        """Nothing: a call that makes Serve start a replica when there is none (the assistant's pre-warm)."""
+        return True
 
     def check_health(self) -> None:
         """Serve restarts the replica if the background generation loop has died."""

@@ -12,6 +12,7 @@ import os
 
 from ray import serve
 
+from deployments.metrics import counter
 from ledger.errors import LedgerError
 from ledger.service import LedgerService, LedgerSettings, keystore_for
 from muse.paths import muse_home
@@ -43,6 +44,8 @@ class LedgerDeployment(LedgerService):
         ledger_logger.handlers, ledger_logger.propagate = list(serve_logger.handlers), False
         home = muse_home()
         super().__init__(LedgerSettings(home / "ledger", rpc_url, os.environ.get(FUNDER_KEY_ENV)), keystore_for(home))
+        transactions = counter("muse_ledger_transactions", ("kind",))
+        self.on_transaction = lambda kind: transactions.inc(tags={"kind": kind})
 
     def check_health(self) -> None:
         """Unhealthy when the chain stops answering (a node gone away; a closed embedded chain)."""

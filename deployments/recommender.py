@@ -20,6 +20,7 @@ from ray import serve
 from threadpoolctl import threadpool_limits
 
 from deployments.api import create_recommend_api
+from deployments.metrics import counter
 from models.recsys.service import RecommenderService, RecommendRequest
 from muse.paths import MOVIELENS
 from muse.recs_model import load_or_train, model_path, train_and_save
@@ -67,6 +68,7 @@ class Recommender:
     # No waiting for a batch to fill: whatever queued while the previous batch was scored goes together.
     @serve.batch(max_batch_size=MAX_BATCH, batch_wait_timeout_s=0.0)
     async def _recommend_batch(self, requests: list[RecommendRequest]) -> list[list[dict]]:
+        counter("muse_recommendations").inc(len(requests))
         return [[asdict(r) for r in recs] for recs in self._service.recommend_many(requests)]
 
     async def item(self, item_id: str) -> dict | None:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,7 @@ class LedgerService:
         applied = self.index.sync()
         self._signers: dict[tuple[str, str], LocalAccount] = {}
         self._funding = threading.Lock()
+        self.on_transaction: Callable[[str], None] = lambda kind: None  # e.g. a metrics counter, by kind
         log.info("ledger %s on %s chain %d at block %d (%d works; %d new events indexed)",
                  self.ledger.addresses.ledger, "embedded" if self.chain.embedded else settings.rpc_url,
                  self.chain.w3.eth.chain_id, self.chain.w3.eth.block_number, self.ledger.work_count(), applied)
@@ -93,6 +94,8 @@ class LedgerService:
 
     def withdraw(self, caller: Credentials) -> dict[str, Any]:
         withdrawn = self.ledger.withdraw(self._signer(caller))
+        if withdrawn:
+            self.on_transaction("withdraw")
         return {"withdrawn_wei": withdrawn, **self.account(caller.address)}
 
     # Works
@@ -104,6 +107,7 @@ class LedgerService:
         digest = check.hash32(_hex_bytes(content_hash, "content hash"), "content hash")
         work = self.ledger.register_work(self._signer(caller), digest, encode(metadata), provenance, contributors,
                                          parents)
+        self.on_transaction("register")
         self.index.sync()
         log.info("work %d registered by %s", work.id, caller.address)
         return _work_view(work, None)
@@ -122,12 +126,14 @@ class LedgerService:
     def set_terms(self, caller: Credentials, work_id: int, terms: Terms) -> dict[str, Any]:
         self._require_owner(caller, work_id)
         self.ledger.set_terms(self._signer(caller), work_id, terms)
+        self.on_transaction("set_terms")
         self.index.sync()
         return self.work(work_id)
 
     def buy_license(self, caller: Credentials, work_id: int) -> dict[str, Any]:
         """Pay the work's current fee for a license of the caller's own."""
         lic = self.ledger.buy_license(self._signer(caller), work_id)
+        self.on_transaction("buy_license")
         self.index.sync()
         log.info("license on work %d bought by %s for %d wei", work_id, caller.address, lic.terms.fee_wei)
         return _license_view(lic)
@@ -135,6 +141,7 @@ class LedgerService:
     def grant_license(self, caller: Credentials, work_id: int, holder: str) -> dict[str, Any]:
         self._require_owner(caller, work_id)
         lic = self.ledger.grant_license(self._signer(caller), work_id, holder)
+        self.on_transaction("grant_license")
         self.index.sync()
         return _license_view(lic)
 
@@ -191,6 +198,7 @@ class LedgerService:
             if w3.eth.get_transaction_count(address) or w3.eth.get_balance(address):
                 return
             send_value(w3, funder, address, self.settings.funding_wei)
+            self.on_transaction("fund_account")
         log.info("funded new account %s with %d wei", address, self.settings.funding_wei)
 
     def _require_owner(self, caller: Credentials, work_id: int) -> None:

@@ -20,7 +20,7 @@ def _serve(args: argparse.Namespace) -> None:
 
     config = load_config(args.config, args.profile, args.port)
     run_server(config, ray_address=args.address, object_store_mb=args.object_store_mb,
-               ray_temp_dir=args.ray_temp_dir)
+               ray_temp_dir=args.ray_temp_dir, metrics_port=args.metrics_port)
 
 
 def _train_text(args: argparse.Namespace) -> None:
@@ -85,6 +85,13 @@ def _bench_ledger(args: argparse.Namespace) -> None:
     run_ledger_bench(args.works, args.purchases, args.verifies, args.out)
 
 
+def _bench_load(args: argparse.Namespace) -> None:
+    from muse.bench.load import run_load_bench
+
+    run_load_bench(args.url, args.levels, args.mix, args.step_seconds, args.cooldown_seconds, args.sample_seconds,
+                   args.baseline_seconds, args.key, args.out)
+
+
 def _ledger_reindex(args: argparse.Namespace) -> None:
     from ledger.service import LedgerService, LedgerSettings, keystore_for
     from muse.paths import muse_home
@@ -94,6 +101,18 @@ def _ledger_reindex(args: argparse.Namespace) -> None:
         print(f"re-read {service.index.rebuild()} events into {muse_home() / 'ledger' / 'index.sqlite3'}")
     finally:
         service.close()
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from muse.demo import launch_demo
+
+    launch_demo(args.url, args.port)
+
+
+def _chat(args: argparse.Namespace) -> None:
+    from muse.chat_cli import run_chat
+
+    run_chat(args.url, args.key or os.environ.get("MUSE_API_KEY"), args.thread)
 
 
 def _add_bench_target(parser: argparse.ArgumentParser) -> None:
@@ -117,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--address", help="join a running Ray cluster (e.g. auto) instead of starting one")
     serve.add_argument("--object-store-mb", type=int, default=300, help="local Ray object store size")
     serve.add_argument("--ray-temp-dir", help="local Ray's session folder (default: Ray's, /tmp/ray)")
+    serve.add_argument("--metrics-port", type=int, default=0,
+                       help="port of Ray's Prometheus endpoint (Serve's and Muse's metrics; default: a free one)")
     serve.set_defaults(run=_serve)
 
     defaults = TrainConfig(corpus=SHAKESPEARE_CORPUS, out_dir=BUNDLED_TEXT_MODEL)
@@ -166,6 +187,22 @@ def build_parser() -> argparse.ArgumentParser:
     reindex.add_argument("--rpc-url", help="the JSON-RPC node Muse is configured with (default: the embedded chain)")
     reindex.set_defaults(run=_ledger_reindex)
 
+    demo = commands.add_parser("demo", help="the Gradio demo, standalone, against a running Muse",
+                               description="Serve the web demo (chat, create, discover, rights, system) on "
+                               "127.0.0.1, calling the Muse at --url. `muse serve` also serves it at /ui.")
+    demo.add_argument("--url", default="http://127.0.0.1:8000", help="Muse base URL (default: %(default)s)")
+    demo.add_argument("--port", type=int, default=7860, help="the demo's port (default: %(default)s)")
+    demo.set_defaults(run=_demo)
+
+    chat = commands.add_parser("chat", help="chat with the assistant in the terminal",
+                               description="Talk to Muse's assistant: its plan and steps print as they run and "
+                               "its reply streams; ledger changes wait for your answer (yes, no, or edit the "
+                               "arguments as JSON). Ctrl-D or Ctrl-C leaves.")
+    chat.add_argument("--url", default="http://127.0.0.1:8000", help="Muse base URL (default: %(default)s)")
+    chat.add_argument("--key", help="your API key (default: $MUSE_API_KEY)")
+    chat.add_argument("--thread", help="continue this conversation (default: a new one)")
+    chat.set_defaults(run=_chat)
+
     bench = commands.add_parser("bench", help="benchmarks (most against a running Muse)")
     benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")
     gen = benches.add_parser("generate", help="generation throughput and time to first token over HTTP",
@@ -186,6 +223,37 @@ def build_parser() -> argparse.ArgumentParser:
                      help="concurrent clients per level (default: %(default)s)")
     rec.add_argument("--seconds", type=float, default=5.0, help="duration of each level (default: %(default)s)")
     rec.set_defaults(run=_bench_recommend)
+    load = benches.add_parser(
+        "load", help="mixed workload on a bounded ramp: latency, errors and replicas over time",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Closed-loop clients send a weighted mix of generate (POST /v1/generate, 32 tokens), "
+        "recommend\n(POST /v1/recommend, a random MovieLens user), verify (GET /v1/licenses/verify) and chat "
+        "(POST /v1/chat,\nSSE: ok when the stream ends with a 'message' event and has no 'error' event).\n\n"
+        "The run: GET /healthz alone at concurrency 1 (the baseline each kind's p50 is compared with), then\n"
+        "each --levels for --step-seconds, then --cooldown-seconds without load. /v1/system/status is\n"
+        "sampled every --sample-seconds for each deployment's RUNNING and STARTING replicas, so the plot\n"
+        "shows scale-up and the Generator's return to zero (after ~120 s idle in the default config).\n\n"
+        "Chat needs an API key (--key or $MUSE_API_KEY); without one it is left out of the mix. With a key,\n"
+        "the run registers one work and verifies it for the caller's address; without one it verifies\n"
+        "work 1 for 0x00..01, and a 404 (no such work) counts as answered, not as an error.\n\n"
+        "Per level and kind: requests, errors (other non-2xx, timeouts, connection errors), rejected\n"
+        "(429/503), ok req/s, p50/p95/p99 ms; the peak sustained rate is the best level's ok req/s.\n"
+        "Bounds: at most 256 clients, 60 s per request (120 s for chat). Writes bench-load.json\n"
+        "(every request, per-level stats, replica samples) and bench-load.png into --out.")
+    _add_bench_target(load)
+    load.add_argument("--mix", default="generate=2,recommend=5,verify=3,chat=1",
+                      help="request kinds and their weights, KIND=WEIGHT,... (default: %(default)s)")
+    load.add_argument("--levels", default="1,4,16,32",
+                      help="concurrent clients per ramp level, comma-separated, 1-256 (default: %(default)s)")
+    load.add_argument("--step-seconds", type=float, default=20.0, help="duration of each level (default: %(default)s)")
+    load.add_argument("--cooldown-seconds", type=float, default=150.0,
+                      help="time without load at the end, still sampling replicas (default: %(default)s)")
+    load.add_argument("--sample-seconds", type=float, default=1.0,
+                      help="interval of the /v1/system/status samples (default: %(default)s)")
+    load.add_argument("--baseline-seconds", type=float, default=5.0,
+                      help="duration of the GET /healthz baseline (default: %(default)s)")
+    load.add_argument("--key", help="API key for chat and the verify set-up (default: $MUSE_API_KEY)")
+    load.set_defaults(run=_bench_load)
     led = benches.add_parser("ledger", help="ledger writes/s and verify latency (chain vs index), standalone",
                              description="On a fresh embedded chain in a temporary folder: registrations/s and "
                              "license purchases/s next to plain ether transfers/s, verify latency from the chain "

@@ -14,6 +14,7 @@ BUNDLED_TEXT_MODEL = REPO_ROOT / "models" / "text" / "bundled"
 SHAKESPEARE_CORPUS = REPO_ROOT / "data" / "tinyshakespeare" / "input.txt"
 SERVE_CONFIG = REPO_ROOT / "serve_config.yaml"
 MOVIELENS = REPO_ROOT / "data" / "movielens-latest-small"
+METRICS_URL_ENV = "MUSE_METRICS_URL"  # where replicas find Ray's Prometheus endpoint (muse serve sets it)
 
 
 def muse_home() -> Path:

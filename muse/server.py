@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import time
 from types import FrameType
 
@@ -14,7 +15,7 @@ from ray.serve._private import api as serve_private_api
 from ray.serve.config import gRPCOptions
 from ray.serve.schema import ServeDeploySchema
 
-from muse.paths import muse_home
+from muse.paths import METRICS_URL_ENV, muse_home
 
 log = logging.getLogger("muse.serve")
 
@@ -31,10 +32,12 @@ SERVE_THROUGHPUT_MODE = {
 }
 
 
-def replica_environment() -> dict[str, str]:
-    """Variables every replica gets: the data directory, offline model loading, single-threaded BLAS."""
+def replica_environment(metrics_url: str | None = None) -> dict[str, str]:
+    """Variables every replica gets: the data directory, offline model loading, single-threaded BLAS, and
+    where Ray's Prometheus endpoint is (for ``GET /v1/system/metrics``)."""
     return {
         "MUSE_HOME": str(muse_home()),
+        **({METRICS_URL_ENV: metrics_url} if metrics_url else {}),
         "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
         "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
         "OPENBLAS_NUM_THREADS": "1",
@@ -49,6 +52,12 @@ def with_environment(config: dict, env: dict[str, str]) -> dict:
     return config
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class _Stop(Exception):
     pass
 
@@ -58,9 +67,16 @@ def _raise_stop(signum: int, _frame: FrameType | None) -> None:
 
 
 def run_server(config: dict, ray_address: str | None = None, object_store_mb: int = 300,
-               ray_temp_dir: str | None = None) -> None:
-    """Deploy ``config`` (a serve_config.yaml dict) and block until SIGINT/SIGTERM."""
-    schema = ServeDeploySchema.model_validate(with_environment(config, replica_environment()))
+               ray_temp_dir: str | None = None, metrics_port: int = 0) -> None:
+    """Deploy ``config`` (a serve_config.yaml dict) and block until SIGINT/SIGTERM.
+
+    Ray exports Serve's and Muse's metrics for Prometheus on ``metrics_port`` (0: a free port) when it starts
+    Ray itself; on a cluster (``ray_address``), set ``MUSE_METRICS_URL`` to the cluster's endpoint instead.
+    """
+    metrics_port = metrics_port or _free_port()
+    metrics_url = os.environ.get(METRICS_URL_ENV) or (None if ray_address else
+                                                      f"http://127.0.0.1:{metrics_port}/metrics")
+    schema = ServeDeploySchema.model_validate(with_environment(config, replica_environment(metrics_url)))
     for name, value in SERVE_THROUGHPUT_MODE.items():
         os.environ.setdefault(name, value)  # read by Serve's controller and proxy, which inherit it
     try:
@@ -68,7 +84,7 @@ def run_server(config: dict, ray_address: str | None = None, object_store_mb: in
             ray.init(address=ray_address, logging_level=logging.WARNING)
         else:
             ray.init(include_dashboard=False, object_store_memory=object_store_mb * 2**20,
-                     logging_level=logging.WARNING, _temp_dir=ray_temp_dir)
+                     logging_level=logging.WARNING, _temp_dir=ray_temp_dir, _metrics_export_port=metrics_port)
         # After ray.init, which installs its own SIGTERM handler in the driver.
         signal.signal(signal.SIGTERM, _raise_stop)
         signal.signal(signal.SIGINT, _raise_stop)
@@ -82,8 +98,8 @@ def run_server(config: dict, ray_address: str | None = None, object_store_mb: in
         started = time.monotonic()
         _wait_until_running([app.name for app in schema.applications])
         http = schema.http_options
-        log.info("Muse is ready on http://%s:%d (started in %.1f s, data in %s)",
-                 http.host, http.port, time.monotonic() - started, muse_home())
+        log.info("Muse is ready on http://%s:%d (started in %.1f s, data in %s, Prometheus metrics at %s)",
+                 http.host, http.port, time.monotonic() - started, muse_home(), metrics_url)
         while True:
             time.sleep(3600)
     except _Stop as stop:

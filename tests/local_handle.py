@@ -1,9 +1,10 @@
 """Serve's handle calling convention (``await handle.method.remote(*args)``) over a plain object, so the
-gateway's FastAPI app can be tested in process against real services."""
+gateway's FastAPI app and the assistant can be tested in process against real services."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,6 +14,8 @@ class _Method:
         self._method = method
 
     def remote(self, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        if inspect.iscoroutinefunction(self._method):
+            return self._method(*args, **kwargs)
         return asyncio.to_thread(self._method, *args, **kwargs)  # as Serve runs blocking methods: off the loop
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from deployments.api import generation, openai_compat, recommendations, system
+from deployments.api import chat as chat_routes
 from deployments.api import ledger as ledger_routes
 from deployments.errors import install_error_handlers
 from deployments.text_service import TextService
@@ -32,15 +33,16 @@ def _base_api(title: str, db: sqlite3.Connection) -> FastAPI:
 
 
 def create_api(text: TextService, recommender: Any, ledger: Any, status: Callable[[], dict],
-               db: sqlite3.Connection) -> FastAPI:
+               db: sqlite3.Connection, chat: chat_routes.ChatService | None = None) -> FastAPI:
     """The gateway's app. ``recommender`` and ``ledger`` are handles to those deployments (or anything with
     their ``method.remote(...)``); ``/v1/recommend`` itself is served by the Recommender replicas
-    (``create_recommend_api``)."""
+    (``create_recommend_api``). ``chat`` is the assistant (its routes are left out without it)."""
     api = _base_api("Muse", db)
     api.state.text = text
     api.state.status = status
     api.state.recommender = recommender
     api.state.ledger = ledger
+    api.state.chat = chat
 
     @api.get("/healthz", tags=["system"], summary="Ready when the application is up")
     async def healthz() -> dict:
@@ -50,7 +52,12 @@ def create_api(text: TextService, recommender: Any, ledger: Any, status: Callabl
     api.include_router(openai_compat.router)
     api.include_router(recommendations.router)
     api.include_router(ledger_routes.router)
+    if chat is not None:
+        api.include_router(chat_routes.router)
     api.include_router(system.router)
+    from muse.demo import mount_demo  # here, not at the top: only the gateway loads Gradio
+
+    mount_demo(api, "/ui")
     return api
 
 

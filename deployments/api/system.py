@@ -1,8 +1,12 @@
-"""``GET /v1/system/status``: applications, deployments and replica counts (for people, tests and the demo)."""
+"""``GET /v1/system/status`` (applications, deployments, replica counts) and ``GET /v1/system/metrics``
+(request rates, errors and latency per deployment, Muse's own counters): for people, tests and the demo."""
 
 from __future__ import annotations
 
+import httpx
 from fastapi import APIRouter, Request
+
+from deployments.errors import ApiError
 
 router = APIRouter(tags=["system"])
 
@@ -11,3 +15,18 @@ router = APIRouter(tags=["system"])
 async def system_status(request: Request) -> dict:
     """Per deployment: its status and how many replicas are in each state (RUNNING, STARTING, ...)."""
     return request.app.state.status()
+
+
+@router.get("/v1/system/metrics")
+async def system_metrics(request: Request) -> dict:
+    """Rates since the previous call to this replica (``window_s``), from Ray's Prometheus export: per
+    deployment requests/s, errors/s, processing latency p50/p99; Muse's tokens, recommendations and ledger
+    transactions. Ray exports every few seconds, so figures trail the traffic a little."""
+    reader = getattr(request.app.state, "metrics", None)
+    if reader is None:
+        raise ApiError(503, "metrics are not available: Muse was started without a metrics endpoint "
+                       "(set MUSE_METRICS_URL to Ray's Prometheus /metrics URL)", kind="service_unavailable")
+    try:
+        return await reader.snapshot()
+    except httpx.HTTPError as exc:
+        raise ApiError(503, f"cannot read metrics from {reader.url}: {exc}", kind="service_unavailable") from exc

@@ -20,7 +20,7 @@ import httpx
 import matplotlib.pyplot as plt
 from tqdm import tqdm
 
-from muse.bench.report import percentile, print_table, save_figure, write_json
+from muse.bench.report import percentile, print_table, require_muse, save_figure, write_json
 
 
 async def closed_loop(url: str, concurrency: int, seconds: float, request: Callable[[], tuple[str, str, dict | None]],
@@ -93,10 +93,7 @@ def plot(rows: list[dict], out: Path) -> Path:
 
 
 def run_recommend_bench(url: str, levels: list[int], seconds: float, out: Path) -> list[dict]:
-    try:
-        httpx.get(f"{url}/healthz", timeout=5).raise_for_status()
-    except httpx.HTTPError as exc:
-        raise SystemExit(f"Muse is not answering at {url} ({exc}); start it with `muse serve`") from exc
+    require_muse(url)
     user_ids = [str(u) for u in range(1, 672)]
 
     def recommend_request():

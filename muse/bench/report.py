@@ -1,4 +1,4 @@
-"""Shared pieces of the benchmarks: percentiles, a printed table, JSON and PNG output."""
+"""Shared pieces of the benchmarks: the server check, percentiles, a printed table, JSON and PNG output."""
 
 from __future__ import annotations
 
@@ -6,10 +6,19 @@ import json
 import time
 from pathlib import Path
 
+import httpx
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+
+
+def require_muse(url: str) -> None:
+    """Exit with a hint unless Muse answers ``GET /healthz`` at ``url``."""
+    try:
+        httpx.get(f"{url}/healthz", timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise SystemExit(f"Muse is not answering at {url} ({exc}); start it with `muse serve`") from exc
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -1,7 +1,11 @@
 """The licensing flow over HTTP against the real application, with three users and a full restart of Muse
-in the middle: register, set terms, buy, verify, royalties, withdraw; refusals are 401/403."""
+in the middle: register, set terms, buy, verify, royalties, withdraw; refusals are 401/403. The restart also
+keeps a conversation waiting for approval and the interactions behind recommendations; no log holds a key."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import httpx
 
@@ -11,6 +15,18 @@ FEE = ETHER // 100  # 0.01 ether
 
 def as_user(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def chat_events(client: httpx.Client, path: str, key: str, body: dict) -> list[dict]:
+    with client.stream("POST", path, json=body, headers=as_user(key)) as response:
+        assert response.status_code == 200, response.read()
+        return [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: ")]
+
+
+def logs_mentioning(server, secret: str) -> list[str]:
+    files = [server.log, *Path(server.ray_temp_dir).rglob("*.log"), *Path(server.ray_temp_dir).rglob("*.err"),
+             *Path(server.ray_temp_dir).rglob("*.out")]
+    return [str(f) for f in files if f.is_file() and secret in f.read_text(errors="ignore")]
 
 
 def test_three_users_license_a_work_across_a_restart(server):
@@ -50,7 +66,11 @@ def test_three_users_license_a_work_across_a_restart(server):
 
     assert verify(buyer) and not verify(stranger)
     assert client.get("/v1/account", headers=as_user(owner)).json()["royalties_wei"] == FEE
+    assert client.post("/v1/interactions", headers=as_user(owner), json={"item_id": "1", "kind": "like"}).status_code == 201
+    waiting = chat_events(client, "/v1/chat", owner, {"thread_id": "kept", "message": 'Register this as mine: "Kept"'})
+    assert waiting[-1]["type"] == "approval_required"
     before = {"work": client.get(f"/v1/works/{work['id']}").json(),
+              "recommended": client.post("/v1/recommend", headers=as_user(owner), json={"k": 5}).json(),
               "listing": client.get("/v1/works", params={"q": "Autumn"}).json(),
               "accounts": {key: client.get("/v1/account", headers=as_user(key)).json()
                            for key in (owner, buyer, stranger)}}
@@ -62,6 +82,11 @@ def test_three_users_license_a_work_across_a_restart(server):
     assert {key: client.get("/v1/account", headers=as_user(key)).json()
             for key in (owner, buyer, stranger)} == before["accounts"]
     assert verify(buyer) and not verify(stranger)
+    assert client.post("/v1/recommend", headers=as_user(owner), json={"k": 5}).json() == before["recommended"]
+    conversation = client.get("/v1/chat/kept", headers=as_user(owner)).json()
+    assert [p["tool"] for p in conversation["pending"]] == ["register_work"]
+    resumed = chat_events(client, "/v1/chat/kept/approve", owner, {"decision": "approve"})
+    assert any(e["type"] == "step_finished" and e["ok"] for e in resumed), resumed
 
     response = client.post("/v1/account/withdraw", headers=as_user(owner))
     assert response.status_code == 200, response.text
@@ -69,3 +94,5 @@ def test_three_users_license_a_work_across_a_restart(server):
     assert response.json()["balance_wei"] > before["accounts"][owner]["balance_wei"]
     assert client.post("/v1/account/withdraw", headers=as_user(stranger)).json()["withdrawn_wei"] == 0
     assert server.replicas("Ledger") == {"RUNNING": 1}
+    for key in (owner, buyer, stranger):
+        assert not logs_mentioning(server, key), "an API key was written to a log"

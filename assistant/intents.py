@@ -1,0 +1,405 @@
+"""Reading a request, in English or Chinese, into a plan of tool calls: the offline planner's understanding.
+
+``read_request(text)`` returns a ``Plan`` (steps in the order the request gives them), or a ``Reply`` when
+nothing should be called: a clarifying question (something required is missing), a refusal (prompt
+injection, someone else's works, out of scope) or help. It is plain rules over the text, so the same request
+always gives the same plan, with no model to download.
+
+A step's argument can be a ``Ref`` to an earlier step's result, which is how one step feeds the next: the
+text just generated is what gets registered, the work just registered is the one whose terms are set, and
+"my latest work" is looked up first (``my_works``) and then used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Language = Literal["en", "zh"]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The value at ``path`` (keys and list indexes, dot-separated) in the result of step ``step``."""
+
+    step: int
+    path: str
+
+    def __str__(self) -> str:
+        return f"<{self.path} from step {self.step + 1}>"
+
+
+@dataclass(frozen=True)
+class Step:
+    tool: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: tuple[Step, ...]
+    language: Language = "en"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """No tool call: say ``text``. ``kind`` says why; a ``clarify`` reply's answer is read with the request."""
+
+    text: str
+    kind: Literal["clarify", "refuse", "help"]
+    language: Language = "en"
+
+
+# Words and patterns
+
+ADDRESS = r"0x[0-9a-fA-F]{40}"
+NUMBER = r"\d+(?:\.\d+)?"
+QUOTES = [("\"", "\""), ("“", "”"), ("「", "」"), ("『", "』"), ("'", "'"), ("‘", "’")]
+FORMS = {"haiku": "haiku", "sonnet": "sonnet", "limerick": "limerick", "lyrics": "song", "song": "song",
+         "story": "story", "tale": "story", "verse": "poem", "poem": "poem",
+         "俳句": "haiku", "十四行诗": "sonnet", "打油诗": "limerick", "歌词": "song", "歌": "song", "故事": "story",
+         "小说": "story", "诗": "poem"}
+FORM_WORDS = "|".join(sorted(FORMS, key=len, reverse=True))
+
+INJECTION = re.compile(
+    r"ignore (?:all |any |the |your )*(?:previous|prior|above|earlier|system) (?:instructions|rules|prompts?)"
+    r"|disregard (?:all |your |the )*(?:instructions|rules)|system prompt|developer mode|jailbreak"
+    r"|pretend (?:you are|to be)|you are now|act as (?:an? )?(?:admin|root|owner)"
+    r"|忽略(?:之前|以上|前面|先前|所有)|无视.{0,6}(?:指令|规则)|系统提示|越狱", re.I)
+OTHERS_WORKS = re.compile(
+    r"\b(?!(?:my|mine|our|your|let|it|that|what|there|here|today|he|she|who)\b)[a-z]+'s (?:work|poem|song|story|text|license|royalt|account)"
+    r"|\b(?:someone|somebody|another user|other users?|other people|everyone)(?: else)?'?s?\b.{0,12}\b(?:work|royalt)"
+    r"|别人|他人|其他(?:用户|人)|其它用户|任何人的", re.I)
+TRANSFER = re.compile(r"\btransfer\b|\bsteal\b|转给|转让|过户|偷", re.I)
+
+CLAUSE_SPLIT = re.compile(
+    r"\s*(?:[,;!?]|\.(?:\s|$)|[，；。！？、]|\band then\b|\bthen\b|\band also\b"
+    r"|\band\b(?=\s+(?:then\s+)?(?:register|offer|sell|set|license|licence|list|buy|purchase|grant|give|verify"
+    r"|check|withdraw|cash|recommend|suggest|search|find|show|tell))"
+    r"|并且|并|然后|再|接着|同时)\s*", re.I)
+
+INTENTS: list[tuple[str, re.Pattern[str]]] = [
+    # The order breaks ties inside one clause: the first that matches is the clause's intent.
+    ("withdraw", re.compile(r"\bwithdraw|\bcash (?:out|in)\b|\bpay (?:me|out)\b|提取|提现|取出|领取", re.I)),
+    ("grant", re.compile(r"\bgrant\b|\bgive\b.{0,80}\blicen[cs]e|授予|赠送.{0,6}许可|免费授权给", re.I)),
+    ("buy", re.compile(r"\b(?:buy|purchase|acquire)\b|购买|买", re.I)),
+    ("verify", re.compile(r"\bverify|\bvalid\b|\bis\b.{0,60}\blicen[cs]ed\b|\b(?:check|see) (?:whether|if)\b"
+                          r"|\bdoes\b.{0,60}\bhave (?:a )?licen[cs]e|\bmay\b.{0,50}\buse\b|验证|核实|查验|是否.{0,12}(?:许可|授权)", re.I)),
+    ("generate", re.compile(rf"\b(?:write|compose|generate|create|make|draft|pen)\b.{{0,40}}\b(?:{FORM_WORDS})"
+                            rf"|(?:写|创作|生成|作(?!品)|编)(?:一|几)?(?:首|篇|个|段|则)?.{{0,20}}(?:{FORM_WORDS})", re.I)),
+    ("register", re.compile(r"\bregister|\brecord\b.{0,30}\b(?:ledger|chain)|登记|注册|上链|确权|存证", re.I)),
+    ("terms", re.compile(r"\boffer\b|\bsell\b|\blist\b.{0,30}\bfor\b|\b(?:set|change|update)\b.{0,20}\b(?:terms|price)"
+                         r"|\blicen[cs]e (?:it|this|them)\b|\bfor (?:non-?)?commercial\b|\bcc[- ]?by\b"
+                         r"|授权|商用|商业使用|定价|售价|条款|出售|开放", re.I)),
+    ("account", re.compile(r"\broyalt|\bbalance\b|\bmy account\b|\bhow much\b.{0,30}\b(?:earn|owed|made|have)"
+                           r"|版税|收益|余额|账户|赚了", re.I)),
+    ("my_works", re.compile(r"\b(?:show|list|see|what are|which are)\b.{0,20}\bmy (?:works|poems|texts|registrations)"
+                            r"|\bwhat (?:have|did) i register|我的作品|我登记的|我注册的", re.I)),
+    ("recommend", re.compile(r"\brecommend|\bsuggest|推荐", re.I)),
+    ("search", re.compile(r"\b(?:search|find|look up|look for)\b|搜索|查找|找", re.I)),
+]
+
+HELP = {
+    "en": "I can write texts, recommend and search the catalogue, register your works, set their license "
+          "terms, buy, grant and verify licenses, and check or withdraw your royalties. For example: \"Write a "
+          "short poem about autumn, register it as mine and offer it for commercial use at 0.01 ETH\".",
+    "zh": "我可以写作、推荐和搜索作品、登记你的作品、设置授权条款、购买、授予和验证许可，以及查看或提取版税。"
+          "例如：“写一首关于秋天的短诗，登记为我的作品，并以 0.01 ETH 开放商业使用授权”。",
+}
+REFUSALS = {
+    "injection": {"en": "I can't do that: I follow Muse's rules, whatever a message says, and act only for you. "
+                        "Nothing was done.",
+                  "zh": "我不能这样做：无论消息怎么说，我都遵守 Muse 的规则，并且只代表你本人操作。没有执行任何操作。"},
+    "others": {"en": "I can only act on your own works and account, not on anyone else's. Nothing was done.",
+               "zh": "我只能处理你自己的作品和账户，不能处理别人的。没有执行任何操作。"},
+    "transfer": {"en": "Transferring works is not something I can do here; I can register, license and verify "
+                       "works. Nothing was done.",
+                 "zh": "我不能在这里转让作品；我可以登记、授权和验证作品。没有执行任何操作。"},
+}
+QUESTIONS = {
+    "topic": {"en": "What should the {form} be about?", "zh": "这首{form}要写什么主题？"},
+    "content": {"en": "What text should I register? Put it in quotes, or ask me to write it first.",
+                "zh": "要登记哪段文字？请用引号给出，或者先让我写一篇。"},
+    "work": {"en": "Which work do you mean? Say for example \"work 12\" or \"my latest work\".",
+             "zh": "你指的是哪件作品？例如“作品 12”或“我最新的作品”。"},
+    "template": {"en": "Which license should I offer: commercial use, commercial remix, non-commercial remix or "
+                       "CC BY?",
+                 "zh": "要提供哪种授权：商业使用、商业改编、非商业改编，还是 CC BY？"},
+    "price": {"en": "At what price, in ETH, should I offer it?", "zh": "授权价格是多少 ETH？"},
+    "grantee": {"en": "Whom should I grant the license to? Give their address (0x...).",
+                "zh": "要把许可授予谁？请给出对方的地址（0x...）。"},
+    "holder": {"en": "Whose license should I check? Give an address (0x...) or say \"me\".",
+               "zh": "要验证谁的许可？请给出地址（0x...）或说“我”。"},
+    "co_author": {"en": "What is your co-author's address (0x...)?", "zh": "你的合著者的地址是什么（0x...）？"},
+}
+FORM_NAMES_ZH = {"poem": "诗", "haiku": "俳句", "sonnet": "十四行诗", "story": "故事", "song": "歌", "limerick": "打油诗"}
+
+
+class _Missing(Exception):
+    """A required parameter is absent: ask ``question``."""
+
+    def __init__(self, question: str, **values: str):
+        self.question, self.values = question, values
+
+
+def language_of(text: str) -> Language:
+    return "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
+
+
+def read_request(text: str) -> Plan | Reply:
+    """The plan for one request (see the module's docstring)."""
+    language = language_of(text)
+    quotes, masked = _mask_quotes(text)
+    if INJECTION.search(masked):
+        return Reply(REFUSALS["injection"][language], "refuse", language)
+    if OTHERS_WORKS.search(masked):
+        return Reply(REFUSALS["others"][language], "refuse", language)
+    if TRANSFER.search(masked):
+        return Reply(REFUSALS["transfer"][language], "refuse", language)
+    clauses = [(intent, clause) for clause in CLAUSE_SPLIT.split(masked) if clause
+               for intent in [_intent_of(clause)] if intent]
+    if not clauses:
+        return Reply(HELP[language], "help", language)
+    try:
+        steps = _Planner(masked, quotes, language).plan(clauses)
+    except _Missing as missing:
+        template = QUESTIONS[missing.question][language]
+        return Reply(template.format(**missing.values), "clarify", language)
+    return Plan(tuple(steps), language)
+
+
+def _intent_of(clause: str) -> str | None:
+    return next((name for name, pattern in INTENTS if pattern.search(clause)), None)
+
+
+def _mask_quotes(text: str) -> tuple[list[str], str]:
+    """Quoted passages out of the way of the rules (a poem may say "and register"): each becomes ``QUOTEn``."""
+    quotes: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        quotes.append(match.group(1).strip())
+        return f" QUOTE{len(quotes) - 1} "
+
+    for opening, closing in QUOTES:
+        if opening == "'":  # apostrophes ("Bob's", "don't") are not quotes: only a quote after a space or start
+            pattern = r"(?:(?<=\s)|^)'([^']{2,}?)'(?=[\s,.;:!?]|$)"
+        else:
+            pattern = rf"{re.escape(opening)}([^{re.escape(closing)}]+?){re.escape(closing)}"
+        text = re.sub(pattern, keep, text, flags=re.S)
+    return quotes, text
+
+
+class _Planner:
+    """Turns the request's clauses into steps, carrying what earlier steps make (a text, a work) forward."""
+
+    def __init__(self, text: str, quotes: list[str], language: Language):
+        self.text, self.quotes, self.language = text, quotes, language
+        self.steps: list[Step] = []
+        self.generated: int | None = None  # the step that wrote a text
+        self.work: Any = None  # the work the request is about: an id, or a Ref to a step's result
+
+    def plan(self, clauses: list[tuple[str, str]]) -> list[Step]:
+        for intent, clause in clauses:
+            getattr(self, f"_{intent}")(clause)
+        return self.steps
+
+    def _add(self, tool: str, **args: Any) -> int:
+        self.steps.append(Step(tool, args))
+        return len(self.steps) - 1
+
+    def _quote_in(self, clause: str, but: str | None = None) -> str | None:
+        """The first quoted passage in the clause (else in the request) that is not ``but``."""
+        for where in (clause, self.text):
+            for index in re.findall(r"QUOTE(\d+)", where):
+                if self.quotes[int(index)] != but:
+                    return self.quotes[int(index)]
+        return None
+
+    def _work_in(self, clause: str) -> Any:
+        """The work a clause names ("work 12", "my latest work"), else the one the request is already about."""
+        named = re.search(r"\bwork\s*(?:#|no\.?|number)?\s*(\d+)\b|#(\d+)|作品\s*#?\s*(\d+)|(\d+)\s*号作品|第\s*(\d+)\s*号",
+                          clause, re.I)
+        if named:
+            self.work = int(next(g for g in named.groups() if g))
+        elif re.search(r"\bmy (?:latest|last|newest|most recent) (?:work|poem|song|story|text)|我最新的|我最近的|我上一",
+                       clause, re.I):
+            self.work = Ref(self._add("my_works", limit=1), "items.0.id")
+        if self.work is None:
+            raise _Missing("work")
+        return self.work
+
+    # One method per intent, named after it.
+
+    def _generate(self, clause: str) -> None:
+        form = next((FORMS[w] for w in sorted(FORMS, key=len, reverse=True) if w in clause.lower()), "poem")
+        topic = _topic(clause)
+        if not topic:
+            raise _Missing("topic", form=FORM_NAMES_ZH[form] if self.language == "zh" else form)
+        length = ("long" if re.search(r"\blong\b|长(?=诗|篇|故事|歌)|较长", clause, re.I) else
+                  "medium" if re.search(r"\bmedium\b|中等|中篇", clause, re.I) else "short")
+        self.generated = self._add("generate_text", topic=topic, form=form, length=length, language=self.language)
+
+    def _register(self, clause: str) -> None:
+        title = _titled(self.text, self.quotes)
+        quoted = self._quote_in(clause, but=title)
+        if quoted is not None:
+            title = title or _title_from(quoted)
+            args: dict[str, Any] = {"title": title, "content": quoted,
+                                    "origin": "ai_assisted" if re.search(r"\bai[- ]assisted|ai 辅助|AI辅助", self.text, re.I)
+                                    else "human"}
+        elif self.generated is not None:
+            step = self.generated
+            args = {"title": Ref(step, "title"), "content": Ref(step, "text"), "origin": "ai_generated",
+                    "model_id": Ref(step, "model_id"), "prompt": Ref(step, "prompt")}
+        else:
+            raise _Missing("content")
+        co_authors = _co_authors(self.text)
+        if co_authors:
+            args["co_authors"] = co_authors
+        self.work = Ref(self._add("register_work", **args), "id")
+
+    def _terms(self, clause: str) -> None:
+        template = _template(clause) or _template(self.text)
+        if template is None:
+            raise _Missing("template")
+        price = _price(clause) if _price(clause) is not None else _price(self.text)
+        if price is None:
+            if template in ("commercial_use", "commercial_remix"):
+                raise _Missing("price")
+            price = 0.0
+        args: dict[str, Any] = {"work_id": self._work_in(clause), "template": template, "price_eth": price}
+        share = re.search(rf"({NUMBER})\s*%\s*(?:of (?:the )?)?(?:revenue|rev(?:enue)?[- ]share|royalt)"
+                          rf"|(?:revenue|rev[- ]share|royalty) (?:of )?({NUMBER})\s*%|分成\s*({NUMBER})\s*%|({NUMBER})\s*%\s*的?分成",
+                          self.text, re.I)
+        if share:
+            args["rev_share_percent"] = float(next(g for g in share.groups() if g))
+        duration = re.search(r"\bfor (\d+) (day|week|month|year)s?\b|(\d+)\s*(天|周|个月|年)", self.text, re.I)
+        if duration:
+            count, unit = (duration.group(1), duration.group(2)) if duration.group(1) else duration.group(3, 4)
+            days = {"day": 1, "天": 1, "week": 7, "周": 7, "month": 30, "个月": 30, "year": 365, "年": 365}
+            args["duration_days"] = int(count) * days[unit.lower()]
+        self._add("set_license_terms", **args)
+
+    def _buy(self, clause: str) -> None:
+        self._add("buy_license", work_id=self._work_in(clause))
+
+    def _grant(self, clause: str) -> None:
+        address = re.search(ADDRESS, clause) or re.search(ADDRESS, self.text)
+        if not address:
+            raise _Missing("grantee")
+        self._add("grant_license", work_id=self._work_in(clause), address=address.group(0))
+
+    def _verify(self, clause: str) -> None:
+        address = re.search(ADDRESS, clause) or re.search(ADDRESS, self.text)
+        if address:
+            holder = address.group(0)
+        elif re.search(r"\b(?:i|me|my|mine)\b|我", clause, re.I):
+            holder = "me"
+        else:
+            raise _Missing("holder")
+        use = ("derivative" if re.search(r"remix|derivative|adapt|改编|衍生|二创", clause, re.I) else
+               "commercial" if re.search(r"commercial|商用|商业", clause, re.I) else "personal")
+        self._add("verify_license", work_id=self._work_in(clause), holder=holder, use=use)
+
+    def _account(self, clause: str) -> None:
+        self._add("my_account")
+
+    def _withdraw(self, clause: str) -> None:
+        self._add("withdraw_royalties")
+
+    def _my_works(self, clause: str) -> None:
+        count = re.search(r"\b(?:last|latest|top|first) (\d+)\b|最近\s*(\d+)", clause, re.I)
+        self._add("my_works", limit=int(next(g for g in count.groups() if g)) if count else 5)
+
+    def _recommend(self, clause: str) -> None:
+        count = re.search(r"\b(\d+)\s+(?:\w+\s+)?(?:movies|films|items|titles|things|picks|recommendations)\b"
+                          r"|(\d+)\s*(?:部|个|本)", clause, re.I)
+        args: dict[str, Any] = {"k": min(int(next(g for g in count.groups() if g)), 20)} if count else {}
+        like = re.search(r"\b(?:like|similar to|such as)\s+(.+)$|类似(?:于)?(.+?)的|像(.+?)(?:一样|那样)?的", clause, re.I)
+        about = re.search(r"\b(?:about|with|featuring|on)\s+(.+)$|关于(.+?)的", clause, re.I)
+        if like:
+            args["like_item"] = _clean(next(g for g in like.groups() if g), self.quotes)
+        elif about:
+            args["query"] = _clean(next(g for g in about.groups() if g), self.quotes)
+        self._add("recommend", **args)
+
+    def _search(self, clause: str) -> None:
+        if re.search(r"\b(?:like|similar to)\s+\S|类似", clause, re.I):  # "find movies like X" asks for neighbours
+            return self._recommend(clause)
+        found = re.search(r"\b(?:for|called|named|titled)\s+(.+)$|(?:搜索|查找|找)(?:一下)?(.+?)(?:的电影|电影)?$", clause, re.I)
+        query = _clean(found.group(1) or found.group(2), self.quotes) if found else None
+        if not query:
+            query = _clean(re.sub(r"\b(?:search|find|look up|look for|movies?|films?|the catalogue)\b", "", clause,
+                                  flags=re.I), self.quotes)
+        if not query:
+            raise _Missing("content")
+        self._add("search_catalogue", query=query)
+
+
+def _topic(clause: str) -> str | None:
+    """What to write about: after "about" if the clause says it, else after "on", "of" or "for"."""
+    for pattern in (r"\babout\s+(.+?)\s*$", r"\bon\s+(.+?)\s*$", r"\bof\s+(.+?)\s*$", r"\bfor\s+(.+?)\s*$",
+                    r"关于(.+?)的", r"以(.+?)为主?题"):
+        found = re.search(pattern, clause, re.I)
+        if found:
+            break
+    else:
+        return None
+    topic = found.group(1)
+    topic = re.sub(r"^(?:the|a|an)\s+", "", topic.strip(), flags=re.I)
+    return topic[:40] or None
+
+
+def _titled(text: str, quotes: list[str]) -> str | None:
+    found = re.search(r"\b(?:titled|called|named|title)\s+QUOTE(\d+)|(?:题为|标题为?|名为)\s*QUOTE(\d+)", text, re.I)
+    return quotes[int(next(g for g in found.groups() if g))] if found else None
+
+
+def _title_from(content: str) -> str:
+    """A title for untitled text: its first line, at most six words (or 20 characters of Chinese)."""
+    first = content.strip().splitlines()[0] if content.strip() else "Untitled"
+    if language_of(first) == "zh":
+        return first[:20]
+    words = first.split()
+    return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
+
+
+def _template(text: str) -> str | None:
+    lowered = text.lower()
+    if re.search(r"cc[- ]?by|attribution|署名", lowered):
+        return "cc_by"
+    if re.search(r"non-?commercial|非商业|非商用", lowered):
+        return "non_commercial_remix"
+    if re.search(r"commercial|商用|商业", lowered):
+        return "commercial_remix" if re.search(r"remix|derivative|adapt|改编|衍生|二创", lowered) else "commercial_use"
+    if re.search(r"\bremix|改编|二创", lowered):
+        return "non_commercial_remix"
+    return None
+
+
+def _price(text: str) -> float | None:
+    found = re.search(rf"({NUMBER})\s*(?:eth|ether)(?![a-z])|({NUMBER})\s*以太", text, re.I)
+    if found:
+        return float(found.group(1) or found.group(2))
+    if re.search(r"\bfor free\b|\bfree of charge\b|\bfree\b|免费", text, re.I):
+        return 0.0
+    return None
+
+
+def _co_authors(text: str) -> list[dict[str, Any]]:
+    """Co-authors with their share: "10% to my co-author 0x...", "co-author 0x... gets 10%", "合著者 0x... 分 10%"."""
+    mentioned = re.search(r"co-?author|collaborator|partner|合著者|共同作者|合作者", text, re.I)
+    if not mentioned:
+        return []
+    share = re.search(rf"({NUMBER})\s*%", text[max(0, mentioned.start() - 40):mentioned.end() + 60])
+    addresses = re.findall(ADDRESS, text)
+    if not addresses:
+        raise _Missing("co_author")
+    percent = float(share.group(1)) if share else 50.0
+    return [{"address": address, "share_percent": percent} for address in addresses[:7]]
+
+
+def _clean(value: str, quotes: list[str]) -> str:
+    value = re.sub(r"QUOTE(\d+)", lambda m: quotes[int(m.group(1))], value)
+    return re.sub(r"^(?:the|a|an|some|me)\s+|\s*(?:please|for me)$|[\s\"'“”]+$", "", value.strip(), flags=re.I).strip()

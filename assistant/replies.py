@@ -1,0 +1,86 @@
+"""The offline planner's closing replies: what each step did, in the request's language, and where the plan
+stopped if it did (the user rejected a change, a service refused, an earlier result had nothing to use)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.intents import Language, Plan
+from ledger.units import wei_to_eth
+
+MAX_LISTED = 10
+
+STOPPED = {
+    "rejected": {"en": "You rejected `{tool}`, so I stopped there: nothing else was changed on the ledger.",
+                 "zh": "你拒绝了 `{tool}`，所以我停在这里：账本上没有做其他更改。"},
+    "failed": {"en": "`{tool}` did not go through: {error}. I stopped there.",
+               "zh": "`{tool}` 没有成功：{error}。我停在这里。"},
+    "no_input": {"en": "I found nothing to use for `{tool}` (for example, you have no registered works yet), so I "
+                       "stopped there.",
+                 "zh": "没有可用于 `{tool}` 的内容（例如你还没有登记的作品），所以我停在这里。"},
+}
+
+
+def summary(plan: Plan, results: list[dict[str, Any]]) -> str:
+    """One line per finished step, then why the plan stopped, if it stopped early."""
+    lines = [done(r["tool"], r["value"], plan.language) for r in results if r["error"] is None]
+    failed = next((r for r in results if r["error"] is not None), None)
+    if failed is not None:
+        kind = "rejected" if failed["error"] == "rejected" else "failed"
+        lines.append(STOPPED[kind][plan.language].format(tool=failed["tool"], error=failed["error"]))
+    return "\n\n".join(lines) or STOPPED["no_input"][plan.language].format(tool=plan.steps[0].tool)
+
+
+def stopped_for_want_of(tool: str, language: Language, results: list[dict[str, Any]]) -> str:
+    """An earlier step's result lacked what ``tool`` needed (an empty list of works, say)."""
+    lines = [done(r["tool"], r["value"], language) for r in results if r["tool"] != "my_works"]
+    return "\n\n".join([*lines, STOPPED["no_input"][language].format(tool=tool)])
+
+
+def done(tool: str, value: Any, language: Language) -> str:
+    """What one finished step did."""
+    zh = language == "zh"
+    if tool == "generate_text":
+        return (f"我写了《{value['title']}》：" if zh else f"I wrote \"{value['title']}\":") + f"\n\n{value['text']}"
+    if tool == "register_work":
+        return (f"已登记为作品 {value['id']}（内容哈希 {value['content_hash'][:12]}…）。" if zh else
+                f"Registered it as work {value['id']} (content hash {value['content_hash'][:12]}…).")
+    if tool == "set_license_terms":
+        terms = value.get("terms") or {}
+        price = wei_to_eth(terms.get("fee_wei", 0))
+        return (f"作品 {value['id']} 现以 {terms.get('template')} 条款授权，价格 {price} ETH。" if zh else
+                f"Work {value['id']} is now offered under {terms.get('template')} at {price} ETH.")
+    if tool == "buy_license":
+        return (f"你已获得作品 {value['work_id']} 的许可（{value['terms']['template']}）。" if zh else
+                f"You now hold a license on work {value['work_id']} ({value['terms']['template']}).")
+    if tool == "grant_license":
+        return (f"已将作品 {value['work_id']} 的许可授予 {value['holder']}。" if zh else
+                f"Granted a license on work {value['work_id']} to {value['holder']}.")
+    if tool == "verify_license":
+        may = value["valid"]
+        return (f"{value['holder']} {'可以' if may else '不可以'}将作品 {value['work_id']} 用于 {value['use']}。" if zh
+                else f"{value['holder']} {'may' if may else 'may not'} use work {value['work_id']} for {value['use']}.")
+    if tool == "my_account":
+        return (f"你的账户 {value['address']} 余额 {value['balance_eth']} ETH，应得版税 {value['royalties_eth']} ETH。"
+                if zh else f"Your account {value['address']} holds {value['balance_eth']} ETH; royalties owed to "
+                f"you: {value['royalties_eth']} ETH.")
+    if tool == "withdraw_royalties":
+        return (f"已提取 {value['withdrawn_eth']} ETH 版税到你的账户。" if zh else
+                f"Withdrew {value['withdrawn_eth']} ETH of royalties into your account.")
+    if tool == "my_works":
+        works = value.get("items", [])
+        head = f"你的作品（共 {value.get('total', len(works))} 件）：" if zh else \
+            f"Your works ({value.get('total', len(works))} in all):"
+        return _listing(head, [f"{w['id']}: {w['title']}" for w in works], zh)
+    if tool in ("recommend", "search_catalogue"):
+        items = value.get("items", [])
+        head = ("为你推荐：" if tool == "recommend" else "找到：") if zh else \
+            ("Recommended for you:" if tool == "recommend" else "Found in the catalogue:")
+        return _listing(head, [f"{i.get('title', i.get('id'))}" for i in items], zh)
+    return f"{tool}: {value}"
+
+
+def _listing(head: str, lines: list[str], zh: bool) -> str:
+    if not lines:
+        return f"{head} {'无' if zh else 'none'}"
+    return "\n".join([head, *(f"- {line}" for line in lines[:MAX_LISTED])])

@@ -1,0 +1,201 @@
+"""The assistant's tools: LangChain tools over Muse's services, acting as the authenticated caller only.
+
+Who calls, and the services to reach, come from the run's context (``ChatContext``), never from the model's
+arguments: no tool takes an account to act as. Each tool returns JSON; a refusal by a service comes back
+as ``{"error": ...}`` for the model to explain, not as an exception. The tools that change the ledger are
+listed in ``LEDGER_TOOLS``: the agent pauses for the user's approval before any of them runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from langchain.tools import ToolRuntime, tool
+from pydantic import BaseModel, Field
+
+from assistant.backends import Backends
+from ledger.errors import LedgerError
+from ledger.metadata import Metadata
+from ledger.service import Credentials
+from ledger.units import eth_to_wei, percent_to_bps, wei_to_eth
+from ledger.types import BPS, Contributor, Origin, Provenance, Template, Terms
+from muse.users import User
+
+MAX_TOKENS = {"short": 80, "medium": 200, "long": 400}
+MAX_ITEMS = 20
+FORMS_ZH = {"poem": "诗", "haiku": "俳句", "sonnet": "十四行诗", "story": "故事", "song": "歌", "limerick": "打油诗"}
+
+
+@dataclass(frozen=True)
+class ChatContext:
+    """Per run: the caller (already authenticated) and the services. Not saved with the conversation."""
+
+    user: User
+    credentials: Credentials
+    backends: Backends
+
+
+Runtime = ToolRuntime[ChatContext]
+
+
+class CoAuthor(BaseModel):
+    address: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    share_percent: float = Field(gt=0, lt=100)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+async def _ask(call: Any) -> str:
+    """Await a service call; its refusal (not yours, no such work, bad shares...) becomes ``{"error": ...}``."""
+    try:
+        return _json(await call)
+    except (LedgerError, ValueError) as exc:
+        return _json({"error": str(getattr(exc, "cause", exc))})
+
+
+# Making
+
+
+@tool
+async def generate_text(topic: str, runtime: Runtime, form: str = "poem",
+                        length: Literal["short", "medium", "long"] = "short",
+                        language: Literal["en", "zh"] = "en") -> str:
+    """Write a new text (a poem, story, song...) about a topic with Muse's text model."""
+    if language == "zh":
+        title, prompt = f"关于{topic}的{FORMS_ZH.get(form, form)}", f"写一首关于{topic}的{FORMS_ZH.get(form, form)}：\n"
+    else:
+        title, prompt = f"A {form} about {topic}", f"A {length} {form} about {topic}:\n"
+    backends = runtime.context.backends
+    result = await backends.generator.complete.remote(
+        prompt, {"max_new_tokens": MAX_TOKENS[length], "temperature": 0.8})
+    return _json({"title": title, "text": result["text"].strip() or "…", "prompt": prompt,
+                  "model_id": backends.model_id})
+
+
+# Reaching an audience
+
+
+@tool
+async def search_catalogue(query: str, runtime: Runtime, limit: int = 5) -> str:
+    """Find catalogue items (movies) by title, genre or tag."""
+    items = await runtime.context.backends.recommender.search.remote(query, max(1, min(limit, MAX_ITEMS)))
+    return _json({"items": items})
+
+
+@tool
+async def recommend(runtime: Runtime, query: str | None = None, like_item: str | None = None, k: int = 5) -> str:
+    """Recommend items: for the caller (no arguments), like an item (its title or id), or matching free text."""
+    backends, k = runtime.context.backends, max(1, min(k, MAX_ITEMS))
+    if like_item:
+        found = await backends.recommender.search.remote(like_item, 1)
+        item_id = like_item if await backends.recommender.item.remote(like_item) else (found[0]["id"] if found else None)
+        if item_id is None:
+            return _json({"error": f"no item matches {like_item!r}"})
+        return _json({"basis": f"similar to item {item_id}",
+                      "items": await backends.recommender.similar.remote(item_id, k)})
+    request: dict[str, Any] = {"k": k}
+    if query:
+        request["query"] = query
+    else:
+        request["history"] = tuple(backends.history(runtime.context.user.platform_id))
+    result = await backends.recommender.recommend.remote(request)
+    return _json({"basis": "text" if query else "your activity", **result})
+
+
+# The ledger: changes (each waits for the user's approval)
+
+
+@tool
+async def register_work(title: str, content: str, runtime: Runtime,
+                        origin: Origin = Origin.HUMAN, model_id: str = "",
+                        prompt: str = "", co_authors: list[CoAuthor] | None = None) -> str:
+    """Register a text as the caller's work on the ledger (with its provenance and any co-authors' shares)."""
+    context = runtime.context
+    shares = [Contributor(a.address, percent_to_bps(a.share_percent)) for a in co_authors or []]
+    own = BPS - sum(c.share_bps for c in shares)
+    if own <= 0:
+        return _json({"error": "co-authors' shares must leave the caller a share (total under 100%)"})
+    contributors = [Contributor(context.credentials.address, own), *shares] if shares else None
+    provenance = Provenance(origin, model_id,
+                            hashlib.sha256(prompt.encode()).digest() if prompt else bytes(32))
+    return await _ask(context.backends.ledger.register.remote(
+        context.credentials, hashlib.sha256(content.encode()).hexdigest(), Metadata(title), provenance, contributors,
+        []))
+
+
+@tool
+async def set_license_terms(work_id: int, template: Template, runtime: Runtime, price_eth: float = 0, rev_share_percent: float = 0,
+                            duration_days: int = 0) -> str:
+    """Set the terms on which the caller's work is licensed: a template, a price in ETH, a revenue share owed
+    by derivatives (percent), and how long a license lasts (days; 0 = forever)."""
+    try:
+        terms = Terms(template, eth_to_wei(price_eth), percent_to_bps(rev_share_percent), duration_days * 86_400)
+    except ValueError as exc:
+        return _json({"error": str(exc)})
+    context = runtime.context
+    return await _ask(context.backends.ledger.set_terms.remote(context.credentials, work_id, terms))
+
+
+@tool
+async def buy_license(work_id: int, runtime: Runtime) -> str:
+    """Buy a license on a work at its current price, paid from the caller's account."""
+    context = runtime.context
+    return await _ask(context.backends.ledger.buy_license.remote(context.credentials, work_id))
+
+
+@tool
+async def grant_license(work_id: int, address: str, runtime: Runtime) -> str:
+    """Grant a free license on the caller's own work to an address."""
+    context = runtime.context
+    return await _ask(context.backends.ledger.grant_license.remote(context.credentials, work_id, address))
+
+
+@tool
+async def withdraw_royalties(runtime: Runtime) -> str:
+    """Pay the royalties owed to the caller into the caller's account."""
+    context = runtime.context
+    return await _ask(_with_eth(context.backends.ledger.withdraw.remote(context.credentials)))
+
+
+# The ledger: reading
+
+
+@tool
+async def verify_license(work_id: int, holder: str, runtime: Runtime,
+                         use: Literal["personal", "commercial", "derivative"] = "commercial") -> str:
+    """Check whether an address ("me" for the caller) may use a work for a purpose."""
+    address = runtime.context.credentials.address if holder == "me" else holder
+    return await _ask(runtime.context.backends.ledger.verify.remote(work_id, address, use))
+
+
+@tool
+async def my_works(runtime: Runtime, limit: int = 5) -> str:
+    """The caller's works, newest first."""
+    context = runtime.context
+    return await _ask(context.backends.ledger.works.remote(context.credentials.address, None,
+                                                           max(1, min(limit, MAX_ITEMS)), 0))
+
+
+@tool
+async def my_account(runtime: Runtime) -> str:
+    """The caller's ledger address, balance and royalties owed."""
+    context = runtime.context
+    return await _ask(_with_eth(context.backends.ledger.account.remote(context.credentials.address)))
+
+
+async def _with_eth(call: Any) -> dict:
+    """An account answer with its wei amounts also in ether, as people read them."""
+    answer = await call
+    return {**answer, **{key.replace("_wei", "_eth"): wei_to_eth(value) for key, value in answer.items()
+                         if key.endswith("_wei")}}
+
+
+TOOLS = [generate_text, search_catalogue, recommend, register_work, set_license_terms, buy_license, grant_license,
+         withdraw_royalties, verify_license, my_works, my_account]
+LEDGER_TOOLS = frozenset({"register_work", "set_license_terms", "buy_license", "grant_license",
+                          "withdraw_royalties"})

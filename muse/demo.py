@@ -1,0 +1,520 @@
+"""Muse's Gradio demo: chat with the assistant (approving its ledger changes), create, discover, manage rights,
+and watch the system. Every handler talks to Muse's HTTP API through ``MuseClient``, as the caller whose API
+key was given at sign-in (kept in the session's state, never logged).
+
+``build_demo()`` without a URL is for mounting inside the gateway (``mount_demo``): each handler then calls the
+Muse that served the page, at the host the browser used. ``muse demo --url`` runs it standalone.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI
+
+from ledger.units import eth_to_wei, percent_to_bps, wei_to_eth
+from muse.client import MuseClient, MuseError
+
+TEMPLATES = ["commercial_use", "commercial_remix", "non_commercial_remix", "cc_by"]
+WORK_HEADERS = ["id", "title", "offer"]
+LICENSE_HEADERS = ["work id", "title", "template", "paid (ETH)", "expires"]
+ITEM_HEADERS = ["id", "title", "score", "reason"]
+REPLICA_HEADERS = ["application", "deployment", "status", "replicas"]
+METRIC_HEADERS = ["deployment", "requests/s", "errors/s", "p50 ms", "p99 ms", "requests (total)"]
+MAX_SHOWN_CHARS = 1_500
+NOT_SIGNED_IN = "Not signed in: paste an API key from `muse users add NAME`."
+
+
+def _new_thread_id() -> str:
+    return f"ui-{uuid.uuid4().hex[:16]}"
+
+
+def _block(value: Any) -> str:
+    """A value as a fenced JSON block, cut to a readable length."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    if len(text) > MAX_SHOWN_CHARS:
+        text = text[:MAX_SHOWN_CHARS] + "\n…"
+    return f"```json\n{text}\n```"
+
+
+def _shows_errors(handler: Callable) -> Callable:
+    """Muse's refusals and bad input become a message to the user (gr.Error), never a crash."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except (MuseError, ValueError) as exc:
+            raise gr.Error(str(exc), print_exception=False) from exc
+
+    return wrapper
+
+
+WAITING, APPROVED, REJECTED = "waiting for your approval", "approved", "rejected"
+
+
+class Transcript:
+    """The chat as Gradio messages, updated event by event: each tool call is a collapsible panel (keyed by
+    the call's id, titled with the tool, its state beside) showing its arguments, then its result; tokens
+    stream into the reply."""
+
+    def __init__(self, messages: list[dict]):
+        self.messages = [dict(m, metadata=dict(m.get("metadata") or {})) for m in messages]
+        self.pending: list[dict] = []
+        self._reply: dict | None = None
+
+    def add(self, role: str, content: str, **metadata: Any) -> dict:
+        message = {"role": role, "content": content, "metadata": metadata}
+        self.messages.append(message)
+        self._reply = None
+        return message
+
+    def apply(self, event: dict) -> None:
+        handler = getattr(self, f"_on_{event.get('type')}", None)
+        if handler is not None:
+            handler(event)
+
+    def decide(self, decision: str) -> None:
+        """Mark the panels waiting for approval with the user's decision."""
+        self.add("user", "Approve" if decision == "approve" else "Reject")
+        for message in self.messages:
+            metadata = message["metadata"]
+            if metadata.get("log") == WAITING:
+                metadata.update(log=APPROVED if decision == "approve" else REJECTED,
+                                status="pending" if decision == "approve" else "done")
+
+    def _panel(self, call_id: str, tool: str) -> dict:
+        for message in reversed(self.messages):
+            if message["metadata"].get("id") == call_id:
+                return message
+        return self.add("assistant", "", id=call_id, title=tool)
+
+    def _on_plan(self, event: dict) -> None:
+        steps = "\n".join(f"{n}. `{s['tool']}` {json.dumps(s.get('args', {}), ensure_ascii=False)}"
+                          for n, s in enumerate(event.get("steps", []), 1))
+        self.add("assistant", steps or "(no steps)", title="Plan", status="done")
+
+    def _on_step_started(self, event: dict) -> None:
+        panel = self._panel(event["id"], event["tool"])
+        panel["content"] = f"Arguments:\n{_block(event.get('args', {}))}"
+        panel["metadata"].update(log="running", status="pending")
+
+    def _on_step_finished(self, event: dict) -> None:
+        panel = self._panel(event["id"], event["tool"])
+        panel["content"] = f"{panel['content']}\n\nResult:\n{_block(event.get('result'))}".strip()
+        panel["metadata"].update(log="done" if event.get("ok", True) else "failed", status="done")
+
+    def _on_approval_required(self, event: dict) -> None:
+        self.pending = event.get("pending", [])
+        for call in self.pending:
+            panel = self._panel(call.get("id") or call["tool"], call["tool"])
+            panel["content"] = f"Arguments:\n{_block(call.get('args', {}))}"
+            panel["metadata"].update(log=WAITING, status="pending")
+
+    def _on_token(self, event: dict) -> None:
+        if self._reply is None:
+            reply = self.add("assistant", "")
+            self._reply = reply
+        self._reply["content"] += event.get("text", "")
+
+    def _on_message(self, event: dict) -> None:
+        content = event.get("content", "")
+        if self._reply is not None:
+            self._reply["content"] = content or self._reply["content"]
+        elif content:
+            self.add("assistant", content)
+        self._reply = None
+
+    def _on_error(self, event: dict) -> None:
+        message = event.get("message", "the assistant failed")
+        gr.Warning(message)
+        self.add("assistant", f"Error: {message}")
+
+
+def _pending_markdown(pending: list[dict]) -> str:
+    if not pending:
+        return ""
+    lines = ["**Waiting for your approval** (Approve or Reject):"]
+    for call in pending:
+        lines.append(f"- `{call['tool']}` {call.get('description', '')}\n\n{_block(call.get('args', {}))}")
+    return "\n".join(lines)
+
+
+def _offer(offer: dict | None) -> str:
+    if not offer:
+        return "not offered"
+    return f"{offer['template']} · {wei_to_eth(offer['fee_wei'])} ETH" + ("" if offer.get("active", True)
+                                                                          else " (off sale)")
+
+
+def _replica_rows(status: dict) -> list[list[str]]:
+    rows = []
+    for app_name, app in sorted(status.get("applications", {}).items()):
+        for name, deployment in sorted(app.get("deployments", {}).items()):
+            replicas = ", ".join(f"{state}: {n}" for state, n in sorted(deployment.get("replicas", {}).items()))
+            rows.append([app_name, name, deployment.get("status", ""), replicas or "none"])
+    return rows
+
+
+def _metric_rows(metrics: dict) -> list[list[Any]]:
+    return [[name, d.get("requests_per_s"), d.get("errors_per_s"), d.get("p50_ms"), d.get("p99_ms"),
+             d.get("requests_total")] for name, d in sorted(metrics.get("deployments", {}).items())]
+
+
+class DemoHandlers:
+    """The demo's event handlers; each one's name is its API name."""
+
+    def __init__(self, base_url: str | None):
+        self.base_url = base_url
+
+    def _client(self, request: gr.Request | None, key: str | None = None) -> MuseClient:
+        return MuseClient(self._url(request), key or None)
+
+    def _url(self, request: gr.Request | None) -> str:
+        """The fixed URL, or the Muse that served this page (its Host header)."""
+        if self.base_url:
+            return self.base_url
+        host = request.headers.get("host") if request is not None else None
+        if not host:
+            raise MuseError(None, "cannot tell which Muse served this page (no Host header)")
+        return f"http://{host}"
+
+    # Sign-in
+
+    def sign_in(self, key: str, request: gr.Request) -> tuple[str, str, str]:
+        """Check the key (GET /v1/account); returns the key to keep, the cleared textbox and a status line."""
+        key = (key or "").strip()
+        if not key:
+            gr.Warning("Enter an API key")
+            return "", "", NOT_SIGNED_IN
+        try:
+            with self._client(request, key) as client:
+                account = client.account()
+        except MuseError as exc:
+            gr.Warning(f"Sign-in failed: {exc}")
+            return "", "", f"Not signed in: {exc}"
+        return key, "", (f"Signed in as `{account['address']}` · balance {wei_to_eth(account['balance_wei'])} "
+                         f"ETH · royalties owed {wei_to_eth(account['royalties_wei'])} ETH")
+
+    # Chat
+
+    def send_message(self, text: str, history: list[dict], key: str, thread: str,
+                     request: gr.Request) -> Iterator[tuple]:
+        """Send a message to the assistant; the transcript grows as its events stream in."""
+        transcript = Transcript(history)
+        if not key:
+            gr.Warning("Sign in first")
+            yield self._chat_outputs(transcript, text)
+            return
+        if not (text or "").strip():
+            yield self._chat_outputs(transcript, "")
+            return
+        transcript.add("user", text)
+        yield from self._stream(transcript, request, key, thread, lambda client: client.chat(thread, text))
+
+    def approve(self, history: list[dict], key: str, thread: str, request: gr.Request) -> Iterator[tuple]:
+        """Approve the pending ledger change; the run continues."""
+        yield from self._decide(history, key, thread, request, "approve")
+
+    def reject(self, history: list[dict], key: str, thread: str, request: gr.Request) -> Iterator[tuple]:
+        """Reject the pending ledger change: nothing is written; the assistant is told."""
+        yield from self._decide(history, key, thread, request, "reject")
+
+    def new_conversation(self) -> tuple:
+        """A fresh thread id and an empty transcript."""
+        thread = _new_thread_id()
+        return [], [], thread, _thread_caption(thread), "", *_decision_buttons(False), gr.update(interactive=True)
+
+    def _decide(self, history: list[dict], key: str, thread: str, request: gr.Request,
+                decision: str) -> Iterator[tuple]:
+        transcript = Transcript(history)
+        transcript.decide(decision)
+        yield from self._stream(transcript, request, key, thread, lambda client: client.approve(thread, decision))
+
+    def _stream(self, transcript: Transcript, request: gr.Request, key: str, thread: str,
+                run: Callable[[MuseClient], Iterator[dict]]) -> Iterator[tuple]:
+        """Apply the run's events as they come; after a refusal (e.g. a decision still pending), show what
+        the conversation is really waiting for."""
+        yield self._chat_outputs(transcript, "", busy=True)
+        with self._client(request, key) as client:
+            try:
+                for event in run(client):
+                    transcript.apply(event)
+                    yield self._chat_outputs(transcript, gr.skip(), busy=True)
+            except MuseError as exc:
+                gr.Warning(str(exc))
+                transcript.add("assistant", f"Error: {exc}")
+                transcript.pending = _pending_of(client, thread)
+        yield self._chat_outputs(transcript, gr.skip())
+
+    @staticmethod
+    def _chat_outputs(transcript: Transcript, text: Any, busy: bool = False) -> tuple:
+        """chatbot, history, input box, pending panel, Approve, Reject, Send."""
+        waiting = bool(transcript.pending) and not busy
+        return (transcript.messages, transcript.messages, text, _pending_markdown(transcript.pending),
+                *_decision_buttons(waiting), gr.update(interactive=not busy and not waiting))
+
+    # Create and discover
+
+    @_shows_errors
+    def generate(self, prompt: str, max_tokens: float, temperature: float, key: str, request: gr.Request) -> str:
+        if not (prompt or "").strip():
+            raise ValueError("Enter a prompt")
+        with self._client(request, key) as client:
+            return client.generate(prompt, int(max_tokens), float(temperature))
+
+    @_shows_errors
+    def recommend_for_me(self, key: str, request: gr.Request) -> tuple[list, str]:
+        with self._client(request, key) as client:
+            items = client.recommend(k=10)
+        return _item_rows(items), "For you" if key else "Popular (sign in for your own recommendations)"
+
+    @_shows_errors
+    def recommend_by_text(self, text: str, key: str, request: gr.Request) -> tuple[list, str]:
+        if not (text or "").strip():
+            raise ValueError("Describe what you are looking for")
+        with self._client(request, key) as client:
+            return _item_rows(client.recommend(query=text.strip(), k=10)), f"Matching “{text.strip()}”"
+
+    @_shows_errors
+    def similar_items(self, item_id: str, key: str, request: gr.Request) -> tuple[list, str]:
+        if not (item_id or "").strip():
+            raise ValueError("Enter an item id")
+        with self._client(request, key) as client:
+            return _item_rows(client.similar_items(item_id.strip(), k=10)), f"Similar to item {item_id.strip()}"
+
+    @_shows_errors
+    def search_items(self, text: str, key: str, request: gr.Request) -> tuple[list, str]:
+        if not (text or "").strip():
+            raise ValueError("Enter words to search for")
+        with self._client(request, key) as client:
+            items = client.search_items(text.strip(), limit=20)
+        return [[i["id"], i["title"], "", ", ".join(i.get("genres", []) or [])] for i in items], \
+            f"Catalogue items matching “{text.strip()}”"
+
+    # Rights
+
+    @_shows_errors
+    def refresh_rights(self, key: str, request: gr.Request) -> tuple[str, list, list]:
+        """Account, my works and my licenses (empty, with a hint, before sign-in)."""
+        if not key:
+            return NOT_SIGNED_IN, [], []
+        with self._client(request, key) as client:
+            return _account_markdown(client.account()), _work_rows(client.my_works()), \
+                _license_rows(client.my_licenses())
+
+    @_shows_errors
+    def set_terms(self, work_id: float | None, template: str, price_eth: float | None, rev_share_percent: float | None,
+                  duration_days: float | None, key: str, request: gr.Request) -> tuple[str, list]:
+        if not key:
+            raise ValueError("Sign in first")
+        if not work_id or work_id < 1:
+            raise ValueError("Enter the id of one of your works")
+        fee_wei = eth_to_wei(price_eth or 0)
+        with self._client(request, key) as client:
+            client.set_terms(int(work_id), template, fee_wei, percent_to_bps(rev_share_percent),
+                             int(duration_days or 0) * 86_400)
+            works = client.my_works()
+        gr.Info(f"Work {int(work_id)} is offered as {template} at {wei_to_eth(fee_wei)} ETH")
+        return f"Terms set on work {int(work_id)}: {template}, {wei_to_eth(fee_wei)} ETH", _work_rows(works)
+
+    @_shows_errors
+    def withdraw(self, key: str, request: gr.Request) -> str:
+        if not key:
+            raise ValueError("Sign in first")
+        with self._client(request, key) as client:
+            result = client.withdraw()
+        gr.Info(f"Withdrew {wei_to_eth(result['withdrawn_wei'])} ETH")
+        return _account_markdown(result)
+
+    # System
+
+    @_shows_errors
+    def system(self, request: gr.Request) -> tuple[list, list, str]:
+        """Replicas per deployment, and request rates and latency where Muse publishes them."""
+        with self._client(request) as client:
+            replicas = _replica_rows(client.system_status())
+            try:
+                metrics = client.system_metrics()
+            except MuseError as exc:
+                return replicas, [], f"Request metrics: not available ({exc.message})"
+        if metrics is None:
+            return replicas, [], "Request metrics: not available on this Muse"
+        return replicas, _metric_rows(metrics), f"Request rates over the last {metrics.get('window_s', 0)} s"
+
+
+def _pending_of(client: MuseClient, thread: str) -> list[dict]:
+    try:
+        return client.conversation(thread)["pending"]
+    except MuseError:
+        return []
+
+
+def _decision_buttons(active: bool) -> tuple[dict, dict]:
+    return gr.update(interactive=active), gr.update(interactive=active)
+
+
+def _item_rows(items: list[dict]) -> list[list[Any]]:
+    return [[i["id"], i["title"], round(float(i.get("score", 0)), 3), i.get("reason", "")] for i in items]
+
+
+def _work_rows(works: list[dict]) -> list[list[Any]]:
+    return [[w["id"], w["title"], _offer(w.get("offer"))] for w in works]
+
+
+def _license_rows(licenses: list[dict]) -> list[list[Any]]:
+    return [[lic["work_id"], lic["title"], lic["template"], wei_to_eth(lic["paid_wei"]),
+             "expired" if lic.get("expired") else (lic.get("expires_at") or "never")] for lic in licenses]
+
+
+def _account_markdown(account: dict) -> str:
+    return (f"Account `{account['address']}` · balance **{wei_to_eth(account['balance_wei'])} ETH** · "
+            f"royalties owed **{wei_to_eth(account['royalties_wei'])} ETH**")
+
+
+def _table(headers: list[str], elem_id: str, label: str) -> gr.Dataframe:
+    return gr.Dataframe(headers=headers, value=[], label=label, elem_id=elem_id, interactive=False, wrap=True)
+
+
+def build_demo(base_url: str | None = None) -> gr.Blocks:
+    """The demo; ``base_url`` None calls the Muse that serves the page (when mounted in the gateway)."""
+    handlers = DemoHandlers(base_url)
+    with gr.Blocks(title="Muse") as demo:
+        key = gr.State("")
+        gr.Markdown("# Muse\nMake texts, find an audience, license your work.")
+        with gr.Row(equal_height=True):
+            key_box = gr.Textbox(label="API key", type="password", placeholder="muse_…", elem_id="api-key", scale=4)
+            sign_in = gr.Button("Sign in", variant="primary", elem_id="sign-in", scale=1)
+        account_line = gr.Markdown(NOT_SIGNED_IN, elem_id="account-status")
+        sign_in.click(handlers.sign_in, [key_box], [key, key_box, account_line])
+        key_box.submit(handlers.sign_in, [key_box], [key, key_box, account_line])
+        with gr.Tabs():
+            thread, thread_line = _chat_tab(handlers, key)
+            _create_tab(handlers, key)
+            _discover_tab(handlers, key)
+            _rights_tab(handlers, key)
+            _system_tab(handlers)
+        demo.load(_thread_caption, [thread], [thread_line])
+    demo.queue(default_concurrency_limit=32)
+    return demo
+
+
+def _thread_caption(thread: str) -> str:
+    return f"Conversation `{thread}`"
+
+
+def _chat_tab(handlers: DemoHandlers, key: gr.State) -> tuple[gr.State, gr.Markdown]:
+    with gr.Tab("Chat", id="chat", elem_id="tab-chat"):
+        thread = gr.State(_new_thread_id)
+        history = gr.State([])
+        chatbot = gr.Chatbot(label="Assistant", elem_id="chatbot", height=520, feedback_options=None)
+        with gr.Row(equal_height=True):
+            message = gr.Textbox(show_label=False, placeholder="Ask Muse to write, recommend or license…",
+                                 elem_id="chat-input", scale=5)
+            send = gr.Button("Send", variant="primary", elem_id="chat-send", scale=1)
+        pending = gr.Markdown(elem_id="pending")
+        with gr.Row():
+            approve = gr.Button("Approve", variant="primary", interactive=False, elem_id="approve")
+            reject = gr.Button("Reject", variant="stop", interactive=False, elem_id="reject")
+            new = gr.Button("New conversation", elem_id="new-conversation")
+        thread_line = gr.Markdown(elem_id="thread-id")
+        outputs = [chatbot, history, message, pending, approve, reject, send]
+        send.click(handlers.send_message, [message, history, key, thread], outputs)
+        message.submit(handlers.send_message, [message, history, key, thread], outputs)
+        approve.click(handlers.approve, [history, key, thread], outputs)
+        reject.click(handlers.reject, [history, key, thread], outputs)
+        new.click(handlers.new_conversation, None, [chatbot, history, thread, thread_line, pending, approve, reject,
+                                                     send])
+    return thread, thread_line
+
+
+def _create_tab(handlers: DemoHandlers, key: gr.State) -> None:
+    with gr.Tab("Create", id="create", elem_id="tab-create"):
+        prompt = gr.Textbox(label="Prompt", lines=3, value="ROMEO:\n", elem_id="create-prompt")
+        with gr.Row():
+            max_tokens = gr.Slider(1, 512, value=80, step=1, label="Max tokens", elem_id="create-max-tokens")
+            temperature = gr.Slider(0, 2, value=0.8, step=0.05, label="Temperature", elem_id="create-temperature")
+        run = gr.Button("Generate", variant="primary", elem_id="create-run")
+        output = gr.Textbox(label="Output", lines=10, interactive=False, elem_id="create-output")
+        run.click(handlers.generate, [prompt, max_tokens, temperature, key], [output])
+
+
+def _discover_tab(handlers: DemoHandlers, key: gr.State) -> None:
+    with gr.Tab("Discover", id="discover", elem_id="tab-discover"):
+        with gr.Row(equal_height=True):
+            for_me = gr.Button("Recommend for me", elem_id="discover-for-me")
+        with gr.Row(equal_height=True):
+            text = gr.Textbox(label="Describe it", placeholder="a heist comedy in space", elem_id="discover-text")
+            by_text = gr.Button("Recommend", elem_id="discover-by-text")
+        with gr.Row(equal_height=True):
+            item = gr.Textbox(label="Item id", placeholder="1", elem_id="discover-item")
+            similar = gr.Button("Similar items", elem_id="discover-similar")
+        with gr.Row(equal_height=True):
+            query = gr.Textbox(label="Search the catalogue", placeholder="toy story", elem_id="discover-query")
+            search = gr.Button("Search", elem_id="discover-search")
+        caption = gr.Markdown(elem_id="discover-caption")
+        results = _table(ITEM_HEADERS, "discover-results", "Items")
+        for_me.click(handlers.recommend_for_me, [key], [results, caption])
+        by_text.click(handlers.recommend_by_text, [text, key], [results, caption])
+        similar.click(handlers.similar_items, [item, key], [results, caption])
+        search.click(handlers.search_items, [query, key], [results, caption])
+
+
+def _rights_tab(handlers: DemoHandlers, key: gr.State) -> None:
+    with gr.Tab("Rights", id="rights", elem_id="tab-rights") as tab:
+        with gr.Row(equal_height=True):
+            account = gr.Markdown(NOT_SIGNED_IN, elem_id="rights-account")
+            refresh = gr.Button("Refresh", elem_id="rights-refresh", scale=0)
+            withdraw = gr.Button("Withdraw royalties", elem_id="withdraw", scale=0)
+        works = _table(WORK_HEADERS, "works-table", "My works")
+        with gr.Accordion("Set license terms", open=True):
+            with gr.Row():
+                work_id = gr.Number(label="Work id", precision=0, minimum=1, elem_id="terms-work-id")
+                template = gr.Dropdown(TEMPLATES, value="commercial_use", label="Template", elem_id="terms-template")
+                price = gr.Number(label="Price (ETH)", value=0, minimum=0, elem_id="terms-price")
+                share = gr.Number(label="Revenue share from derivatives (%)", value=0, minimum=0, maximum=100,
+                                  elem_id="terms-rev-share")
+                days = gr.Number(label="Duration (days, 0 = forever)", value=0, precision=0, minimum=0,
+                                 elem_id="terms-days")
+            set_terms = gr.Button("Set terms", variant="primary", elem_id="terms-set")
+            terms_status = gr.Markdown(elem_id="terms-status")
+        licenses = _table(LICENSE_HEADERS, "licenses-table", "My licenses")
+        refresh.click(handlers.refresh_rights, [key], [account, works, licenses])
+        tab.select(handlers.refresh_rights, [key], [account, works, licenses])
+        withdraw.click(handlers.withdraw, [key], [account])
+        set_terms.click(handlers.set_terms, [work_id, template, price, share, days, key], [terms_status, works])
+
+
+def _system_tab(handlers: DemoHandlers) -> None:
+    with gr.Tab("System", id="system", elem_id="tab-system") as tab:
+        with gr.Row(equal_height=True):
+            refresh = gr.Button("Refresh", elem_id="system-refresh", scale=0)
+            auto = gr.Checkbox(label="Refresh every 5 s", value=False, elem_id="system-auto")
+        replicas = _table(REPLICA_HEADERS, "replicas-table", "Replicas per deployment")
+        metrics_line = gr.Markdown(elem_id="metrics-status")
+        metrics = _table(METRIC_HEADERS, "metrics-table", "Requests and latency")
+        timer = gr.Timer(5, active=False)
+        outputs = [replicas, metrics, metrics_line]
+        refresh.click(handlers.system, None, outputs)
+        tab.select(handlers.system, None, outputs)
+        timer.tick(handlers.system, None, outputs)
+        auto.change(_auto_refresh, [auto], [timer])
+
+
+def _auto_refresh(on: bool) -> gr.Timer:
+    return gr.Timer(active=on)
+
+
+def mount_demo(app: FastAPI, path: str = "/ui") -> FastAPI:
+    """Serve the demo from ``app`` at ``path``; its handlers call the same Muse."""
+    return gr.mount_gradio_app(app, build_demo(), path=path, footer_links=["api"])
+
+
+def launch_demo(base_url: str, port: int) -> None:
+    """Serve the demo standalone on 127.0.0.1, calling the Muse at ``base_url`` (blocks until Ctrl-C)."""
+    build_demo(base_url).launch(server_name="127.0.0.1", server_port=port, footer_links=["api"])
