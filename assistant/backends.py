@@ -7,14 +7,25 @@ an adapter with the same shape. The assistant itself never imports Ray.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True)
 class Backends:
-    generator: Any  # Generator: complete(prompt, params) -> {"text", ...}; ping()
-    recommender: Any  # Recommender: recommend(request), search(text, limit), similar(item_id, k), item(item_id)
-    ledger: Any  # LedgerService's methods
-    history: Callable[[str], Sequence[tuple[str, float]]]  # a platform user's (item, weight) interactions
-    model_id: str  # the text model's public name, recorded as provenance
+    """The services of one assistant. A plain class, not a dataclass, on purpose: LangChain validates and dumps
+    a tool's runtime context with pydantic, which walks dataclasses, and a deployment handle answers *any*
+    attribute (``__deepcopy__``, ``__pydantic_serializer__``) with another handle. Copies are the same object:
+    these are connections, not data."""
+
+    def __init__(self, generator: Any, recommender: Any, ledger: Any,
+                 history: Callable[[str], Sequence[tuple[str, float]]], model_id: str):
+        self.generator = generator  # Generator: complete(prompt, params) -> {"text", ...}; ping()
+        self.recommender = recommender  # Recommender: recommend(request), search(text, limit), similar(item_id, k), item(id)
+        self.ledger = ledger  # LedgerService's methods
+        self.history = history  # a platform user's (item, weight) interactions
+        self.model_id = model_id  # the text model's public name, recorded as provenance
+
+    def __copy__(self) -> Backends:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Backends:
+        return self

@@ -152,10 +152,18 @@ class Assistant:
         steps = message.response_metadata.get("plan") or [{"tool": c["name"], "args": c["args"]}
                                                           for c in message.tool_calls]
         if any(step["tool"] == "generate_text" for step in steps):
-            task = asyncio.create_task(context.backends.generator.ping.remote())
+            task = asyncio.create_task(_wake(context.backends.generator))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
         return {"type": "plan", "steps": steps}
+
+
+async def _wake(generator: Any) -> None:
+    """Start a Generator replica if there is none; a failure here only loses the head start."""
+    try:
+        await generator.ping.remote()
+    except Exception:  # noqa: BLE001 - the generate step itself will report a real problem
+        log.warning("could not pre-warm the generator", exc_info=True)
 
 
 def _config(context: ChatContext, thread_id: str) -> dict:

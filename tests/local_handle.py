@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
 
 class _Method:
-    def __init__(self, method: Callable[..., Any]):
-        self._method = method
+    def __init__(self, target: Any, name: str):
+        self._target, self._name = target, name
 
     def remote(self, *args: Any, **kwargs: Any) -> Awaitable[Any]:
-        if inspect.iscoroutinefunction(self._method):
-            return self._method(*args, **kwargs)
-        return asyncio.to_thread(self._method, *args, **kwargs)  # as Serve runs blocking methods: off the loop
+        method = getattr(self._target, self._name)
+        if inspect.iscoroutinefunction(method):
+            return method(*args, **kwargs)
+        return asyncio.to_thread(method, *args, **kwargs)  # as Serve runs blocking methods: off the loop
 
 
 class LocalHandle:
@@ -24,4 +25,6 @@ class LocalHandle:
         self._target = target
 
     def __getattr__(self, name: str) -> _Method:
-        return _Method(getattr(self._target, name))
+        """Any name is a method, as on a DeploymentHandle (which answers even ``__deepcopy__`` with a handle):
+        the method is looked up only when called."""
+        return _Method(self._target, name)

@@ -11,7 +11,7 @@ from muse.cli import build_parser
 
 COMMANDS = [[], ["serve"], ["train-text"], ["eval-recs"], ["train-recs"], ["users"], ["users", "add"],
             ["bench"], ["bench", "generate"], ["bench", "recommend"], ["bench", "ledger"], ["ledger"],
-            ["ledger", "reindex"]]
+            ["ledger", "reindex"], ["chat"], ["demo"], ["bench", "load"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "muse")
@@ -27,6 +27,19 @@ def test_bad_arguments_exit_with_usage(capsys):
         build_parser().parse_args(["bench", "generate", "--rounds", "many"])
     assert exit_info.value.code == 2
     assert "invalid int value" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--mix", "generate=2,dance=1"], "dance=1"), (["--mix", "generate=x"], "not a number"),
+    (["--levels", "4,0"], "from 1 to 256"), (["--step-seconds", "0"], "--step-seconds")])
+def test_bench_load_refuses_bad_options_before_sending_anything(args, message, capsys):
+    from muse.bench.load import run_load_bench
+
+    options = build_parser().parse_args(["bench", "load", "--url", "http://127.0.0.1:9", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        run_load_bench(options.url, options.levels, options.mix, options.step_seconds, options.cooldown_seconds,
+                       options.sample_seconds, options.baseline_seconds, None, options.out)
+    assert message in str(exit_info.value)
 
 
 def run_muse(*args: str, home, check: bool = True) -> subprocess.CompletedProcess:

@@ -3,7 +3,9 @@ from pathlib import Path
 import pytest
 from ray.serve.schema import ServeDeploySchema
 
-from muse.paths import SERVE_CONFIG
+import yaml
+
+from muse.paths import REPO_ROOT, SERVE_CONFIG
 from muse.serve_config import load_config, merge
 
 
@@ -43,3 +45,20 @@ def test_profile_can_be_a_path(tmp_path: Path):
     overlay = tmp_path / "p.yaml"
     overlay.write_text("applications:\n  - name: muse\n    args:\n      model_name: other\n")
     assert load_config(SERVE_CONFIG, [str(overlay)])["applications"][0]["args"]["model_name"] == "other"
+
+
+def test_kuberay_manifest_serves_the_same_applications_with_a_gpu_generator():
+    manifest = yaml.safe_load((REPO_ROOT / "deploy" / "kuberay" / "rayservice.yaml").read_text())
+    serve = yaml.safe_load(manifest["spec"]["serveConfigV2"])
+    ServeDeploySchema.model_validate(serve)
+    base = load_config(SERVE_CONFIG)
+
+    def shape(config: dict) -> dict:
+        return {app["name"]: (app["import_path"], app["route_prefix"], sorted(d["name"] for d in app["deployments"]))
+                for app in config["applications"]}
+
+    assert shape(serve) == shape(base)
+    generator = deployment(serve, "Generator")
+    assert generator["ray_actor_options"]["num_gpus"] == 1 and generator["autoscaling_config"]["min_replicas"] == 0
+    assert serve["applications"][0]["args"]["dtype"] == "bfloat16"
+    assert set(serve["applications"][0]["args"]) <= set(base["applications"][0]["args"]) | {"device", "dtype"}
