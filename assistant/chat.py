@@ -76,6 +76,8 @@ class Assistant:
             if decision.kind == "edit" and len(pending) != 1:
                 raise ChatConflict("edit applies to one pending call; this conversation has several")
             answers = [_answer(decision, call) for call in pending]
+            log.info("%s: %s %s", config["configurable"]["thread_id"], decision.kind,
+                     ", ".join(call["tool"] for call in pending))
             for call, answer in zip(pending, answers):
                 if answer["type"] != "reject":
                     args = answer["edited_action"]["args"] if answer["type"] == "edit" else call["args"]
@@ -151,6 +153,7 @@ class Assistant:
         that generates wakes the generator now (it may be scaled to zero), not when that step runs."""
         steps = message.response_metadata.get("plan") or [{"tool": c["name"], "args": c["args"]}
                                                           for c in message.tool_calls]
+        log.info("plan: %s", " -> ".join(step["tool"] for step in steps))
         if any(step["tool"] == "generate_text" for step in steps):
             task = asyncio.create_task(_wake(context.backends.generator))
             self._background.add(task)

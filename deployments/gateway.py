@@ -13,6 +13,7 @@ from assistant.backends import Backends
 from deployments.api import create_api
 from deployments.api.chat import ChatService
 from deployments.metrics import MetricsReader
+from deployments.replica_logs import log_to_replica
 from deployments.serve_status import serve_status
 from deployments.text_service import TextService
 from models.recsys.feedback import FeedbackStore
@@ -26,6 +27,7 @@ class Gateway:
     def __init__(self, generator: DeploymentHandle, ledger: DeploymentHandle, model_name: str, recommend_app: str,
                  assistant: ModelSettings):
         recommender = serve.get_deployment_handle("Recommender", app_name=recommend_app)
+        log_to_replica("assistant")
         db = connect()
         backends = Backends(generator, recommender, ledger, FeedbackStore(db).history, model_name)
         chat = ChatService(backends, muse_home() / "conversations.sqlite3", assistant)

@@ -13,6 +13,7 @@ import os
 from ray import serve
 
 from deployments.metrics import counter
+from deployments.replica_logs import log_to_replica
 from ledger.errors import LedgerError
 from ledger.service import LedgerService, LedgerSettings, keystore_for
 from muse.paths import muse_home
@@ -39,9 +40,7 @@ class LedgerDeployment(LedgerService):
     def __init__(self, rpc_url: str | None = None):
         serve_logger = logging.getLogger("ray.serve")
         serve_logger.addFilter(_RefusalsAreNotFailures())
-        ledger_logger = logging.getLogger("ledger")  # the service's own lines go to this replica's Serve log
-        ledger_logger.setLevel(logging.INFO)
-        ledger_logger.handlers, ledger_logger.propagate = list(serve_logger.handlers), False
+        log_to_replica("ledger")
         home = muse_home()
         super().__init__(LedgerSettings(home / "ledger", rpc_url, os.environ.get(FUNDER_KEY_ENV)), keystore_for(home))
         transactions = counter("muse_ledger_transactions", ("kind",))

@@ -474,7 +474,7 @@ def _rights_tab(handlers: DemoHandlers, key: gr.State) -> None:
         works = _table(WORK_HEADERS, "works-table", "My works")
         with gr.Accordion("Set license terms", open=True):
             with gr.Row():
-                work_id = gr.Number(label="Work id", precision=0, minimum=1, elem_id="terms-work-id")
+                work_id = gr.Number(None, label="Work id", precision=0, minimum=1, elem_id="terms-work-id")
                 template = gr.Dropdown(TEMPLATES, value="commercial_use", label="Template", elem_id="terms-template")
                 price = gr.Number(label="Price (ETH)", value=0, minimum=0, elem_id="terms-price")
                 share = gr.Number(label="Revenue share from derivatives (%)", value=0, minimum=0, maximum=100,

@@ -31,4 +31,5 @@ def test_defaults_and_coercions():
     assert params.stop == ["\n\n"]
     assert params.greedy
     assert not GenerationParams().greedy
+    assert GenerationParams(temperature=2.7e-54).greedy  # found by the fuzz test: 1/T overflowed to inf
     assert GenerationParams().max_new_tokens == 64

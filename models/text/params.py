@@ -5,6 +5,7 @@ Limits (also in the README):
 - ``MAX_NEW_TOKENS_CAP``: the most tokens one request may ask for.
 - ``MAX_STOP_SEQUENCES`` / ``MAX_STOP_CHARS``: at most 4 stop strings of 1-64 characters.
 - A prompt whose tokens plus ``max_new_tokens`` exceed the model's context is refused.
+- ``GREEDY_BELOW``: a temperature under 0.01 (0 included) decodes greedily.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ MAX_NEW_TOKENS_CAP = 512
 MAX_STOP_SEQUENCES = 4
 MAX_STOP_CHARS = 64
 MAX_SEED = 2**31 - 1
+GREEDY_BELOW = 1e-2  # a temperature under this decodes greedily
 
 
 class GenerationParams(BaseModel):
@@ -24,7 +26,8 @@ class GenerationParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_new_tokens: int = Field(64, ge=1, le=MAX_NEW_TOKENS_CAP, description="tokens to generate at most")
-    temperature: float = Field(0.8, ge=0.0, le=2.0, description="0 = greedy")
+    temperature: float = Field(0.8, ge=0.0, le=2.0,
+                               description=f"0 = greedy; below {GREEDY_BELOW} decodes greedily too")
     top_p: float = Field(0.95, gt=0.0, le=1.0, description="nucleus sampling mass")
     top_k: int = Field(50, ge=0, le=100_000, description="0 = no top-k filter")
     stop: list[str] = Field(default_factory=list, max_length=MAX_STOP_SEQUENCES, description="stop strings")
@@ -45,7 +48,8 @@ class GenerationParams(BaseModel):
 
     @property
     def greedy(self) -> bool:
-        return self.temperature == 0.0
+        """Temperatures this low pick the top token anyway; dividing the logits by them would overflow."""
+        return self.temperature < GREEDY_BELOW
 
 
 Prompt = str | list[dict[str, str]]  # plain text, or chat messages rendered with the model's template

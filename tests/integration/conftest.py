@@ -5,6 +5,7 @@ Teardown checks the shutdown too: SIGTERM must end the server with status 0 and 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 PROFILE = Path(__file__).with_name("serve_test_profile.yaml")
@@ -39,6 +41,20 @@ class Server:
         _stop(self)
         _start(self)
 
+    def crash_and_restart(self) -> None:
+        """kill -9 every process of this Muse (the CLI, Ray, its workers, HAProxy), then start it again."""
+        doomed = [*psutil.Process(self.process.pid).children(recursive=True), *_listeners(self.port)]
+        os.killpg(self.process.pid, signal.SIGKILL)
+        for process in doomed:  # HAProxy and Ray's daemons leave the process group: kill them one by one
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        self.process.wait()
+        deadline = time.monotonic() + 30
+        while _ray_processes(self.ray_temp_dir) or not _port_is_free(self.port):
+            assert time.monotonic() < deadline, "processes of the killed Muse are still there"
+            time.sleep(0.5)
+        _start(self)
+
     def add_user(self, name: str, admin: bool = False) -> str:
         """Create a user with the real CLI; returns its API key (the last line of stdout)."""
         command = [sys.executable, "-m", "muse.cli", "users", "add", name] + (["--admin"] if admin else [])
@@ -58,6 +74,13 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _listeners(port: int) -> list[psutil.Process]:
+    """The processes listening on ``port`` (HAProxy, for Serve's HTTP port)."""
+    pids = {c.pid for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == port
+            and c.status == psutil.CONN_LISTEN and c.pid}
+    return [psutil.Process(pid) for pid in pids]
 
 
 def _ray_processes(temp_dir: str) -> list[str]:

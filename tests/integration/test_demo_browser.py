@@ -60,7 +60,7 @@ def sign_in(server, page: Page, name: str) -> str:
     return key
 
 
-def test_chat_approve_and_find_the_work_in_rights(server, page: Page):
+def test_chat_approve_and_find_the_work_in_rights(server, page: Page, tmp_path: Path):
     key = sign_in(server, page, "ui-owner")
     page.locator("#chat-input textarea").fill(AUTUMN)
     page.locator("#chat-send").click()
@@ -80,6 +80,7 @@ def test_chat_approve_and_find_the_work_in_rights(server, page: Page):
     expect(chat).to_contain_text("is now offered under commercial_use at 0.01 ETH")
     expect(approve).to_be_disabled()
 
+    page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
     page.get_by_role("tab", name="Rights").click()
     works = page.locator("#works-table")
     expect(works).to_contain_text("A poem about autumn")

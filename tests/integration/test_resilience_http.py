@@ -1,6 +1,7 @@
 """Autoscaling and faults against the real application: a streaming ramp scales the Generator out and, once
 traffic stops, back to zero (guarding ray#59076, scale-to-zero ignored, and ray#61551, streaming deployments
-stuck at two replicas); a killed replica is replaced while load continues, with a bounded number of errors.
+stuck at two replicas); a killed replica is replaced while load continues, with a bounded number of errors;
+after kill -9 of the whole application and a new start, no ledger, conversation or interaction data is lost.
 
 The integration profile lets the Generator run 1-2 replicas and go to zero 3 s after its last request."""
 
@@ -110,3 +111,29 @@ def test_a_killed_replica_is_replaced_while_load_continues(server):
     assert running(server, "Recommender") == 1
     (replacement,) = replica_processes(server, "Recommender")
     assert replacement.pid != victim.pid
+
+
+def test_a_crashed_application_loses_nothing(server):
+    key = server.add_user("crash-owner")
+    auth = {"Authorization": f"Bearer {key}"}
+    client = httpx.Client(base_url=server.url, timeout=120)
+    work = client.post("/v1/works", headers=auth, json={"title": "Survivor", "content": "kill -9 proof"}).json()
+    assert client.put(f"/v1/works/{work['id']}/terms", headers=auth,
+                      json={"template": "cc_by", "fee_wei": 5}).status_code == 200
+    assert client.post("/v1/interactions", headers=auth, json={"item_id": "260", "kind": "like"}).status_code == 201
+    with client.stream("POST", "/v1/chat", headers=auth,
+                       json={"thread_id": "crash", "message": 'Register this as mine: "After the crash"'}) as response:
+        assert response.status_code == 200 and "approval_required" in response.read().decode()
+
+    def state() -> dict:
+        return {"work": client.get(f"/v1/works/{work['id']}").json(),
+                "account": client.get("/v1/account", headers=auth).json(),
+                "recommended": client.post("/v1/recommend", headers=auth, json={"k": 5}).json(),
+                "conversation": client.get("/v1/chat/crash", headers=auth).json()}
+
+    before = state()
+    server.crash_and_restart()
+    after = state()
+    assert after == before
+    assert [p["tool"] for p in after["conversation"]["pending"]] == ["register_work"]
+    assert after["work"]["terms"]["fee_wei"] == 5
