@@ -414,29 +414,32 @@ def _shade_phases(axes: list[plt.Axes], phases: list[Phase]) -> None:
 
 
 def plot(report: dict, phases: list[Phase], out: Path) -> Path:
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 8), sharex=True)
-    latency = top.twinx()
+    """Three panels over the run: ok requests/s and p99 latency per kind (the /healthz baseline is in the
+    table, not here: its rate would flatten the others), and RUNNING replicas per deployment."""
+    fig, (rates, latency, replicas) = plt.subplots(3, 1, figsize=(12, 10), sharex=True,
+                                                   gridspec_kw={"height_ratios": [2, 2, 1.5]})
     timeline = report["timeline"]
     mid = [t + timeline["bucket_s"] / 2 for t in timeline["t"]]
-    colors = {kind: f"C{i}" for i, kind in enumerate((BASELINE_KIND, *KINDS))}
-    any_latency = False
+    colors = {kind: f"C{i}" for i, kind in enumerate(KINDS)}
     for kind, series in timeline["kinds"].items():
-        top.plot(mid, series["rps"], color=colors[kind], label=f"{kind} ok req/s")
-        p99 = [math.nan if v is None else v for v in series["p99_ms"]]
-        any_latency |= any(v > 0 for v in p99 if not math.isnan(v))
-        latency.plot(mid, p99, color=colors[kind], linestyle="--", marker=".", markersize=3, label=f"{kind} p99")
-    if any_latency:
-        latency.set_yscale("log")
-    top.set(ylabel="ok requests / s (solid)", title="Mixed load: request rate and p99 latency by kind")
-    latency.set_ylabel("p99 ms (dashed, log)")
-    handles = top.get_legend_handles_labels()[0] + latency.get_legend_handles_labels()[0]
-    top.legend(handles, [h.get_label() for h in handles], fontsize=7, ncol=2, loc="upper left")
-    for name, (ts, running) in replica_series(report["replica_samples"]).items():
-        bottom.step(ts, running, where="post", label=name)
-    bottom.set(xlabel="seconds since start", ylabel="RUNNING replicas", title="Replicas per deployment")
-    if bottom.get_legend_handles_labels()[0]:
-        bottom.legend(fontsize=7, loc="upper right")
-    _shade_phases([top, bottom], phases)
+        if kind == BASELINE_KIND:
+            continue
+        rates.plot(mid, series["rps"], color=colors[kind], label=kind)
+        latency.plot(mid, [math.nan if v is None else v for v in series["p99_ms"]], color=colors[kind],
+                     marker=".", markersize=4, label=kind)
+    rates.set(ylabel="ok requests / s", title="Mixed load: request rate, p99 latency and replicas")
+    latency.set(ylabel="p99 ms (log)", yscale="log")
+    for ax in (rates, latency):
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8, loc="upper right")
+    styles = ("-", "--", "-.", ":")
+    for n, (name, (ts, running)) in enumerate(replica_series(report["replica_samples"]).items()):
+        replicas.step(ts, running, where="post", label=name, linestyle=styles[n % len(styles)], linewidth=2)
+    replicas.set(xlabel="seconds since start", ylabel="RUNNING replicas")
+    replicas.yaxis.get_major_locator().set_params(integer=True)
+    if replicas.get_legend_handles_labels()[0]:
+        replicas.legend(fontsize=8, loc="upper right")
+    _shade_phases([rates, latency, replicas], phases)
     return save_figure(fig, out, "bench-load")
 
 
