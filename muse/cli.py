@@ -11,6 +11,7 @@ from pathlib import Path
 # BLAS threads fight implicit's own threads (and slow ALS badly): pin before numpy is imported.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from muse.bench import LOAD_LEVELS, LOAD_MIX
 from muse.paths import BUNDLED_TEXT_MODEL, MOVIELENS, SERVE_CONFIG, SHAKESPEARE_CORPUS
 
 
@@ -241,9 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Bounds: at most 256 clients, 60 s per request (120 s for chat). Writes bench-load.json\n"
         "(every request, per-level stats, replica samples) and bench-load.png into --out.")
     _add_bench_target(load)
-    load.add_argument("--mix", default="generate=2,recommend=5,verify=3,chat=1",
+    load.add_argument("--mix", default=LOAD_MIX,
                       help="request kinds and their weights, KIND=WEIGHT,... (default: %(default)s)")
-    load.add_argument("--levels", default="1,4,16,32",
+    load.add_argument("--levels", default=LOAD_LEVELS,
                       help="concurrent clients per ramp level, comma-separated, 1-256 (default: %(default)s)")
     load.add_argument("--step-seconds", type=float, default=20.0, help="duration of each level (default: %(default)s)")
     load.add_argument("--cooldown-seconds", type=float, default=150.0,

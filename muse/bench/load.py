@@ -4,7 +4,7 @@ The run, in order (every phase on a fixed schedule from the start of the run):
 
 1. **baseline**: ``GET /healthz`` alone at concurrency 1 (the serving floor, measured in the same run, since
    machines are noisy); each kind's p50 is reported as a multiple of its p50.
-2. **levels** (``--levels``, default 1,4,16,32): closed-loop clients, each sending its next request as soon as
+2. **levels** (``--levels``, default 1,8,32,48): closed-loop clients, each sending its next request as soon as
    the previous one is answered, for ``--step-seconds`` per level. A client picks each request's kind at
    random with the weights of ``--mix``:
 
@@ -44,13 +44,19 @@ import httpx
 import matplotlib.pyplot as plt
 from tqdm import tqdm
 
-from muse.bench.report import percentile, print_table, require_muse, save_figure, write_json
+from muse.bench import LOAD_LEVELS as DEFAULT_LEVELS
+from muse.bench import LOAD_MIX as DEFAULT_MIX
+from muse.bench.report import (
+    percentile,
+    print_table,
+    require_muse,
+    save_figure,
+    write_json,
+)
 from muse.client import iter_sse
 
 KINDS = ("generate", "recommend", "verify", "chat")
 BASELINE_KIND = "healthz"
-DEFAULT_MIX = "generate=2,recommend=5,verify=3,chat=1"
-DEFAULT_LEVELS = "1,4,16,32"
 MAX_CONCURRENCY = 256
 MAX_STEP_SECONDS = 600.0
 MAX_COOLDOWN_SECONDS = 1800.0
