@@ -1,6 +1,7 @@
 """The Gradio demo at /ui in a real headless Chromium (Debian's, driven by Playwright) against the real
 application: sign in, ask the assistant for the autumn poem with commercial terms, see its three steps, approve
-each ledger change (nothing is written before), and find the work with its terms in the Rights tab."""
+each ledger change (nothing is written before), find the work with its terms in the Rights tab, and the
+deployments with their request rates in the System tab."""
 
 from __future__ import annotations
 
@@ -85,6 +86,9 @@ def test_chat_approve_and_find_the_work_in_rights(server, page: Page, tmp_path: 
     works = page.locator("#works-table")
     expect(works).to_contain_text("A poem about autumn")
     expect(works).to_contain_text("commercial_use · 0.01 ETH")
+    page.get_by_role("tab", name="System").click()
+    expect(page.locator("#replicas-table")).to_contain_text("Generator")
+    expect(page.locator("#metrics-status")).to_contain_text("Request rates")
     (work,) = owner_works(server, key)["items"]
     terms = httpx.get(f"{server.url}/v1/works/{work['id']}", timeout=30).json()["terms"]
     assert terms["template"] == "commercial_use" and terms["fee_wei"] == 10**16
