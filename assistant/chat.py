@@ -110,7 +110,7 @@ class Assistant:
                 if mode == "messages":
                     chunk, meta = data
                     if meta.get("langgraph_node") == "model" and isinstance(chunk, AIMessageChunk) and chunk.content:
-                        yield {"type": "token", "text": _text(chunk.content)}
+                        yield {"type": "token", "text": chunk.text}
                     continue
                 for node, update in data.items():
                     if node == "__interrupt__":
@@ -132,7 +132,7 @@ class Assistant:
                                 yield {"type": "step_started", "id": call["id"], "tool": call["name"],
                                        "args": call["args"]}
                         if not message.tool_calls:
-                            yield {"type": "message", "content": _text(message.content)}
+                            yield {"type": "message", "content": message.text}
             if interrupted:
                 yield {"type": "approval_required", "pending": await self._pending_of(config)}
         except Exception as exc:  # the client gets an error event, not a broken stream
@@ -191,16 +191,10 @@ def _finished(message: ToolMessage) -> dict:
     return {"type": "step_finished", "id": message.tool_call_id, "tool": message.name, "result": result, "ok": ok}
 
 
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
-
-
 def _as_entry(message: Any) -> dict:
     if isinstance(message, HumanMessage):
-        return {"role": "user", "content": _text(message.content)}
+        return {"role": "user", "content": message.text}
     if isinstance(message, ToolMessage):
         return {"role": "tool", "tool": message.name, "content": _finished(message)["result"]}
     calls = [{"tool": c["name"], "args": c["args"]} for c in getattr(message, "tool_calls", [])]
-    return {"role": "assistant", "content": _text(message.content), **({"tool_calls": calls} if calls else {})}
+    return {"role": "assistant", "content": message.text, **({"tool_calls": calls} if calls else {})}

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from assistant.tools import FORMS_ZH
+
 Language = Literal["en", "zh"]
 
 
@@ -133,7 +135,6 @@ QUESTIONS = {
                "zh": "要验证谁的许可？请给出地址（0x...）或说“我”。"},
     "co_author": {"en": "What is your co-author's address (0x...)?", "zh": "你的合著者的地址是什么（0x...）？"},
 }
-FORM_NAMES_ZH = {"poem": "诗", "haiku": "俳句", "sonnet": "十四行诗", "story": "故事", "song": "歌", "limerick": "打油诗"}
 
 
 class _Missing(Exception):
@@ -235,7 +236,7 @@ class _Planner:
         form = next((FORMS[w] for w in sorted(FORMS, key=len, reverse=True) if w in clause.lower()), "poem")
         topic = _topic(clause)
         if not topic:
-            raise _Missing("topic", form=FORM_NAMES_ZH[form] if self.language == "zh" else form)
+            raise _Missing("topic", form=FORMS_ZH[form] if self.language == "zh" else form)
         length = ("long" if re.search(r"\blong\b|长(?=诗|篇|故事|歌)|较长", clause, re.I) else
                   "medium" if re.search(r"\bmedium\b|中等|中篇", clause, re.I) else "short")
         self.generated = self._add("generate_text", topic=topic, form=form, length=length, language=self.language)

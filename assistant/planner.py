@@ -89,9 +89,9 @@ def _current_turn(messages: Sequence[BaseMessage]) -> tuple[str, list[dict[str, 
     if not humans:
         return "", []
     last = humans[-1]
-    request = _text(messages[last].content)
+    request = messages[last].text
     if len(humans) > 1 and _asked_back(messages[humans[-2] + 1:last]):
-        request = f"{_text(messages[humans[-2]].content)} {request}"
+        request = f"{messages[humans[-2]].text} {request}"
     return request, [_result(m) for m in messages[last + 1:] if isinstance(m, ToolMessage)]
 
 
@@ -102,7 +102,7 @@ def _asked_back(answers: Sequence[BaseMessage]) -> bool:
 
 def _result(message: ToolMessage) -> dict[str, Any]:
     """A tool's answer: ``value`` (parsed JSON), ``error`` (its refusal, or the user's rejection), ``tool``."""
-    text = _text(message.content)
+    text = message.text
     try:
         value: Any = json.loads(text)
     except ValueError:
@@ -129,8 +129,4 @@ def _lookup(value: Any, path: str) -> Any:
     return value
 
 
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
 

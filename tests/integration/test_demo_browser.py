@@ -16,6 +16,8 @@ import pytest
 pytest.importorskip("playwright")
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
+from tests.integration.http_helpers import as_user  # noqa: E402
+
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AUTUMN = "Write a short poem about autumn, register it as mine and offer it for commercial use at 0.01 ETH"
@@ -48,7 +50,7 @@ def page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
 
 def owner_works(server, key: str) -> dict:
     return httpx.get(f"{server.url}/v1/works", params={"owner": "me"}, timeout=30,
-                     headers={"Authorization": f"Bearer {key}"}).json()
+                     headers=as_user(key)).json()
 
 
 def sign_in(server, page: Page, name: str) -> str:

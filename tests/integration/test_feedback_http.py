@@ -7,11 +7,9 @@ import threading
 import httpx
 import pytest
 
+from tests.integration.http_helpers import as_user
+
 pytestmark = pytest.mark.integration
-
-
-def as_user(key: str) -> dict:
-    return {"Authorization": f"Bearer {key}"}
 
 
 def my_recommendations(server, key: str, **extra) -> list[dict]:

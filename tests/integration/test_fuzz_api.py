@@ -15,6 +15,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
+from tests.integration.http_helpers import as_user
+
 FUZZ_EXAMPLES = 5
 REQUEST_TIMEOUT_S = 120
 
@@ -31,7 +33,7 @@ def fuzz(operation, mode: GenerationMode, base_url: str, headers: dict) -> None:
 
 
 def test_no_request_gets_a_server_error(server):
-    headers = {"Authorization": f"Bearer {server.add_user('fuzzer')}"}
+    headers = as_user(server.add_user("fuzzer"))
     schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 20, [op.label for op in operations]

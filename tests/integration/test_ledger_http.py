@@ -4,23 +4,14 @@ keeps a conversation waiting for approval and the interactions behind recommenda
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import httpx
 
+from tests.integration.http_helpers import as_user, chat_events
+
 ETHER = 10**18
 FEE = ETHER // 100  # 0.01 ether
-
-
-def as_user(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
-def chat_events(client: httpx.Client, path: str, key: str, body: dict) -> list[dict]:
-    with client.stream("POST", path, json=body, headers=as_user(key)) as response:
-        assert response.status_code == 200, response.read()
-        return [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: ")]
 
 
 def logs_mentioning(server, secret: str) -> list[str]:

@@ -15,6 +15,8 @@ import time
 import httpx
 import psutil
 
+from tests.integration.http_helpers import as_user, chat_events
+
 STREAM = {"prompt": "ROMEO:\n", "max_new_tokens": 256, "stream": True, "temperature": 0.8}
 RAMP_CLIENTS = 16
 RAMP_MAX_S = 90
@@ -30,9 +32,9 @@ async def stream_until(url: str, stop: asyncio.Event, counts: dict) -> None:
         while not stop.is_set():
             try:
                 async with client.stream("POST", f"{url}/v1/generate", json=STREAM) as response:
-                    async for _ in response.aiter_lines():
-                        pass
-                counts["ok" if response.status_code == 200 else "failed"] += 1
+                    events = [line async for line in response.aiter_lines() if line.startswith("data: ")]
+                complete = response.status_code == 200 and events[-1:] == ["data: [DONE]"]  # not cut short
+                counts["ok" if complete else "failed"] += 1
             except httpx.HTTPError:
                 counts["failed"] += 1
 
@@ -115,15 +117,15 @@ def test_a_killed_replica_is_replaced_while_load_continues(server):
 
 def test_a_crashed_application_loses_nothing(server):
     key = server.add_user("crash-owner")
-    auth = {"Authorization": f"Bearer {key}"}
+    auth = as_user(key)
     client = httpx.Client(base_url=server.url, timeout=120)
     work = client.post("/v1/works", headers=auth, json={"title": "Survivor", "content": "kill -9 proof"}).json()
     assert client.put(f"/v1/works/{work['id']}/terms", headers=auth,
                       json={"template": "cc_by", "fee_wei": 5}).status_code == 200
     assert client.post("/v1/interactions", headers=auth, json={"item_id": "260", "kind": "like"}).status_code == 201
-    with client.stream("POST", "/v1/chat", headers=auth,
-                       json={"thread_id": "crash", "message": 'Register this as mine: "After the crash"'}) as response:
-        assert response.status_code == 200 and "approval_required" in response.read().decode()
+    waiting = chat_events(client, "/v1/chat", key,
+                          {"thread_id": "crash", "message": 'Register this as mine: "After the crash"'})
+    assert waiting[-1]["type"] == "approval_required"
 
     def state() -> dict:
         return {"work": client.get(f"/v1/works/{work['id']}").json(),
