@@ -35,6 +35,10 @@ def test_top_p_keeps_the_smallest_set_reaching_the_mass():
     assert {sample(1.0, 5, 0.8) for _ in range(300)} == {1, 2}
 
 
+def test_a_vanishing_top_p_still_draws_the_best_token():
+    assert {sample(1.0, 5, 1.58e-185) for _ in range(20)} == {1}  # found by the fuzz test: 0.0 in float32
+
+
 def test_seeded_rows_repeat_and_unseeded_vary():
     flat = torch.zeros(1, 50)
     assert len({sample(1.0, 50, 1.0, seed=42, scores=flat) for _ in range(10)}) == 1

@@ -75,8 +75,9 @@ class FusedSampler(ContinuousBatchingLogitsProcessor):
         rank = torch.arange(candidates.size(-1))
         logits = (candidates / temperature[:, None]).masked_fill(rank[None, :] >= top_k[:, None], float("-inf"))
         probs = torch.softmax(logits, dim=-1)
-        mass_before = probs.cumsum(-1) - probs  # keep a candidate while the mass above it is below top_p
-        probs = probs.masked_fill(mass_before >= top_p[:, None], 0.0)
+        mass_before = probs.cumsum(-1) - probs  # keep a candidate while the mass above it is below top_p,
+        # and always the best one: a top_p too small for float32 (0.0 there) must not leave nothing to draw
+        probs = probs.masked_fill((mass_before >= top_p[:, None]) & (rank[None, :] > 0), 0.0)
         choice = torch.multinomial(probs, 1)
         for row, seed in enumerate(tensor_arg[:rows].tolist()):
             if seed != NO_SEED:
