@@ -22,7 +22,7 @@ from ledger.metadata import Metadata
 from ledger.service import Credentials
 from ledger.units import eth_to_wei, percent_to_bps, wei_to_eth
 from ledger.types import BPS, Contributor, Origin, Provenance, Template, Terms
-from muse.users import User
+from core.users import User
 
 MAX_TOKENS = {"short": 80, "medium": 200, "long": 400}
 MAX_ITEMS = 20

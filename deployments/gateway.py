@@ -17,8 +17,8 @@ from deployments.replica_logs import log_to_replica
 from deployments.serve_status import serve_status
 from deployments.text_service import TextService
 from models.recsys.feedback import FeedbackStore
-from muse.paths import METRICS_URL_ENV, muse_home
-from muse.users import connect
+from core.paths import METRICS_URL_ENV, muse_home
+from core.users import connect
 
 
 @serve.deployment(name="Gateway")

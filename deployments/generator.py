@@ -14,7 +14,7 @@ from ray import serve
 from deployments.metrics import counter
 from models.text.generator import TextGenerator
 from models.text.params import GenerationParams, Prompt
-from muse.paths import BUNDLED_TEXT_MODEL
+from core.paths import BUNDLED_TEXT_MODEL
 
 
 def resolve_model(model: str) -> str:

@@ -16,7 +16,7 @@ from deployments.metrics import counter
 from deployments.replica_logs import log_to_replica
 from ledger.errors import LedgerError
 from ledger.service import LedgerService, LedgerSettings, keystore_for
-from muse.paths import muse_home
+from core.paths import muse_home
 
 FUNDER_KEY_ENV = "MUSE_LEDGER_FUNDER_KEY"  # a secret: from the environment, never from serve_config.yaml
 

@@ -22,9 +22,9 @@ from threadpoolctl import threadpool_limits
 from deployments.api import create_recommend_api
 from deployments.metrics import counter
 from models.recsys.service import RecommenderService, RecommendRequest
-from muse.paths import MOVIELENS
-from muse.recs_model import load_or_train, model_path, train_and_save
-from muse.users import connect
+from core.paths import MOVIELENS
+from core.recs_model import load_or_train, model_path, train_and_save
+from core.users import connect
 
 log = logging.getLogger("ray.serve")
 

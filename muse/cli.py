@@ -12,7 +12,7 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from muse.bench import LOAD_LEVELS, LOAD_MIX
-from muse.paths import BUNDLED_TEXT_MODEL, MOVIELENS, SERVE_CONFIG, SHAKESPEARE_CORPUS
+from core.paths import BUNDLED_TEXT_MODEL, MOVIELENS, SERVE_CONFIG, SHAKESPEARE_CORPUS
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -53,7 +53,7 @@ def _bench_recommend(args: argparse.Namespace) -> None:
 
 
 def _train_recs(args: argparse.Namespace) -> None:
-    from muse.recs_model import model_path, train_and_save
+    from core.recs_model import model_path, train_and_save
 
     _, stats = train_and_save(args.data, progress=True)
     print(f"saved {model_path()}: {stats}; running replicas swap it in at their next health check")
@@ -61,8 +61,8 @@ def _train_recs(args: argparse.Namespace) -> None:
 
 def _users_add(args: argparse.Namespace) -> None:
     from ledger.service import keystore_for
-    from muse.paths import muse_home
-    from muse.users import Users, connect
+    from core.paths import muse_home
+    from core.users import Users, connect
 
     try:
         user, key = Users(connect()).add(args.name, admin=args.admin, create_account=keystore_for(muse_home()).create)
@@ -95,7 +95,7 @@ def _bench_load(args: argparse.Namespace) -> None:
 
 def _ledger_reindex(args: argparse.Namespace) -> None:
     from ledger.service import LedgerService, LedgerSettings, keystore_for
-    from muse.paths import muse_home
+    from core.paths import muse_home
 
     service = LedgerService(LedgerSettings(muse_home() / "ledger", args.rpc_url), keystore_for(muse_home()))
     try:

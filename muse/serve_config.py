@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from muse.paths import REPO_ROOT
+from core.paths import REPO_ROOT
 
 PROFILES_DIR = REPO_ROOT / "deploy" / "profiles"
 

@@ -15,7 +15,7 @@ from ray.serve._private import api as serve_private_api
 from ray.serve.config import gRPCOptions
 from ray.serve.schema import ServeDeploySchema
 
-from muse.paths import METRICS_URL_ENV, muse_home
+from core.paths import METRICS_URL_ENV, muse_home
 
 log = logging.getLogger("muse.serve")
 

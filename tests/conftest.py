@@ -10,7 +10,7 @@ os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
 import pytest
 
-from muse.paths import BUNDLED_TEXT_MODEL
+from core.paths import BUNDLED_TEXT_MODEL
 
 
 @pytest.fixture(scope="session")

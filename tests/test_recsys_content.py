@@ -6,7 +6,7 @@ import pytest
 from models.recsys.content import ContentIndex, item_text
 from models.recsys.data import load_catalogue
 from models.recsys.diversity import mmr
-from muse.paths import MOVIELENS
+from core.paths import MOVIELENS
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from models.recsys.recommenders import (
     ItemKnnRecommender,
     PopularityRecommender,
 )
-from muse.paths import MOVIELENS
+from core.paths import MOVIELENS
 
 
 def interactions(rows):

@@ -5,7 +5,7 @@ from ray.serve.schema import ServeDeploySchema
 
 import yaml
 
-from muse.paths import REPO_ROOT, SERVE_CONFIG
+from core.paths import REPO_ROOT, SERVE_CONFIG
 from muse.serve_config import load_config, merge
 
 

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from models.text.params import MAX_PROMPT_CHARS, GenerationParams, PromptTooLong
-from muse.paths import SHAKESPEARE_CORPUS
+from core.paths import SHAKESPEARE_CORPUS
 
 GREEDY = GenerationParams(max_new_tokens=24, temperature=0)
 

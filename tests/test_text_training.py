@@ -7,7 +7,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from models.text.train import TrainConfig, bigram_perplexity, split_corpus, train
-from muse.paths import BUNDLED_TEXT_MODEL, SHAKESPEARE_CORPUS
+from core.paths import BUNDLED_TEXT_MODEL, SHAKESPEARE_CORPUS
 
 
 def test_tiny_training_run_saves_a_loadable_model(tmp_path):

@@ -14,8 +14,8 @@ from deployments.api import ledger as ledger_routes
 from deployments.errors import install_error_handlers
 from deployments.text_service import TextService
 from models.recsys.feedback import FeedbackStore
-from muse import __version__
-from muse.users import Users
+from core import __version__
+from core.users import Users
 
 
 def _base_api(title: str, db: sqlite3.Connection) -> FastAPI:

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from deployments.errors import ApiError
-from muse.users import User
+from core.users import User
 
 bearer = HTTPBearer(auto_error=False, description="an API key from `muse users add NAME`")
 

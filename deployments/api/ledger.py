@@ -32,7 +32,7 @@ from ledger.types import (
     Template,
     Terms,
 )
-from muse.users import User
+from core.users import User
 
 MAX_CONTENT_BYTES = 1 << 20  # a registered work's content (text or file): 1 MiB
 MAX_PROMPT_CHARS = 20_000

@@ -26,7 +26,7 @@ from ledger.service import Credentials, LedgerService, LedgerSettings, keystore_
 from ledger.transact import send_value
 from ledger.types import Template, Terms
 from muse.bench.report import percentile, print_table, save_figure, write_json
-from muse.users import Users, connect
+from core.users import Users, connect
 
 USES = ("personal", "commercial", "derivative")
 

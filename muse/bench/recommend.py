@@ -59,8 +59,8 @@ async def closed_loop(url: str, concurrency: int, seconds: float, request: Calla
 def in_process_rps(levels: list[int], seconds: float, user_ids: list[str], bar: tqdm) -> dict[int, float]:
     """Requests/s of the batched call itself, batch size = concurrency."""
     from models.recsys.service import RecommendRequest
-    from muse.paths import MOVIELENS
-    from muse.recs_model import load_or_train
+    from core.paths import MOVIELENS
+    from core.recs_model import load_or_train
 
     service = load_or_train(MOVIELENS)  # the model the server saved, when it shares $MUSE_HOME
     rates = {}

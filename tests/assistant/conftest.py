@@ -19,7 +19,7 @@ from assistant.tools import ChatContext
 from deployments.generator import Generator
 from ledger.service import Credentials, LedgerService, LedgerSettings, keystore_for
 from models.recsys.feedback import FeedbackStore
-from muse.users import Users, connect
+from core.users import Users, connect
 from tests.local_handle import LocalHandle
 
 MODEL_ID = "muse-tiny-shakespeare"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ledger.service import Credentials, LedgerService, LedgerSettings, keystore_for
-from muse.users import User, Users, connect
+from core.users import User, Users, connect
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from deployments.api import create_api
 from deployments.api.ledger import MAX_CONTENT_BYTES
-from muse.users import connect
+from core.users import connect
 from tests.local_handle import LocalHandle
 
 ETHER = 10**18

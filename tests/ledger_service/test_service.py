@@ -12,7 +12,7 @@ from ledger.errors import Forbidden, InvalidRequest, NotFound
 from ledger.metadata import Metadata
 from ledger.service import DEFAULT_FUNDING_WEI, Credentials, keystore_for
 from ledger.types import Template, Terms
-from muse.users import Users, connect
+from core.users import Users, connect
 from tests.ledger_service.conftest import open_service
 
 ETHER = 10**18

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from models.recsys.feedback import FeedbackStore
 from models.recsys.service import RecommenderService
-from muse.paths import muse_home
-from muse.users import connect
+from core.paths import muse_home
+from core.users import connect
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from muse.paths import muse_home
+from core.paths import muse_home
 
 KEY_PREFIX = "muse_"
 SCHEMA = """

@@ -1,0 +1,2 @@
+"""The ground floor: small helpers with no Muse imports, usable from every layer (``models/`` and ``ledger/``
+included)."""
