@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 
 from ledger.chain import ChainError
 from ledger.errors import (
+    Conflict,
     Forbidden,
     InsufficientFunds,
     InvalidRequest,
@@ -54,6 +55,7 @@ def _validation_response(errors: list[dict]) -> JSONResponse:
 _LEDGER_STATUS: list[tuple[type[LedgerError], int, str]] = [
     (Forbidden, 403, "permission_error"),
     (NotFound, 404, "not_found_error"),
+    (Conflict, 409, "conflict_error"),
     (InsufficientFunds, 402, "insufficient_funds"),
     (InvalidRequest, 400, "invalid_request_error"),
     (LedgerError, 400, "ledger_error"),
@@ -65,7 +67,9 @@ def _ledger_response(exc: LedgerError) -> JSONResponse:
     RayTaskError and the original type, whose ``cause`` is the original (its str carries a traceback)."""
     cause = getattr(exc, "cause", exc)
     status, kind = next((status, kind) for error, status, kind in _LEDGER_STATUS if isinstance(cause, error))
-    return JSONResponse(error_body(str(cause), kind), status_code=status)
+    body = error_body(str(cause), kind, getattr(cause, "param", None))
+    body["error"].update(getattr(cause, "details", {}))
+    return JSONResponse(body, status_code=status)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
@@ -19,11 +20,12 @@ from web3.types import TxReceipt
 
 from ledger import validation as check
 from ledger.compile import compile_contract
-from ledger.errors import NotFound, translated
+from ledger.errors import Conflict, NotFound, translated
 from ledger.transact import send
 from ledger.types import (
     BPS,
     MAX_URI_BYTES,
+    PERPETUAL,
     Contributor,
     LedgerAddresses,
     LedgerEvent,
@@ -40,6 +42,7 @@ from ledger.types import (
 )
 
 CONTRACT = "Ledger"
+TERMS_ABI_TYPE = "(uint8,uint256,bool,bool,uint256,uint256,bool,bool)"  # the contract's Terms struct
 HUMAN_MADE = Provenance()
 
 
@@ -118,10 +121,19 @@ class Ledger:
                 return None
             return _terms_from_chain(self._fn.terms(work_id).call())
 
-    def buy_license(self, sender: LocalAccount, work_id: int) -> License:
-        """Pay exactly the offered fee for a license (or its renewal, which keeps the time left)."""
+    def buy_license(self, sender: LocalAccount, work_id: int, max_fee_wei: int | None = None) -> License:
+        """Pay exactly the offered fee for a license (or more time on one: the time left carries over).
+
+        The buyer names its price: a fee above ``max_fee_wei`` is refused (``Conflict``, with the current fee in
+        its details) before anything is sent, and the transaction carries the hash of the terms read here, so an
+        owner who changes them before it is mined makes it revert instead of selling on other terms.
+        """
         terms = self.terms(work_id)
-        send(self.w3, sender, self._fn.buy(work_id), value=terms.fee_wei if terms else 0)
+        if terms is not None and max_fee_wei is not None and terms.fee_wei > max_fee_wei:
+            raise Conflict(f"the fee is now {terms.fee_wei} wei, above the {max_fee_wei} wei agreed to",
+                           param="max_fee_wei", details={"fee_wei": terms.fee_wei})
+        agreed = terms_hash(terms) if terms else bytes(32)
+        send(self.w3, sender, self._fn.buy(work_id, agreed), value=terms.fee_wei if terms else 0)
         return self._license(work_id, sender.address)
 
     def grant_license(self, sender: LocalAccount, work_id: int, holder: str) -> License:
@@ -141,10 +153,7 @@ class Ledger:
         holder = check.address(holder, "holder")
         with translated():
             raw = self._fn.license(check.work_id(work_id), holder).call()
-        if raw.issued_at == 0:
-            return None
-        return License(work_id=work_id, holder=holder, terms=_terms_from_chain(raw.terms), issued_at=raw.issued_at,
-                       expires_at=raw.expires_at or None)
+        return _license_from_chain(work_id, holder, raw)
 
     def verify(self, work_id: int, holder: str, use: str) -> bool:
         """Whether ``holder`` may use the work so: "personal", "commercial" or "derivative" (else ValueError).
@@ -183,8 +192,10 @@ class Ledger:
         return sorted(events, key=lambda e: (e.block_number, e.log_index))
 
     def _license(self, work_id: int, holder: str) -> License:
+        """The license a transaction just issued (or moved)."""
         lic = self.license(work_id, holder)
-        assert lic is not None, "the transaction just issued it"
+        if lic is None:
+            raise NotFound(f"no license of {holder} on work {work_id} after issuing it")
         return lic
 
     def _event(self, receipt: TxReceipt, name: str) -> AttributeDict:
@@ -195,6 +206,21 @@ class Ledger:
 def _terms_to_chain(terms: Terms) -> tuple:
     return (code(terms.template), terms.fee_wei, terms.commercial, terms.derivatives, terms.rev_share_bps,
             terms.duration_s, terms.transferable, terms.active)
+
+
+def terms_hash(terms: Terms) -> bytes:
+    """The contract's ``termsHash``: keccak256 of the ABI-encoded ``Terms`` struct (a static tuple)."""
+    return Web3.keccak(abi_encode([TERMS_ABI_TYPE], [_terms_to_chain(terms)]))
+
+
+def _license_from_chain(work_id: int, holder: str, raw: Any) -> License | None:
+    if raw.issued_at == 0:
+        return None
+    ends = {Use.PERSONAL: raw.personal_until, Use.COMMERCIAL: raw.commercial_until,
+            Use.DERIVATIVE: raw.derivative_until}
+    return License(work_id=work_id, holder=holder, terms=_terms_from_chain(raw.terms), issued_at=raw.issued_at,
+                   until={use: None if end == PERPETUAL else end for use, end in ends.items() if end},
+                   rev_share_bps=raw.rev_share_bps, transferable=raw.transferable)
 
 
 def _terms_from_chain(raw: Any) -> Terms:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import vyper
 from vyper.compiler.input_bundle import FilesystemInputBundle
+
+from common.files import write_atomic
+
+log = logging.getLogger(__name__)
 
 CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
 
@@ -26,22 +30,23 @@ class Artifact:
 
 def compile_contract(name: str, cache_dir: Path) -> Artifact:
     """ABI and bytecode of ``ledger/contracts/<name>.vy``, from ``cache_dir`` when already compiled."""
-    cached = cache_dir / f"{name}-{_sources_key()}.json"
-    if cached.exists():
+    cached = cache_dir / f"{name}-{sources_key()}.json"
+    try:
         return Artifact(**json.loads(cached.read_text()))
+    except FileNotFoundError:
+        pass
+    except (ValueError, TypeError) as exc:  # damaged (written by an older Muse without atomic writes): recompile
+        log.warning("compile cache %s is unreadable (%s); recompiling", cached, exc)
     source = CONTRACTS_DIR / f"{name}.vy"
     out = vyper.compile_code(source.read_text(), contract_path=source,
                              input_bundle=FilesystemInputBundle([CONTRACTS_DIR]),
                              output_formats=["abi", "bytecode"])
     artifact = Artifact(abi=out["abi"], bytecode=out["bytecode"])
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_text(json.dumps(asdict(artifact)))
-    partial.replace(cached)  # atomic: concurrent compilers never read half a file
+    write_atomic(cached, json.dumps(asdict(artifact)))  # concurrent compilers never read half a file
     return artifact
 
 
-def _sources_key() -> str:
+def sources_key() -> str:
     digest = hashlib.sha256(vyper.__version__.encode())
     for path in sorted(CONTRACTS_DIR.glob("*.vy")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from eth_tester.exceptions import TransactionFailed
 from eth_utils import ValidationError
@@ -13,7 +14,15 @@ from web3.exceptions import ContractLogicError, Web3RPCError
 
 
 class LedgerError(Exception):
-    """A ledger operation failed (also: a revert without a categorised reason)."""
+    """A ledger operation failed (also: a revert without a categorised reason).
+
+    ``param`` names the request field at fault, where one is; ``details`` are facts the caller can act on
+    (the current fee of a purchase refused for its price, say). Both reach the HTTP error body.
+    """
+
+    def __init__(self, message: str, param: str | None = None, details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.param, self.details = param, details or {}
 
 
 class Forbidden(LedgerError):
@@ -28,12 +37,17 @@ class InvalidRequest(LedgerError):
     """The request is malformed or breaks a ledger rule (shares, fee, duplicate content, ...)."""
 
 
+class Conflict(LedgerError):
+    """The ledger changed since the caller read it (terms or fee of a purchase): nothing was done."""
+
+
 class InsufficientFunds(LedgerError):
     """The sender's account cannot pay the value plus gas."""
 
 
-_CATEGORIES: dict[str, type[LedgerError]] = {"forbidden": Forbidden, "not found": NotFound, "invalid": InvalidRequest}
-_REASON = re.compile(r"\b(forbidden|not found|invalid): (.+)", re.DOTALL)
+_CATEGORIES: dict[str, type[LedgerError]] = {"forbidden": Forbidden, "not found": NotFound, "invalid": InvalidRequest,
+                                             "conflict": Conflict}
+_REASON = re.compile(r"\b(forbidden|not found|invalid|conflict): (.+)", re.DOTALL)
 # How nodes word a sender that cannot pay: geth, anvil and hardhat; eth-tester (py-evm).
 _NO_FUNDS = re.compile(r"insufficient funds|cannot afford", re.IGNORECASE)
 # eth-tester raises its own exception for reverts, JSON-RPC nodes give web3's ContractLogicError.

@@ -16,7 +16,7 @@ from typing import Any
 
 from ledger.client import Ledger
 from ledger.metadata import decode
-from ledger.types import LedgerEvent, Template, Use, from_code
+from ledger.types import PERPETUAL, LedgerEvent, Template, Use, from_code
 
 MAX_PAGE = 100
 SCHEMA = """
@@ -34,13 +34,14 @@ CREATE TABLE IF NOT EXISTS terms (
     duration_s INTEGER NOT NULL, transferable INTEGER NOT NULL, active INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS licenses (
-    work_id INTEGER NOT NULL, holder TEXT NOT NULL, template TEXT NOT NULL, commercial INTEGER NOT NULL,
-    derivatives INTEGER NOT NULL, paid_wei TEXT NOT NULL, expires_at INTEGER, block INTEGER NOT NULL,
-    PRIMARY KEY (work_id, holder)
+    work_id INTEGER NOT NULL, holder TEXT NOT NULL, template TEXT NOT NULL, paid_wei TEXT NOT NULL,
+    personal_until TEXT NOT NULL, commercial_until TEXT NOT NULL, derivative_until TEXT NOT NULL,
+    block INTEGER NOT NULL, PRIMARY KEY (work_id, holder)
 );
 CREATE INDEX IF NOT EXISTS licenses_by_holder ON licenses (holder, work_id);
 """
 TABLES = ("works", "contributors", "terms", "licenses", "meta")
+SCHEMA_VERSION = "2"  # licenses keep an end per use (licenses only grow); older index files are rebuilt
 
 
 class LedgerIndex:
@@ -49,13 +50,24 @@ class LedgerIndex:
         self.ledger = ledger
         self.db = sqlite3.connect(path, check_same_thread=False)  # `with self.db:` is one transaction
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        self._migrate()
         self._writing = threading.Lock()  # one sync at a time: the service runs in a thread pool
         if self._meta("contract") != ledger.addresses.ledger:  # a new deployment: start over
             self.rebuild()
 
     def close(self) -> None:
         self.db.close()
+
+    def _migrate(self) -> None:
+        """Create the tables; an index of another schema version is dropped (it is rebuilt from the chain)."""
+        has_meta = self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+        if has_meta and self._meta("schema_version") != SCHEMA_VERSION:
+            with self.db:
+                for table in TABLES:
+                    self.db.execute(f"DROP TABLE IF EXISTS {table}")
+        self.db.executescript(SCHEMA)
+        with self.db:
+            self._set_meta("schema_version", SCHEMA_VERSION)
 
     # Feeding
 
@@ -65,6 +77,7 @@ class LedgerIndex:
             with self.db:
                 for table in TABLES:
                     self.db.execute(f"DELETE FROM {table}")
+                self._set_meta("schema_version", SCHEMA_VERSION)
                 self._set_meta("contract", self.ledger.addresses.ledger)
                 self._set_meta("next_block", str(self.ledger.addresses.deployed_block))
             return self._sync()
@@ -102,12 +115,15 @@ class LedgerIndex:
             self.db.execute("INSERT OR REPLACE INTO terms VALUES (?, ?, ?, ?, ?, ?, ?)",
                             (args["work_id"], from_code(Template, terms["template"]).value, str(terms["fee"]),
                              terms["rev_share_bps"], terms["duration"], terms["transferable"], terms["active"]))
-        elif event.name == "LicenseIssued":
-            terms = args["terms"]
+        elif event.name == "LicenseIssued":  # the merged license: replaces the row, adds up what was paid
+            lic = args["license"]
+            before = self.db.execute("SELECT paid_wei FROM licenses WHERE work_id = ? AND holder = ?",
+                                     (args["work_id"], args["holder"])).fetchone()
+            paid = int(before[0]) if before else 0
             self.db.execute("INSERT OR REPLACE INTO licenses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            (args["work_id"], args["holder"], from_code(Template, terms["template"]).value,
-                             terms["commercial"], terms["derivatives"], str(args["paid"]), args["expires_at"] or None,
-                             event.block_number))
+                            (args["work_id"], args["holder"], from_code(Template, lic["terms"]["template"]).value,
+                             str(paid + args["paid"]), str(lic["personal_until"]), str(lic["commercial_until"]),
+                             str(lic["derivative_until"]), event.block_number))
         elif event.name == "LicenseTransferred":
             self.db.execute("UPDATE licenses SET holder = ? WHERE work_id = ? AND holder = ?",
                             (args["receiver"], args["work_id"], args["sender"]))
@@ -131,13 +147,18 @@ class LedgerIndex:
         """A page of license records (expired ones too), newest first, and the total that match."""
         where, params = _where(("l.holder = ?", holder), ("l.work_id = ?", work_id))
         rows, total = self._page(
-            "SELECT l.work_id, w.title, l.holder, l.template, l.paid_wei, l.expires_at, l.block "
+            "SELECT l.work_id, w.title, l.holder, l.template, l.paid_wei, l.personal_until, l.commercial_until, "
+            "l.derivative_until, l.block "
             f"FROM licenses l JOIN works w ON w.id = l.work_id {where} ORDER BY l.block DESC, l.work_id DESC",
             params, limit, offset)
         now = time.time()
-        return [{"work_id": r[0], "title": r[1], "holder": r[2], "template": r[3], "paid_wei": int(r[4]),
-                 "expires_at": r[5], "expired": r[5] is not None and r[5] <= now, "issued_block": r[6]}
-                for r in rows], total
+        items = []
+        for r in rows:
+            until = _ends(r[5], r[6], r[7])
+            items.append({"work_id": r[0], "title": r[1], "holder": r[2], "template": r[3], "paid_wei": int(r[4]),
+                          "expires_at": until[Use.PERSONAL], "expired": not _valid(until[Use.PERSONAL], now),
+                          "uses": {use.value: end for use, end in until.items()}, "issued_block": r[8]})
+        return items, total
 
     def _page(self, select: str, params: list[Any], limit: int, offset: int) -> tuple[list[tuple], int]:
         total = self.db.execute(f"SELECT COUNT(*) FROM ({select})", params).fetchone()[0]
@@ -152,11 +173,12 @@ class LedgerIndex:
         if row[0] == holder or self.db.execute("SELECT 1 FROM contributors WHERE work_id = ? AND account = ?",
                                                (work_id, holder)).fetchone():
             return True
-        lic = self.db.execute("SELECT expires_at, commercial, derivatives FROM licenses WHERE work_id = ? AND holder = ?",
-                              (work_id, holder)).fetchone()
-        if lic is None or (lic[0] is not None and lic[0] <= time.time()):
+        lic = self.db.execute("SELECT personal_until, commercial_until, derivative_until FROM licenses "
+                              "WHERE work_id = ? AND holder = ?", (work_id, holder)).fetchone()
+        if lic is None:
             return False
-        return {Use.PERSONAL: True, Use.COMMERCIAL: bool(lic[1]), Use.DERIVATIVE: bool(lic[2])}[use]
+        until = _ends(*lic)
+        return use in until and _valid(until[use], time.time())
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -164,6 +186,16 @@ class LedgerIndex:
 
     def _set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _ends(personal: str, commercial: str, derivative: str) -> dict[Use, int | None]:
+    """The uses a license row grants and when each ends (None: never), as ``License.until`` has them."""
+    raw = {Use.PERSONAL: int(personal), Use.COMMERCIAL: int(commercial), Use.DERIVATIVE: int(derivative)}
+    return {use: None if end == PERPETUAL else end for use, end in raw.items() if end}
+
+
+def _valid(end: int | None, now: float) -> bool:
+    return end is None or end > now
 
 
 def _where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:

@@ -26,14 +26,19 @@ class Metadata:
 
 
 def encode(metadata: Metadata) -> str:
+    """The URI of ``metadata``. JSON escapes quotes, backslashes and control characters, so a title within
+    ``MAX_TITLE_BYTES`` can still encode past the contract's 256 bytes: the encoded length is what counts."""
     if not metadata.title.strip() or len(metadata.title.encode()) > MAX_TITLE_BYTES:
-        raise InvalidRequest(f"a title has 1 to {MAX_TITLE_BYTES} UTF-8 bytes")
+        raise InvalidRequest(f"a title has 1 to {MAX_TITLE_BYTES} UTF-8 bytes", param="title")
     if not 0 < len(metadata.media_type) <= MAX_MEDIA_TYPE_CHARS or not metadata.media_type.isascii():
-        raise InvalidRequest(f"a media type has 1 to {MAX_MEDIA_TYPE_CHARS} ASCII characters")
+        raise InvalidRequest(f"a media type has 1 to {MAX_MEDIA_TYPE_CHARS} ASCII characters", param="media_type")
     document = json.dumps({"title": metadata.title, "media_type": metadata.media_type},
                           ensure_ascii=False, separators=(",", ":"))
     uri = PREFIX + base64.b64encode(document.encode()).decode()
-    assert len(uri) <= MAX_URI_BYTES, "the limits above keep the URI within the contract's"
+    if len(uri) > MAX_URI_BYTES:
+        raise InvalidRequest(f"the title and media type take {len(uri)} bytes on the ledger once encoded, over its "
+                             f"{MAX_URI_BYTES}: quotes, backslashes and control characters count several bytes each",
+                             param="title")
     return uri
 
 

@@ -20,9 +20,11 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from common.files import write_atomic
 from ledger import validation as check
 from ledger.chain import Chain, ChainError, open_embedded_chain, open_rpc_chain
 from ledger.client import HUMAN_MADE, Ledger
+from ledger.compile import sources_key
 from ledger.errors import Forbidden, InvalidRequest, NotFound
 from ledger.index import LedgerIndex
 from ledger.keystore import Keystore, KeystoreError
@@ -130,9 +132,9 @@ class LedgerService:
         self.index.sync()
         return self.work(work_id)
 
-    def buy_license(self, caller: Credentials, work_id: int) -> dict[str, Any]:
-        """Pay the work's current fee for a license of the caller's own."""
-        lic = self.ledger.buy_license(self._signer(caller), work_id)
+    def buy_license(self, caller: Credentials, work_id: int, max_fee_wei: int | None = None) -> dict[str, Any]:
+        """Pay the work's current fee for a license of the caller's own; never more than ``max_fee_wei``."""
+        lic = self.ledger.buy_license(self._signer(caller), work_id, max_fee_wei)
         self.on_transaction("buy_license")
         self.index.sync()
         log.info("license on work %d bought by %s for %d wei", work_id, caller.address, lic.terms.fee_wei)
@@ -215,24 +217,46 @@ def _open_chain(settings: LedgerSettings) -> Chain:
 
 
 def _deploy_or_attach(chain: Chain, home: Path) -> Ledger:
-    """The contract recorded for this chain in ``deployment.json``, or a new deployment (then recorded)."""
+    """The contract recorded for this chain in ``deployment.json``, or a new deployment (then recorded).
+
+    The record names the contract's source version: a ledger deployed from other sources has another ABI, and
+    attaching to it would misread every record, so Muse refuses to start rather than guess."""
     record_path = home / "deployment.json"
-    records = json.loads(record_path.read_text()) if record_path.exists() else {}
+    records = _read_records(record_path)
     chain_id = str(chain.w3.eth.chain_id)
     cache_dir = home / "build"
     if chain_id in records:
         addresses = LedgerAddresses.from_dict(records[chain_id])
         if chain.w3.eth.get_code(addresses.ledger):
+            if records[chain_id].get("sources") != sources_key():
+                raise ChainError(
+                    f"the ledger contract at {addresses.ledger} (chain {chain_id}, recorded in {record_path}) was "
+                    "deployed from other contract sources than this Muse's, whose records it cannot read: run the "
+                    "Muse version that deployed it, or start on a fresh data directory (MUSE_HOME)")
             return Ledger.at(chain.w3, addresses, cache_dir)
         log.warning("no ledger contract at %s on chain %s any more: deploying a new one", addresses.ledger, chain_id)
     if chain.funder is None:
         raise ChainError("no ledger contract is recorded for this chain and no funder key is configured to deploy "
                          "one (set MUSE_LEDGER_FUNDER_KEY)")
     ledger = Ledger.deploy(chain.w3, chain.funder, cache_dir)
-    records[chain_id] = ledger.addresses.to_dict()
-    record_path.write_text(json.dumps(records, indent=2))
+    records[chain_id] = {**ledger.addresses.to_dict(), "sources": sources_key()}
+    write_atomic(record_path, json.dumps(records, indent=2))
     log.info("deployed the ledger contract at %s (block %d)", ledger.addresses.ledger, ledger.addresses.deployed_block)
     return ledger
+
+
+def _read_records(path: Path) -> dict[str, Any]:
+    """``deployment.json``'s records by chain id; none when it does not exist. A damaged file stops the start
+    with its path: it is the only link to the deployed contract, so it is never silently replaced."""
+    try:
+        records = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except ValueError as exc:
+        raise ChainError(f"{path} is damaged ({exc}); restore it, or remove it to deploy a new ledger") from exc
+    if not isinstance(records, dict):
+        raise ChainError(f"{path} is damaged (not an object of records by chain id)")
+    return records
 
 
 def _hex_bytes(value: str, what: str) -> bytes:
@@ -264,4 +288,6 @@ def _work_view(work: Work, terms: Terms | None) -> dict[str, Any]:
 
 def _license_view(lic: License) -> dict[str, Any]:
     return {"work_id": lic.work_id, "holder": lic.holder, "terms": _terms_view(lic.terms),
-            "issued_at": lic.issued_at, "expires_at": lic.expires_at}
+            "issued_at": lic.issued_at, "expires_at": lic.expires_at,
+            "uses": {use.value: end for use, end in lic.until.items()}, "rev_share_bps": lic.rev_share_bps,
+            "transferable": lic.transferable}

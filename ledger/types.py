@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 BPS = 10_000
@@ -14,6 +15,7 @@ MAX_PARENTS = 4
 MAX_URI_BYTES = 256
 MAX_MODEL_ID_BYTES = 64
 MAX_DURATION_S = 2**64 - 1
+PERPETUAL = 2**256 - 1  # the contract's end of a use that never ends
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -131,11 +133,32 @@ class Terms:
 
 @dataclass(frozen=True)
 class License:
+    """A holder's license on a work: every use it was ever granted, each with its own end.
+
+    Licenses only grow: a later purchase or grant adds uses or moves their ends later, never the other way
+    (see ``contracts/Ledger.vy``). ``until`` maps each use granted so far to its end in unix seconds, None
+    for never; personal use comes with every license and lasts at least as long as the others.
+    """
+
     work_id: int
     holder: str
-    terms: Terms  # as they were when the license was issued
-    issued_at: int
-    expires_at: int | None  # unix seconds; None = perpetual
+    terms: Terms  # of the latest purchase or grant
+    issued_at: int  # of the latest purchase or grant
+    until: Mapping[Use, int | None]
+    rev_share_bps: int  # what a derivative registered under this license owes the work
+    transferable: bool
+
+    @property
+    def expires_at(self) -> int | None:
+        """When the whole license ends (its last use); None = never."""
+        return self.until[Use.PERSONAL]
+
+    def allows(self, use: Use, at: int) -> bool:
+        """Whether the license covers ``use`` at unix time ``at``."""
+        if use not in self.until:
+            return False
+        end = self.until[use]
+        return end is None or end > at
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
 import pytest
+from hypothesis import settings
 
 from core.paths import BUNDLED_TEXT_MODEL
+
+# CI runs the same property-test examples every time (and keeps no examples database); locally they vary.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

@@ -107,6 +107,8 @@ class LicenseBody(BaseModel):
 
     grant_to: Address | None = Field(None, description="the owner grants a free license to this address; "
                                      "without it the caller buys one at the current fee")
+    max_fee_wei: int | None = Field(None, ge=0, le=MAX_WEI, description="the most the buyer agrees to pay: a higher "
+                                    "current fee is refused with 409 and nothing is paid")
 
 
 def _ledger(request: Request) -> Any:
@@ -203,11 +205,14 @@ async def set_terms(request: Request, work_id: WorkId, body: TermsBody, caller: 
 
 @router.post("/v1/works/{work_id}/licenses", status_code=201, summary="Buy a license, or grant one (owner)")
 async def license_work(request: Request, work_id: WorkId, caller: Signer, body: LicenseBody | None = None) -> dict:
-    """Without a body the caller buys a license at the work's current fee (paid from its account, split among
-    the contributors); with ``grant_to`` the owner issues a free license to that address."""
+    """Without ``grant_to`` the caller buys a license at the work's current fee (paid from its account, split
+    among the contributors), at most ``max_fee_wei`` when given; with ``grant_to`` the owner issues a free license
+    to that address. A license only grows: buying or granting again adds uses and time, never takes any away."""
     if body is not None and body.grant_to:
+        if body.max_fee_wei is not None:
+            raise ApiError(422, "max_fee_wei is for purchases; a grant is free", param="max_fee_wei")
         return await _ledger(request).grant_license.remote(caller, work_id, body.grant_to)
-    return await _ledger(request).buy_license.remote(caller, work_id)
+    return await _ledger(request).buy_license.remote(caller, work_id, body.max_fee_wei if body else None)
 
 
 @router.get("/v1/licenses/verify", summary="Whether an address may use a work so (public)")

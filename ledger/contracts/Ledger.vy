@@ -5,7 +5,9 @@
         provenance, contributor shares and parent works. Owners offer
         PIL-like license terms; fees are split among contributors (after the
         parents' revenue shares) and withdrawn by pull payment.
-@dev Revert reasons start with "forbidden:", "not found:" or "invalid:".
+        A license only ever grows: each use it allows (personal, commercial, derivative) has its own end,
+        and a later purchase or grant can add uses and push ends later, never remove or shorten one.
+@dev Revert reasons start with "forbidden:", "not found:", "invalid:" or "conflict:".
 """
 
 import erc721
@@ -35,6 +37,8 @@ CC_BY: constant(uint8) = 3  # the highest code
 USE_PERSONAL: constant(uint8) = 0
 USE_COMMERCIAL: constant(uint8) = 1
 USE_DERIVATIVE: constant(uint8) = 2
+
+PERPETUAL: constant(uint256) = max_value(uint256)
 
 INTERFACE_IDS: constant(bytes4[4]) = [
     0x01ffc9a7,  # ERC-165
@@ -69,9 +73,13 @@ struct Terms:
     active: bool  # offered for sale
 
 struct License:
-    terms: Terms
-    issued_at: uint256
-    expires_at: uint256  # 0 = never
+    terms: Terms  # of the latest purchase or grant
+    issued_at: uint256  # of the latest purchase or grant; 0 = never licensed
+    personal_until: uint256  # when each use ends: 0 = never granted, PERPETUAL = never ends
+    commercial_until: uint256
+    derivative_until: uint256
+    rev_share_bps: uint256  # owed by derivatives: the lowest share of the derivative rights held without a gap
+    transferable: bool
 
 event WorkRegistered:
     work_id: indexed(uint256)
@@ -92,8 +100,7 @@ event LicenseIssued:
     work_id: indexed(uint256)
     holder: indexed(address)
     paid: uint256
-    expires_at: uint256
-    terms: Terms
+    license: License  # the holder's license after this issue: the old one's rights plus the new terms'
 
 event LicenseTransferred:
     work_id: indexed(uint256)
@@ -154,6 +161,14 @@ def license(work_id: uint256, holder: address) -> License:
     """All zero (issued_at == 0) when the holder has no license."""
     erc721._owner_of(work_id)
     return self._licenses[work_id][holder]
+
+
+@view
+@external
+def termsHash(work_id: uint256) -> bytes32:
+    """What ``buy`` expects as ``terms_hash``: keccak256 of the ABI-encoded current terms."""
+    erc721._owner_of(work_id)
+    return keccak256(abi_encode(self._terms[work_id]))
 
 
 @view
@@ -221,11 +236,15 @@ def setTerms(work_id: uint256, terms: Terms):
 
 @payable
 @external
-def buy(work_id: uint256):
-    """Buy (or renew) a license on the offered terms, paying exactly the fee."""
+def buy(work_id: uint256, terms_hash: bytes32):
+    """
+    @notice Buy (or extend) a license on the offered terms, paying exactly the fee. ``terms_hash`` is the
+            ``termsHash`` of the terms the buyer agreed to: if the owner changed them since, nothing is bought.
+    """
     erc721._owner_of(work_id)
     terms: Terms = self._terms[work_id]
     assert terms.active, "not found: work has no terms on offer"
+    assert keccak256(abi_encode(terms)) == terms_hash, "conflict: the terms changed since the buyer read them"
     assert msg.value == terms.fee, "invalid: payment must equal the fee"
     self._issue(work_id, msg.sender, terms, msg.value)
     self._distribute(work_id, msg.value)
@@ -244,10 +263,10 @@ def grant(work_id: uint256, holder: address):
 def transferLicense(work_id: uint256, receiver: address):
     lic: License = self._licenses[work_id][msg.sender]
     assert lic.issued_at != 0, "not found: no license to transfer"
-    assert lic.terms.transferable, "forbidden: license not transferable"
+    assert lic.transferable, "forbidden: license not transferable"
     assert self._allows(lic, USE_PERSONAL), "invalid: license has expired"
     assert receiver != empty(address) and receiver != msg.sender, "invalid: bad receiver"
-    assert self._licenses[work_id][receiver].issued_at == 0, "invalid: receiver already licensed"
+    assert not self._allows(self._licenses[work_id][receiver], USE_PERSONAL), "invalid: receiver already licensed"
     self._licenses[work_id][receiver] = lic
     self._licenses[work_id][msg.sender] = empty(License)
     log LicenseTransferred(work_id=work_id, sender=msg.sender, receiver=receiver)
@@ -267,13 +286,11 @@ def _is_owner_or_contributor(work_id: uint256, account: address) -> bool:
 @view
 @internal
 def _allows(lic: License, use: uint8) -> bool:
-    if lic.issued_at == 0 or (lic.expires_at != 0 and lic.expires_at <= block.timestamp):
-        return False
     if use == USE_COMMERCIAL:
-        return lic.terms.commercial
+        return lic.commercial_until > block.timestamp
     if use == USE_DERIVATIVE:
-        return lic.terms.derivatives
-    return True
+        return lic.derivative_until > block.timestamp
+    return lic.personal_until > block.timestamp
 
 
 @view
@@ -283,20 +300,44 @@ def _parent_share(parent_id: uint256, registrant: address) -> uint256:
     assert erc721._owners[parent_id] != empty(address), "not found: parent work does not exist"
     lic: License = self._licenses[parent_id][registrant]
     if self._allows(lic, USE_DERIVATIVE):
-        return lic.terms.rev_share_bps
+        return lic.rev_share_bps
     assert self._is_owner_or_contributor(parent_id, registrant), "forbidden: no derivative license on parent"
     return self._terms[parent_id].rev_share_bps
 
 
+@view
+@internal
+def _extended(until: uint256, duration: uint256) -> uint256:
+    """A use's new end after an issue that grants it: perpetual stays perpetual, an unexpired end keeps its
+    time left (the new duration is added after it), an expired or never-granted one starts now."""
+    if until == PERPETUAL or duration == 0:
+        return PERPETUAL
+    return max(until, block.timestamp) + duration
+
+
 @internal
 def _issue(work_id: uint256, holder: address, terms: Terms, paid: uint256):
-    """Renewal keeps the time left on an unexpired timed license."""
-    start: uint256 = max(block.timestamp, self._licenses[work_id][holder].expires_at)
-    expires_at: uint256 = 0
-    if terms.duration != 0:
-        expires_at = start + terms.duration
-    self._licenses[work_id][holder] = License(terms=terms, issued_at=block.timestamp, expires_at=expires_at)
-    log LicenseIssued(work_id=work_id, holder=holder, paid=paid, expires_at=expires_at, terms=terms)
+    """Merge ``terms`` into the holder's license: it gains the uses the terms allow (or their time), and keeps
+    every use and every end it had. Mixing transferable and non-transferable rights is refused, since the
+    merged license could then be neither without taking something from its holder."""
+    lic: License = self._licenses[work_id][holder]
+    held: bool = self._allows(lic, USE_PERSONAL)
+    assert not held or lic.transferable == terms.transferable, \
+        "invalid: the holder's current license and these terms differ in transferability; they cannot be merged"
+    if terms.derivatives:
+        if self._allows(lic, USE_DERIVATIVE):
+            lic.rev_share_bps = min(lic.rev_share_bps, terms.rev_share_bps)
+        else:
+            lic.rev_share_bps = terms.rev_share_bps
+        lic.derivative_until = self._extended(lic.derivative_until, terms.duration)
+    if terms.commercial:
+        lic.commercial_until = self._extended(lic.commercial_until, terms.duration)
+    lic.personal_until = self._extended(lic.personal_until, terms.duration)
+    lic.terms = terms
+    lic.issued_at = block.timestamp
+    lic.transferable = terms.transferable
+    self._licenses[work_id][holder] = lic
+    log LicenseIssued(work_id=work_id, holder=holder, paid=paid, license=lic)
 
 
 @internal

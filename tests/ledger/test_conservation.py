@@ -8,12 +8,9 @@ operation, and reverts to a snapshot. Operations name works and licenses by inde
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,7 +19,7 @@ from web3 import Web3
 from ledger.client import Ledger
 from ledger.errors import Forbidden, InvalidRequest, NotFound
 from ledger.types import BPS, Contributor, Template, Terms
-from tests.ledger.helpers import advance
+from tests.ledger.helpers import advance, fund, snapshot
 
 PLAYERS = 4
 STARTING_WEI = 100 * 10**18
@@ -141,19 +138,7 @@ class Economy:
 
 @pytest.fixture(scope="module")
 def players(ledger: Ledger, accounts: list[LocalAccount]) -> list[LocalAccount]:
-    players = [Account.create() for _ in range(PLAYERS)]
-    for p in players:
-        ledger.w3.eth.send_transaction({"from": accounts[0].address, "to": p.address, "value": STARTING_WEI})
-    return players
-
-
-@contextmanager
-def snapshot(w3: Web3) -> Iterator[None]:
-    taken = w3.testing.snapshot()
-    try:
-        yield
-    finally:
-        w3.testing.revert(taken)
+    return fund(ledger.w3, accounts[0].address, PLAYERS, STARTING_WEI)
 
 
 @settings(max_examples=20, deadline=None, database=None)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from ledger.client import Ledger
-from ledger.errors import Forbidden, InsufficientFunds, InvalidRequest, NotFound
+from ledger.client import Ledger, terms_hash
+from ledger.errors import Conflict, Forbidden, InsufficientFunds, InvalidRequest, NotFound
 from ledger.transact import send
 from ledger.types import BPS, Contributor, Parent, Template, Terms, Use, Work
 from tests.ledger.helpers import advance, now
@@ -94,9 +95,10 @@ def test_buying_needs_offered_terms_and_the_exact_fee(ledger: Ledger, owner: Loc
     with pytest.raises(NotFound, match="no terms on offer"):
         ledger.buy_license(buyer, work.id)
     ledger.set_terms(owner, work.id, Terms(Template.COMMERCIAL_USE, fee_wei=1000))
+    agreed = terms_hash(ledger.terms(work.id))
     for wrong in (999, 1001, 0):
         with pytest.raises(InvalidRequest, match="payment must equal the fee"):
-            send(ledger.w3, buyer, ledger.contract.functions.buy(work.id), value=wrong)
+            send(ledger.w3, buyer, ledger.contract.functions.buy(work.id, agreed), value=wrong)
     lic = ledger.buy_license(buyer, work.id)
     assert (lic.holder, lic.terms, lic.expires_at) == (buyer.address, ledger.terms(work.id), None)
 
@@ -277,4 +279,83 @@ def test_events_index_every_change_in_chain_order(ledger: Ledger, owner: LocalAc
     assert [e.name for e in events] == ["Transfer", "WorkRegistered", "TermsSet", "LicenseIssued", "RoyaltyCredited",
                                         "Withdrawn"]
     assert [(e.block_number, e.log_index) for e in events] == sorted((e.block_number, e.log_index) for e in events)
-    assert events[3].args["terms"]["fee"] == 5 and events[3].args["paid"] == 5
+    assert events[3].args["license"]["terms"]["fee"] == 5 and events[3].args["paid"] == 5
+
+
+def test_terms_hash_matches_the_contract(ledger: Ledger, owner: LocalAccount, work: Work):
+    for terms in (Terms(Template.COMMERCIAL_REMIX, fee_wei=10**18 + 3, rev_share_bps=2500, duration_s=86_400,
+                        transferable=False), Terms(Template.CC_BY)):
+        ledger.set_terms(owner, work.id, terms)
+        assert terms_hash(terms) == ledger.contract.functions.termsHash(work.id).call()
+
+
+def test_the_buyer_names_the_price(ledger: Ledger, owner: LocalAccount, buyer: LocalAccount, work: Work):
+    _offer(ledger, owner, work, Terms(Template.COMMERCIAL_USE, fee_wei=2000))
+    balance = ledger.balance(buyer.address)
+    with pytest.raises(Conflict, match="2000 wei") as refused:
+        ledger.buy_license(buyer, work.id, max_fee_wei=1999)
+    assert refused.value.details == {"fee_wei": 2000} and refused.value.param == "max_fee_wei"
+    assert ledger.balance(buyer.address) == balance and ledger.license(work.id, buyer.address) is None
+    assert ledger.buy_license(buyer, work.id, max_fee_wei=2000).terms.fee_wei == 2000
+
+
+def test_terms_changed_after_they_were_read_buy_nothing(ledger: Ledger, owner: LocalAccount, buyer: LocalAccount,
+                                                        work: Work):
+    """The owner raises the fee between the buyer's read and its transaction: the agreed hash no longer matches."""
+    read = Terms(Template.COMMERCIAL_USE, fee_wei=1000)
+    _offer(ledger, owner, work, read)
+    ledger.set_terms(owner, work.id, replace(read, fee_wei=5000))
+    balance = ledger.balance(buyer.address)
+    with pytest.raises(Conflict, match="terms changed"):
+        send(ledger.w3, buyer, ledger.contract.functions.buy(work.id, terms_hash(read)), value=1000)
+    with pytest.raises(Conflict, match="terms changed"):  # paying the new fee on the old terms' hash: no better
+        send(ledger.w3, buyer, ledger.contract.functions.buy(work.id, terms_hash(read)), value=5000)
+    assert ledger.balance(buyer.address) == balance and ledger.license(work.id, buyer.address) is None
+
+
+def test_a_grant_never_takes_back_a_paid_license(ledger: Ledger, owner: LocalAccount, buyer: LocalAccount,
+                                                 work: Work):
+    """The attack of issue 11: sell a perpetual commercial license, then grant a one-second non-commercial one
+    over it. The buyer keeps every use it paid for."""
+    _offer(ledger, owner, work, Terms(Template.COMMERCIAL_USE, fee_wei=ETHER))
+    paid = ledger.buy_license(buyer, work.id)
+    ledger.set_terms(owner, work.id, Terms(Template.NON_COMMERCIAL_REMIX, duration_s=1))
+    merged = ledger.grant_license(owner, work.id, buyer.address)
+    advance(ledger.w3, 5)
+    assert ledger.verify(work.id, buyer.address, "commercial") and ledger.verify(work.id, buyer.address, "personal")
+    assert not ledger.verify(work.id, buyer.address, "derivative")  # the one-second remix right has lapsed
+    assert merged.until == {Use.PERSONAL: None, Use.COMMERCIAL: None, Use.DERIVATIVE: merged.issued_at + 1}
+    assert paid.until == {Use.PERSONAL: None, Use.COMMERCIAL: None}
+
+
+def test_a_timed_license_bought_over_a_perpetual_one_keeps_it(ledger: Ledger, owner: LocalAccount,
+                                                              buyer: LocalAccount, work: Work):
+    _offer(ledger, owner, work, Terms(Template.CC_BY))
+    ledger.buy_license(buyer, work.id)
+    ledger.set_terms(owner, work.id, Terms(Template.COMMERCIAL_USE, fee_wei=7, duration_s=100))
+    lic = ledger.buy_license(buyer, work.id)
+    advance(ledger.w3, 1000)
+    assert all(ledger.verify(work.id, buyer.address, use) for use in ("personal", "commercial", "derivative"))
+    assert lic.expires_at is None and lic.terms.duration_s == 100
+
+
+def test_derivatives_owe_the_lowest_share_held_without_a_gap(ledger: Ledger, owner: LocalAccount,
+                                                             buyer: LocalAccount, work: Work):
+    _offer(ledger, owner, work, Terms(Template.COMMERCIAL_REMIX, rev_share_bps=1000, duration_s=100))
+    assert ledger.buy_license(buyer, work.id).rev_share_bps == 1000
+    ledger.set_terms(owner, work.id, Terms(Template.COMMERCIAL_REMIX, rev_share_bps=9000, duration_s=100))
+    assert ledger.grant_license(owner, work.id, buyer.address).rev_share_bps == 1000  # raising it takes nothing
+    advance(ledger.w3, 300)  # every derivative right has lapsed: a new one comes on the terms of the day
+    assert ledger.buy_license(buyer, work.id).rev_share_bps == 9000
+
+
+def test_transferable_and_non_transferable_rights_are_not_merged(ledger: Ledger, owner: LocalAccount,
+                                                                 buyer: LocalAccount, work: Work):
+    _offer(ledger, owner, work, Terms(Template.CC_BY, duration_s=100))
+    ledger.buy_license(buyer, work.id)
+    ledger.set_terms(owner, work.id, Terms(Template.CC_BY, transferable=False))
+    with pytest.raises(InvalidRequest, match="transferability"):
+        ledger.grant_license(owner, work.id, buyer.address)
+    assert ledger.license(work.id, buyer.address).transferable
+    advance(ledger.w3, 200)  # once the old license has lapsed there is nothing to lose
+    assert not ledger.grant_license(owner, work.id, buyer.address).transferable

@@ -92,6 +92,8 @@ def test_unknown_works_are_404(client, owner):
     ({"title": "t"}, 422, "content"),
     ({"title": "", "content": "c"}, 422, "title"),
     ({"title": "秋" * 40, "content": "c"}, 400, "100 UTF-8 bytes"),
+    ({"title": '"' * 100, "content": "quotes"}, 400, "once encoded"),  # was a failed assert: a 500
+    ({"title": "\x01" * 100, "content": "controls"}, 400, "once encoded"),
     ({"title": "t", "content": "c", "contributors": [
         {"address": "0x" + "1" * 40, "share_bps": 5000}, {"address": "0x" + "2" * 40, "share_bps": 4000}]},
      400, "sum to 10000"),
@@ -105,6 +107,28 @@ def test_bad_registrations_say_what_is_wrong(client, owner, body, status, needle
     response = client.post("/v1/works", headers=owner.headers, json=body)
     assert response.status_code == status, response.text
     assert needle in error(response)
+    if "title" in body and status == 400 and "encoded" in needle:
+        assert response.json()["error"]["param"] == "title"
+
+
+def test_a_purchase_never_pays_more_than_the_buyer_agreed(client, member):
+    seller, buyer = member("seller"), member("thrifty")
+    work = client.post("/v1/works", headers=seller.headers, json={"title": "Priced", "content": "priced"}).json()
+    client.put(f"/v1/works/{work['id']}/terms", headers=seller.headers,
+               json={"template": "commercial_use", "fee_wei": 3 * 10**15})
+    balance = client.get("/v1/account", headers=buyer.headers).json()["balance_wei"]
+    response = client.post(f"/v1/works/{work['id']}/licenses", headers=buyer.headers, json={"max_fee_wei": 10**15})
+    assert response.status_code == 409, response.text
+    assert response.json()["error"] | {"message": ""} == {"message": "", "type": "conflict_error",
+                                                           "param": "max_fee_wei", "fee_wei": 3 * 10**15}
+    assert client.get("/v1/account", headers=buyer.headers).json()["balance_wei"] == balance
+    assert client.get("/v1/licenses", params={"holder": buyer.user.address}).json()["total"] == 0
+    response = client.post(f"/v1/works/{work['id']}/licenses", headers=buyer.headers,
+                           json={"max_fee_wei": 3 * 10**15})
+    assert response.status_code == 201 and response.json()["terms"]["fee_wei"] == 3 * 10**15
+    response = client.post(f"/v1/works/{work['id']}/licenses", headers=seller.headers,
+                           json={"grant_to": buyer.user.address, "max_fee_wei": 1})
+    assert response.status_code == 422 and "grant is free" in error(response)
 
 
 def test_bad_bodies_and_sizes(client, owner, work):

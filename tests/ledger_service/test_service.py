@@ -8,6 +8,8 @@ import stat
 
 import pytest
 
+from ledger.chain import ChainError
+from ledger.compile import sources_key
 from ledger.errors import Forbidden, InvalidRequest, NotFound
 from ledger.metadata import Metadata
 from ledger.service import DEFAULT_FUNDING_WEI, Credentials, keystore_for
@@ -114,3 +116,25 @@ def test_a_restart_keeps_everything_and_a_lost_index_is_rebuilt(tmp_path):
     assert index_rows(rebuilt) == rows
     assert rebuilt.verify(work["id"], buyer.address, "commercial", source="index")["valid"]
     rebuilt.close()
+
+
+def test_the_deployment_record_is_written_whole_and_checked(tmp_path):
+    """deployment.json is the only link to the contract: written atomically, and a damaged or foreign record stops
+    the start with a message that says what to do, instead of a traceback or a silent new ledger."""
+    open_service(tmp_path).close()
+    record_path = tmp_path / "ledger" / "deployment.json"
+    records = json.loads(record_path.read_text())
+    assert [p.name for p in record_path.parent.glob(".deployment.json.*")] == []
+    (chain_id, record), = records.items()
+    assert record["sources"] == sources_key()
+
+    record_path.write_text('{"1337": {"ledger": "0x')  # a kill mid-write, before writes were atomic
+    with pytest.raises(ChainError, match="deployment.json is damaged"):
+        open_service(tmp_path)
+
+    record_path.write_text(json.dumps({chain_id: {**record, "sources": "an older contract"}}))
+    with pytest.raises(ChainError, match="other contract sources"):
+        open_service(tmp_path)
+
+    record_path.write_text(json.dumps(records))
+    open_service(tmp_path).close()
