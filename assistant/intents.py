@@ -283,7 +283,10 @@ class _Planner:
         self._add("set_license_terms", **args)
 
     def _buy(self, clause: str) -> None:
-        self._add("buy_license", work_id=self._work_in(clause))
+        """Read the offer first: the fee it shows is the most the purchase may cost, as the user approves it."""
+        work = self._work_in(clause)
+        offer = self._add("work_details", work_id=work)
+        self._add("buy_license", work_id=work, max_fee_wei=Ref(offer, "terms.fee_wei"))
 
     def _grant(self, clause: str) -> None:
         address = re.search(ADDRESS, clause) or re.search(ADDRESS, self.text)

@@ -67,6 +67,17 @@ def done(tool: str, value: Any, language: Language) -> str:
     if tool == "withdraw_royalties":
         return (f"已提取 {value['withdrawn_eth']} ETH 版税到你的账户。" if zh else
                 f"Withdrew {value['withdrawn_eth']} ETH of royalties into your account.")
+    if tool == "work_details":
+        terms = value.get("terms")
+        if not terms:
+            return (f"作品 {value['id']}《{value['title']}》目前没有授权条款。" if zh else
+                    f"Work {value['id']} \"{value['title']}\" has no license terms.")
+        offer = (f"以 {terms['template']} 条款授权，价格 {terms['fee_eth']} ETH" if zh else
+                 f"offered under {terms['template']} at {terms['fee_eth']} ETH")
+        if not terms.get("active"):
+            offer = "暂不出售" if zh else "not on sale"
+        return f"作品 {value['id']}《{value['title']}》{offer}。" if zh else \
+            f"Work {value['id']} \"{value['title']}\": {offer}."
     if tool == "my_works":
         works = value.get("items", [])
         head = f"你的作品（共 {value.get('total', len(works))} 件）：" if zh else \

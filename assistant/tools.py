@@ -142,10 +142,11 @@ async def set_license_terms(work_id: int, template: Template, runtime: Runtime, 
 
 
 @tool
-async def buy_license(work_id: int, runtime: Runtime) -> str:
-    """Buy a license on a work at its current price, paid from the caller's account."""
+async def buy_license(work_id: int, max_fee_wei: int, runtime: Runtime) -> str:
+    """Buy a license on a work, paid from the caller's account: at its current fee, and never more than
+    ``max_fee_wei``, the price the caller approved (read it first with ``work_details``)."""
     context = runtime.context
-    return await _ask(context.backends.ledger.buy_license.remote(context.credentials, work_id))
+    return await _ask(context.backends.ledger.buy_license.remote(context.credentials, work_id, max_fee_wei))
 
 
 @tool
@@ -174,6 +175,15 @@ async def verify_license(work_id: int, holder: str, runtime: Runtime,
 
 
 @tool
+async def work_details(work_id: int, runtime: Runtime) -> str:
+    """A work's title, owner, contributors and current license terms (with the price in ETH)."""
+    work = await runtime.context.backends.ledger.work.remote(work_id)
+    if work.get("terms"):
+        work["terms"]["fee_eth"] = wei_to_eth(work["terms"]["fee_wei"])
+    return _json(work)
+
+
+@tool
 async def my_works(runtime: Runtime, limit: int = 5) -> str:
     """The caller's works, newest first."""
     context = runtime.context
@@ -196,6 +206,6 @@ async def _with_eth(call: Any) -> dict:
 
 
 TOOLS = [generate_text, search_catalogue, recommend, register_work, set_license_terms, buy_license, grant_license,
-         withdraw_royalties, verify_license, my_works, my_account]
+         withdraw_royalties, verify_license, work_details, my_works, my_account]
 LEDGER_TOOLS = frozenset({"register_work", "set_license_terms", "buy_license", "grant_license",
                           "withdraw_royalties"})

@@ -10,6 +10,7 @@ import pytest
 
 from assistant.chat import ChatConflict, Decision
 from ledger.metadata import Metadata
+from ledger.types import Template, Terms
 from tests.assistant.conftest import collect, open_world, types
 
 AUTUMN = "Write a short poem about autumn, register it as mine and offer it for commercial use at 0.01 ETH"
@@ -151,3 +152,27 @@ def test_refusals_call_nothing(world, message):
     events = asyncio.run(scenario())
     assert not of_type(events, "plan") and not of_type(events, "step_started")
     assert events[-1]["type"] == "message" and events[-1]["content"]
+
+
+def test_a_purchase_pays_the_approved_fee_and_never_more(world):
+    """The plan reads the offer, the approval shows its fee as the purchase's maximum; an owner who raises the
+    price while the buyer is deciding gets nothing, and the reply says why."""
+    seller, dave = world.context("seller"), world.context("dave")
+    work = world.ledger.register(seller.credentials, hashlib.sha256(b"for sale").hexdigest(), Metadata("For sale"))
+    world.ledger.set_terms(seller.credentials, work["id"], Terms(Template.COMMERCIAL_USE, fee_wei=ETHER // 100))
+    balance = world.ledger.account(dave.user.address)["balance_wei"]
+
+    async def scenario():
+        assistant = await world.assistant()
+        first = await collect(assistant.send(dave, "t", f"Buy a license for work {work['id']}"))
+        assert [s["tool"] for s in of_type(first, "plan")[0]["steps"]] == ["work_details", "buy_license"]
+        assert first[-1]["pending"][0]["args"] == {"work_id": work["id"], "max_fee_wei": ETHER // 100}
+        world.ledger.set_terms(seller.credentials, work["id"], Terms(Template.COMMERCIAL_USE, fee_wei=ETHER))
+        refused = await collect(assistant.decide(dave, "t", Decision("approve")))
+        (step,) = of_type(refused, "step_finished")
+        assert not step["ok"] and "above the 10000000000000000 wei agreed to" in refused[-1]["content"]
+        await assistant.close()
+
+    asyncio.run(scenario())
+    assert world.ledger.account(dave.user.address)["balance_wei"] == balance
+    assert world.ledger.licenses(holder=dave.user.address)["total"] == 0
