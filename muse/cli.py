@@ -93,6 +93,15 @@ def _bench_load(args: argparse.Namespace) -> None:
                    args.baseline_seconds, args.key, args.out)
 
 
+def _bench_chat(args: argparse.Namespace) -> None:
+    from muse.bench.chat import run_chat_bench
+
+    key = args.key or os.environ.get("MUSE_API_KEY")
+    if not key:
+        raise SystemExit("error: chat needs an API key: --key or $MUSE_API_KEY (from `muse users add NAME`)")
+    run_chat_bench(args.url, key, args.concurrency, args.seconds, args.out)
+
+
 def _ledger_reindex(args: argparse.Namespace) -> None:
     from ledger.service import LedgerService, LedgerSettings, keystore_for
     from core.paths import muse_home
@@ -255,6 +264,17 @@ def build_parser() -> argparse.ArgumentParser:
                       help="duration of the GET /healthz baseline (default: %(default)s)")
     load.add_argument("--key", help="API key for chat and the verify set-up (default: $MUSE_API_KEY)")
     load.set_defaults(run=_bench_load)
+    chat_bench = benches.add_parser(
+        "chat", help="assistant turns/s and per-turn overhead over HTTP",
+        description="Closed-loop clients send one-step turns (\"Recommend me movies like Toy Story.\") to "
+        "/v1/chat at each concurrency, each in a thread of its own; per level: turns/s, p50/p99, the time in tool "
+        "calls and the overhead around them (turn minus tools), next to the /healthz floor in the same run.")
+    _add_bench_target(chat_bench)
+    chat_bench.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16],
+                            help="concurrent clients per level (default: %(default)s)")
+    chat_bench.add_argument("--seconds", type=float, default=10.0, help="duration of each level (default: %(default)s)")
+    chat_bench.add_argument("--key", help="API key of the chatting user (default: $MUSE_API_KEY)")
+    chat_bench.set_defaults(run=_bench_chat)
     led = benches.add_parser("ledger", help="ledger writes/s and verify latency (chain vs index), standalone",
                              description="On a fresh embedded chain in a temporary folder: registrations/s and "
                              "license purchases/s next to plain ether transfers/s, verify latency from the chain "

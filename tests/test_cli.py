@@ -11,7 +11,7 @@ from muse.cli import build_parser
 
 COMMANDS = [[], ["serve"], ["train-text"], ["eval-recs"], ["train-recs"], ["users"], ["users", "add"],
             ["bench"], ["bench", "generate"], ["bench", "recommend"], ["bench", "ledger"], ["ledger"],
-            ["ledger", "reindex"], ["chat"], ["demo"], ["bench", "load"]]
+            ["ledger", "reindex"], ["chat"], ["demo"], ["bench", "load"], ["bench", "chat"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "muse")

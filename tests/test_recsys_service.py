@@ -58,3 +58,15 @@ def test_saved_model_loads_with_the_same_answers(service, folder, tmp_path):
     for request in (RecommendRequest(user_id="5"), RecommendRequest(liked_items=("0",)), RecommendRequest(k=2)):
         assert loaded.recommend(request) == service.recommend(request)
     assert loaded.similar("0", 3) == service.similar("0", 3)
+
+
+def test_search_matches_titles_genres_and_tags_case_insensitively_most_interacted_first(service):
+    assert [i["id"] for i in service.search("TALKING TOYS")] == ["0"]
+    assert service.search("talking toys")[0]["tags"] == ["talking toys"]
+    horror = service.search("horror", k=50)
+    assert {i["id"] for i in horror} == {str(i) for i in range(1, 30, 3)}
+    counts = [i["interactions"] for i in horror]
+    assert counts == sorted(counts, reverse=True)
+    assert [i["title"] for i in service.search("film 12 (2002)")] == ["Film 12 (2002)"]
+    assert len(service.search("film", k=4)) == 4 and service.search("no such thing") == []
+    assert service.search("horror\0toys") == []  # a match never spans two fields
