@@ -46,6 +46,13 @@ def _eval_recs(args: argparse.Namespace) -> None:
     print(f"wrote {write_json(args.out, 'eval-recs', report)}")
 
 
+def _eval_assistant(args: argparse.Namespace) -> None:
+    from muse.eval_assistant import run_eval_assistant
+
+    run_eval_assistant(args.base_url, args.model, args.requests, args.lang, args.limit, args.max_steps,
+                       not args.no_rules, args.out)
+
+
 def _bench_recommend(args: argparse.Namespace) -> None:
     from muse.bench.recommend import run_recommend_bench
 
@@ -170,6 +177,27 @@ def build_parser() -> argparse.ArgumentParser:
     recs.add_argument("--data", type=Path, default=MOVIELENS, help="MovieLens-style folder (default: %(default)s)")
     recs.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for the JSON report")
     recs.set_defaults(run=_eval_recs)
+
+    assistant = commands.add_parser(
+        "eval-assistant", help="score the assistant's planners on the frozen request set, side by side",
+        description="Drive each planner (the offline rules, and an OpenAI-compatible endpoint if --base-url "
+        "is given) over assistant/eval/requests.jsonl with simulated tool results; print exact-plan accuracy, "
+        "argument accuracy (form, topic, query, fee, percentage, address, work id), refusal precision/recall, "
+        "clarifying-question rate and ledger calls on refusal/clarify cases per planner and language, and "
+        "write eval-assistant.json (every case's calls and scores) into --out.")
+    assistant.add_argument("--base-url", help="an OpenAI-compatible /v1 to evaluate as well (key: "
+                           "$MUSE_ASSISTANT_API_KEY)")
+    assistant.add_argument("--model", help="the endpoint's model (default: the assistant's, muse-tiny-shakespeare)")
+    assistant.add_argument("--no-rules", action="store_true", help="leave out the offline rules planner")
+    assistant.add_argument("--requests", type=Path,
+                           help="request set (default: assistant/eval/requests.jsonl, shipped with Muse)")
+    assistant.add_argument("--lang", choices=["en", "zh"], action="append",
+                           help="only this language (repeatable)")
+    assistant.add_argument("--limit", type=int, help="only the first N cases (after --lang)")
+    assistant.add_argument("--max-steps", type=int, default=8,
+                           help="tool calls allowed per case (default: %(default)s)")
+    assistant.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for the JSON report")
+    assistant.set_defaults(run=_eval_assistant)
 
     train_recs = commands.add_parser("train-recs", help="retrain the recommender (catalogue + platform interactions)",
                                      description="Full retrain of ALS on the catalogue's ratings and every "

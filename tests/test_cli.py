@@ -11,7 +11,7 @@ from muse.cli import build_parser
 
 COMMANDS = [[], ["serve"], ["train-text"], ["eval-recs"], ["train-recs"], ["users"], ["users", "add"],
             ["bench"], ["bench", "generate"], ["bench", "recommend"], ["bench", "ledger"], ["ledger"],
-            ["ledger", "reindex"], ["chat"], ["demo"], ["bench", "load"], ["bench", "chat"]]
+            ["ledger", "reindex"], ["chat"], ["demo"], ["bench", "load"], ["bench", "chat"], ["eval-assistant"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "muse")
@@ -66,3 +66,13 @@ def test_bench_ledger_and_reindex(tmp_path):
     assert "faster at p50" in out.stdout
     run_muse("users", "add", "ada", home=tmp_path)
     assert "re-read" in run_muse("ledger", "reindex", home=tmp_path).stdout
+
+
+def test_eval_assistant_prints_the_table_and_writes_every_case(tmp_path, capsys):
+    args = build_parser().parse_args(["eval-assistant", "--lang", "zh", "--limit", "4", "--out", str(tmp_path)])
+    args.run(args)
+    out = capsys.readouterr().out
+    assert "exact" in out and "ledger@refuse" in out and "the frozen set" in out
+    report = json.loads((tmp_path / "eval-assistant.json").read_text())
+    assert report["frozen_set"] and [row["lang"] for row in report["rows"]] == ["zh", "all"]
+    assert [case["id"] for case in report["cases"]] == ["zh-001", "zh-002", "zh-003", "zh-004"]
