@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -39,21 +39,37 @@ class OfflinePlanner(BaseChatModel):
                   **kwargs: Any) -> ChatResult:
         return ChatResult(generations=[ChatGeneration(message=next_message(messages))])
 
+    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
+                         **kwargs: Any) -> ChatResult:
+        """Planning takes microseconds: answered on the event loop, not handed to a thread as LangChain does
+        for a model with only a synchronous ``_generate``."""
+        return self._generate(messages)
+
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
                 **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        """A reply streams word by word (the chat shows it as it comes); a tool call comes whole."""
-        message = next_message(messages)
-        if message.tool_calls:
-            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_calls=message.tool_calls,
-                                                             response_metadata=message.response_metadata))
-            return
-        words = message.content.split(" ") if " " in message.content else list(message.content)
-        for n, word in enumerate(words):
-            piece = word if n == 0 or " " not in message.content else f" {word}"
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
-            if run_manager is not None:
-                run_manager.on_llm_new_token(piece, chunk=chunk)
+        for chunk in _chunks(next_message(messages)):
+            if run_manager is not None and chunk.text:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
+
+    async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
+                       **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+        for chunk in _chunks(next_message(messages)):
+            if run_manager is not None and chunk.text:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+
+def _chunks(message: AIMessage) -> Iterator[ChatGenerationChunk]:
+    """A reply streams word by word (the chat shows it as it comes); a tool call comes whole."""
+    if message.tool_calls:
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_calls=message.tool_calls,
+                                                         response_metadata=message.response_metadata))
+        return
+    words = message.content.split(" ") if " " in message.content else list(message.content)
+    for n, word in enumerate(words):
+        piece = word if n == 0 or " " not in message.content else f" {word}"
+        yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
 
 
 def next_message(messages: Sequence[BaseMessage]) -> AIMessage:
