@@ -26,6 +26,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from assistant.tools import LEDGER_TOOLS, ChatContext
+from common.request_ids import hidden_failure
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +137,7 @@ class Assistant:
             if interrupted:
                 yield {"type": "approval_required", "pending": await self._pending_of(config)}
         except Exception as exc:  # the client gets an error event, not a broken stream
-            log.exception("chat run failed")
-            yield {"type": "error", "message": f"{type(exc).__name__}: {exc}"}
+            yield {"type": "error", "message": hidden_failure(log, "the assistant failed", exc)}
 
     async def _pending_of(self, config: dict) -> list[dict]:
         state = await self.agent.aget_state(config)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from ray.serve import Application
 
 from assistant.agent import ModelSettings
+from deployments.api.limits import GatewayLimits, RequestLimits
 from deployments.gateway import Gateway
 from deployments.generator import Generator
 from deployments.ledger import LedgerDeployment
@@ -28,12 +29,14 @@ class AppArgs(BaseModel):
     ledger_rpc_url: str | None = None  # None: the embedded chain in $MUSE_HOME; else a JSON-RPC node's URL
     assistant_base_url: str | None = None  # None: the offline planner; else an OpenAI-compatible endpoint's /v1
     assistant_model: str = "muse-tiny-shakespeare"  # the model name at that endpoint
+    limits: GatewayLimits = GatewayLimits()  # request body sizes, JSON nesting, rates per caller
 
 
 class RecommendAppArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     catalogue: str = "bundled"  # "bundled" (MovieLens latest-small) or a MovieLens-style folder
+    limits: RequestLimits = RequestLimits()  # request body size, JSON nesting
 
 
 def build_app(args: dict) -> Application:
@@ -42,8 +45,9 @@ def build_app(args: dict) -> Application:
     generator = Generator.bind(args.model, args.device, args.dtype, args.torch_threads, args.stream_interval_s)
     assistant = ModelSettings(args.assistant_base_url, args.assistant_model)
     return Gateway.bind(generator, LedgerDeployment.bind(args.ledger_rpc_url), args.model_name, args.recommend_app,
-                        assistant)
+                        assistant, args.limits)
 
 
 def build_recommend_app(args: dict) -> Application:
-    return Recommender.bind(RecommendAppArgs.model_validate(args).catalogue)
+    args = RecommendAppArgs.model_validate(args)
+    return Recommender.bind(args.catalogue, args.limits)

@@ -1,10 +1,14 @@
 """One error shape for every route: ``{"error": {"message", "type", "param"}}`` (as OpenAI's API does).
 
-Bad input is a 4xx that names the field; nothing a caller sends should become a 500.
+Bad input is a 4xx that names the field; nothing a caller sends should become a 500. Errors say what, not
+how: a failure of Muse itself reaches the client as what failed and the request id, never as exception text;
+the details go to the log under the same id. Ledger refusals keep their message: it is the reason, meant for
+the caller.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 
 from fastapi import FastAPI, Request
@@ -14,6 +18,7 @@ from pydantic import ValidationError
 from ray.serve.exceptions import BackPressureError
 from starlette.exceptions import HTTPException
 
+from common.request_ids import HEADER, hidden_failure
 from ledger.chain import ChainError
 from ledger.errors import (
     Conflict,
@@ -23,6 +28,12 @@ from ledger.errors import (
     LedgerError,
     NotFound,
 )
+
+
+log = logging.getLogger("ray.serve")
+
+# The error type of an HTTPException's status (raised by Starlette, FastAPI and Muse's own limits).
+_HTTP_KINDS = {404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error"}
 
 
 class ApiError(Exception):
@@ -94,15 +105,23 @@ def install_error_handlers(app: FastAPI) -> None:
         """A deployment behind the gateway has its queue full (``max_queued_requests``): its configured status
         (503) and ``Retry-After``, as Serve's proxy answers for the gateway itself."""
         headers = {"Retry-After": str(math.ceil(exc.retry_after_s))} if exc.retry_after_s is not None else None
-        return JSONResponse(error_body(f"overloaded, try again later: {exc}", "overloaded_error"),
+        return JSONResponse(error_body("overloaded, try again later", "overloaded_error"),
                             status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(ChainError)
     async def _chain_error(_: Request, exc: ChainError) -> JSONResponse:
-        return JSONResponse(error_body(str(getattr(exc, "cause", exc)), "service_unavailable"), status_code=503)
+        message = hidden_failure(log, "the ledger's chain is not answering", getattr(exc, "cause", exc))
+        return JSONResponse(error_body(message, "service_unavailable"), status_code=503)
 
     @app.exception_handler(HTTPException)
     async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
+        kind = _HTTP_KINDS.get(exc.status_code, "invalid_request_error")
         return JSONResponse(error_body(str(exc.detail), kind), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        """Anything else is Muse's fault: a 500 that says so with the request id; the details go to the log.
+        Starlette runs this handler outside every middleware, so the id comes from the request's headers."""
+        message = hidden_failure(log, "internal error", exc, request.headers.get(HEADER))
+        return JSONResponse(error_body(message, "server_error"), status_code=500)

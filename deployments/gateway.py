@@ -12,6 +12,7 @@ from assistant.agent import ModelSettings
 from assistant.backends import Backends
 from deployments.api import create_api
 from deployments.api.chat import ChatService
+from deployments.api.limits import GatewayLimits
 from deployments.metrics import MetricsReader
 from deployments.replica_logs import log_to_replica
 from deployments.serve_status import serve_status
@@ -25,14 +26,14 @@ from core.users import connect
 @serve.ingress()
 class Gateway:
     def __init__(self, generator: DeploymentHandle, ledger: DeploymentHandle, model_name: str, recommend_app: str,
-                 assistant: ModelSettings):
+                 assistant: ModelSettings, limits: GatewayLimits = GatewayLimits()):
         recommender = serve.get_deployment_handle("Recommender", app_name=recommend_app)
         log_to_replica("assistant")
         db = connect()
         backends = Backends(generator, recommender, ledger, FeedbackStore(db).history, model_name)
         chat = ChatService(backends, muse_home() / "conversations.sqlite3", assistant)
         self._api = create_api(TextService(generator, model_name), recommender, ledger, status=serve_status, db=db,
-                               chat=chat)
+                               chat=chat, limits=limits)
         metrics_url = os.environ.get(METRICS_URL_ENV)
         self._api.state.metrics = MetricsReader(metrics_url) if metrics_url else None
 

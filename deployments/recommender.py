@@ -20,6 +20,7 @@ from ray import serve
 from threadpoolctl import threadpool_limits
 
 from deployments.api import create_recommend_api
+from deployments.api.limits import RequestLimits
 from deployments.metrics import counter
 from models.recsys.service import RecommenderService, RecommendRequest
 from core.paths import MOVIELENS
@@ -46,13 +47,13 @@ class Recommender:
     """Its methods are ``async`` although they compute: each takes well under a millisecond, and Serve
     would otherwise hand every call to a thread pool, which costs more than the work."""
 
-    def __init__(self, catalogue: str = "bundled"):
+    def __init__(self, catalogue: str = "bundled", limits: RequestLimits = RequestLimits()):
         threadpool_limits(1)  # implicit and BLAS threads fight on small machines (see README)
         self._catalogue = resolve_catalogue(catalogue)
         self._service: RecommenderService = load_or_train(self._catalogue)
         self._loaded_mtime = _mtime(model_path())
         self._reloading: asyncio.Task | None = None
-        self._api = create_recommend_api(self, connect())
+        self._api = create_recommend_api(self, connect(), limits)
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return self._api

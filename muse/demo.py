@@ -510,9 +510,10 @@ def _auto_refresh(on: bool) -> gr.Timer:
     return gr.Timer(active=on)
 
 
-def mount_demo(app: FastAPI, path: str = "/ui") -> FastAPI:
-    """Serve the demo from ``app`` at ``path``; its handlers call the same Muse."""
-    return gr.mount_gradio_app(app, build_demo(), path=path, footer_links=["api"])
+def mount_demo(app: FastAPI, path: str = "/ui", max_file_size: int | None = None) -> FastAPI:
+    """Serve the demo from ``app`` at ``path``; its handlers call the same Muse. Uploads to it are refused
+    over ``max_file_size`` bytes."""
+    return gr.mount_gradio_app(app, build_demo(), path=path, footer_links=["api"], max_file_size=max_file_size)
 
 
 def launch_demo(base_url: str, port: int) -> None:

@@ -42,6 +42,10 @@ def replica_environment(metrics_url: str | None = None) -> dict[str, str]:
         "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
         "OPENBLAS_NUM_THREADS": "1",
         "TOKENIZERS_PARALLELISM": "false",
+        # Whose X-Forwarded-For the replicas' uvicorn believes (the client address that per-address rate
+        # limits count). uvicorn trusts 127.0.0.1 by default, which is where HAProxy connects from: any
+        # client could then name its own address. None by default; a reverse proxy's address when one sets it.
+        "FORWARDED_ALLOW_IPS": os.environ.get("FORWARDED_ALLOW_IPS", ""),
     }
 
 

@@ -8,9 +8,13 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from common.request_ids import RequestIds
 from deployments.api import generation, openai_compat, recommendations, system
 from deployments.api import chat as chat_routes
 from deployments.api import ledger as ledger_routes
+from deployments.api.body_limits import BodyLimits
+from deployments.api.limits import GatewayLimits, RequestLimits
+from deployments.api.rate_limits import rate_limited, rate_limits
 from deployments.errors import install_error_handlers
 from deployments.text_service import TextService
 from models.recsys.feedback import FeedbackStore
@@ -18,8 +22,14 @@ from core import __version__
 from core.users import Users
 
 
-def _base_api(title: str, db: sqlite3.Connection) -> FastAPI:
-    """What every Muse HTTP app shares: callers from the users table, interactions, the error shape."""
+UI_PATH = "/ui"
+UPLOAD_PATHS = ("/v1/works", f"{UI_PATH}/gradio_api/upload")  # bodies up to max_upload_bytes
+
+
+def _base_api(title: str, db: sqlite3.Connection, limits: RequestLimits, upload_paths: tuple[str, ...] = (),
+              max_upload_bytes: int | None = None) -> FastAPI:
+    """What every Muse HTTP app shares: callers from the users table, interactions, the error shape, request
+    ids and body limits."""
     api = FastAPI(
         title=title,
         version=__version__,
@@ -29,15 +39,20 @@ def _base_api(title: str, db: sqlite3.Connection) -> FastAPI:
     api.state.users = Users(db)
     api.state.feedback = FeedbackStore(db)
     install_error_handlers(api)
+    api.add_middleware(BodyLimits, max_body_bytes=limits.max_body_bytes, max_json_depth=limits.max_json_depth,
+                       max_upload_bytes=max_upload_bytes, upload_paths=upload_paths)
+    api.add_middleware(RequestIds)  # outermost: every answer, a refused body's too, has its request id
     return api
 
 
 def create_api(text: TextService, recommender: Any, ledger: Any, status: Callable[[], dict],
-               db: sqlite3.Connection, chat: chat_routes.ChatService | None = None) -> FastAPI:
+               db: sqlite3.Connection, chat: chat_routes.ChatService | None = None,
+               limits: GatewayLimits = GatewayLimits()) -> FastAPI:
     """The gateway's app. ``recommender`` and ``ledger`` are handles to those deployments (or anything with
     their ``method.remote(...)``); ``/v1/recommend`` itself is served by the Recommender replicas
     (``create_recommend_api``). ``chat`` is the assistant (its routes are left out without it)."""
-    api = _base_api("Muse", db)
+    api = _base_api("Muse", db, limits, UPLOAD_PATHS, limits.max_upload_bytes)
+    api.state.rate_limits = rate_limits(limits)
     api.state.text = text
     api.state.status = status
     api.state.recommender = recommender
@@ -48,24 +63,25 @@ def create_api(text: TextService, recommender: Any, ledger: Any, status: Callabl
     async def healthz() -> dict:
         return {"status": "ok"}
 
-    api.include_router(generation.router)
-    api.include_router(openai_compat.router)
+    api.include_router(generation.router, dependencies=[rate_limited("generation")])
+    api.include_router(openai_compat.router, dependencies=[rate_limited("generation")])
     api.include_router(recommendations.router)
-    api.include_router(ledger_routes.router)
+    api.include_router(ledger_routes.router, dependencies=[rate_limited("ledger_writes")])
     if chat is not None:
-        api.include_router(chat_routes.router)
+        api.include_router(chat_routes.router, dependencies=[rate_limited("chat")])
     api.include_router(system.router)
     from muse.demo import mount_demo  # here, not at the top: only the gateway loads Gradio
 
-    mount_demo(api, "/ui")
+    mount_demo(api, UI_PATH, max_file_size=limits.max_upload_bytes)
     return api
 
 
-def create_recommend_api(recommender: Any, db: sqlite3.Connection) -> FastAPI:
+def create_recommend_api(recommender: Any, db: sqlite3.Connection,
+                         limits: RequestLimits = RequestLimits()) -> FastAPI:
     """``POST /v1/recommend``, served by the Recommender replicas themselves as their own Serve application
     (route prefix ``/v1/recommend``): the hottest route then costs no hop from the gateway to them.
     ``recommender`` has an awaitable ``recommend(request: dict) -> dict``."""
-    api = _base_api("Muse recommendations", db)
+    api = _base_api("Muse recommendations", db, limits)
     api.state.recommender = recommender
     # The path is relative to the application's route prefix, /v1/recommend.
     api.post("", response_model=recommendations.RecommendResponse, tags=["recommendations"],

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path as PathParam, Request
 from fastapi.responses import StreamingResponse
@@ -19,6 +19,7 @@ from assistant.chat import MAX_MESSAGE_CHARS, Assistant, ChatConflict, Decision
 from assistant.tools import ChatContext
 from deployments.api.ledger import Signer
 from deployments.api.auth import RequiredCaller
+from deployments.api.bounds import ToolArgs
 from deployments.api.sse import event, sse_response
 from deployments.errors import ApiError
 
@@ -55,7 +56,7 @@ class ApproveBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "reject", "edit"]
-    args: dict[str, Any] | None = Field(None, description="for edit: the arguments to run the tool with instead")
+    args: ToolArgs | None = Field(None, description="for edit: the arguments to run the tool with instead")
     message: str | None = Field(None, max_length=500, description="for reject: why (told to the assistant)")
 
 

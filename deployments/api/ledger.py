@@ -8,12 +8,12 @@ The routes call the Ledger deployment (``request.app.state.ledger``, a handle or
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import from_json
 from starlette.datastructures import UploadFile
 
 from deployments.api.auth import Caller, RequiredCaller, bearer
@@ -164,12 +164,12 @@ async def _read_registration(request: Request) -> tuple[bytes, WorkMetadataBody]
         if not isinstance(upload, UploadFile):
             raise ApiError(422, "a multipart registration needs a 'file' part", param="file")
         content = await upload.read(MAX_CONTENT_BYTES + 1)
-        try:
-            extra = json.loads(str(form.get("metadata") or "{}"))
-            fields = WorkMetadataBody.model_validate({**extra, "title": form.get("title")}
-                                                     if isinstance(extra, dict) else extra)
-        except json.JSONDecodeError as exc:
+        try:  # pydantic's parser: its nesting is bounded (json's is not, with py_ecc's recursion limit)
+            extra = from_json(str(form.get("metadata") or "{}"))
+        except ValueError as exc:
             raise ApiError(422, f"metadata is not JSON: {exc}", param="metadata") from exc
+        fields = WorkMetadataBody.model_validate({**extra, "title": form.get("title")}
+                                                 if isinstance(extra, dict) else extra)
     else:
         try:
             body = RegisterBody.model_validate_json(await request.body())

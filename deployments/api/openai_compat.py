@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from deployments.api.generation import Prompts, usage
 from deployments.api.sse import event, sse_response, with_error_event
@@ -28,6 +28,8 @@ from models.text.params import (
 )
 
 MAX_CHAT_MESSAGES = 64
+MAX_CONTENT_PARTS = 64  # per message
+MAX_MODEL_CHARS = 256
 DEFAULT_MAX_TOKENS = 64
 
 router = APIRouter(tags=["openai-compatible"])
@@ -42,7 +44,7 @@ class OpenAIParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model: str
+    model: str = Field(max_length=MAX_MODEL_CHARS)
     max_tokens: int | None = Field(None, ge=1, le=MAX_NEW_TOKENS_CAP)
     temperature: float | None = Field(None, ge=0.0, le=2.0)
     top_p: float | None = Field(None, gt=0.0, le=1.0)
@@ -71,22 +73,34 @@ class CompletionRequest(OpenAIParams):
     prompt: Prompts
 
 
+PromptText = Annotated[str, StringConstraints(max_length=MAX_PROMPT_CHARS)]
+
+
 class TextPart(BaseModel):
     type: Literal["text"]
-    text: str
+    text: PromptText
 
 
 class ChatMessage(BaseModel):
     role: Literal["system", "user", "assistant"]
-    content: Annotated[str, StringConstraints(max_length=MAX_PROMPT_CHARS)] | list[TextPart]
+    content: PromptText | Annotated[list[TextPart], Field(max_length=MAX_CONTENT_PARTS)]
 
     def text(self) -> str:
         return self.content if isinstance(self.content, str) else "".join(p.text for p in self.content)
 
 
 class ChatRequest(OpenAIParams):
+    """The messages together are one prompt: at most ``MAX_PROMPT_CHARS`` characters in all."""
+
     messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_CHAT_MESSAGES)
     max_completion_tokens: int | None = Field(None, ge=1, le=MAX_NEW_TOKENS_CAP)
+
+    @model_validator(mode="after")
+    def _one_prompt(self) -> ChatRequest:
+        total = sum(len(m.text()) for m in self.messages)
+        if total > MAX_PROMPT_CHARS:
+            raise ValueError(f"the messages have {total} characters in all; the limit is {MAX_PROMPT_CHARS}")
+        return self
 
 
 def _service(request: Request, model: str) -> TextService:

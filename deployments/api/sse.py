@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 
 from fastapi.responses import StreamingResponse
 
+from common.request_ids import hidden_failure
+
 DONE = "data: [DONE]\n\n"
+
+log = logging.getLogger("ray.serve")
 
 
 def event(payload: dict) -> str:
@@ -26,5 +31,6 @@ async def with_error_event(events: AsyncIterator[str]) -> AsyncIterator[str]:
         async for item in events:
             yield item
     except Exception as exc:  # the client still gets a well-formed stream
-        yield event({"error": {"message": f"generation failed: {exc}", "type": "server_error", "param": None}})
+        yield event({"error": {"message": hidden_failure(log, "generation failed", exc), "type": "server_error",
+                               "param": None}})
     yield DONE

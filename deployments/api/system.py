@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 from fastapi import APIRouter, Request
 
+from common.request_ids import hidden_failure
 from deployments.errors import ApiError
 
+log = logging.getLogger("ray.serve")
 router = APIRouter(tags=["system"])
 
 
@@ -29,4 +33,4 @@ async def system_metrics(request: Request) -> dict:
     try:
         return await reader.snapshot()
     except httpx.HTTPError as exc:
-        raise ApiError(503, f"cannot read metrics from {reader.url}: {exc}", kind="service_unavailable") from exc
+        raise ApiError(503, hidden_failure(log, "cannot read the metrics", exc), kind="service_unavailable") from exc
