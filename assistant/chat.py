@@ -38,7 +38,8 @@ CLOSE_WAIT_S = 30  # how long closing the assistant waits for the turns under wa
 
 
 class ChatConflict(Exception):
-    """The conversation cannot take this now (a decision is pending, or none is)."""
+    """The conversation cannot take this now: a decision is pending (or none is), a turn is under way, or a limit
+    is reached."""
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ DEADLINE_S = 60
 
 
 async def finished(assistant, context, thread_id: str) -> list[dict]:
-    """The conversation once its last message is the assistant's reply (polled, within DEADLINE_S)."""
+    """The conversation once its last message is the assistant's reply and its turn has ended (polled, within
+    DEADLINE_S)."""
     deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline:
         history = await assistant.history(context, thread_id)
-        if history[-1]["role"] == "assistant" and "tool_calls" not in history[-1]:
+        if history[-1]["role"] == "assistant" and "tool_calls" not in history[-1] and not assistant.running:
             return history
         await asyncio.sleep(0.1)
     raise AssertionError(f"the turn did not finish in {DEADLINE_S} s: {history}")
