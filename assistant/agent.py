@@ -12,10 +12,10 @@ from langchain.agents import create_agent
 from langchain.agents.middleware import HumanInTheLoopMiddleware
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 
-from assistant.chat import Assistant
+from assistant.chat import Assistant, ChatLimits
+from assistant.conversations import ConversationStore
 from assistant.planner import OfflinePlanner
 from assistant.tools import LEDGER_TOOLS, TOOLS, ChatContext
 
@@ -53,9 +53,9 @@ def build_agent(model: BaseChatModel, checkpointer: BaseCheckpointSaver) -> Comp
                         checkpointer=checkpointer)
 
 
-async def open_assistant(checkpoints: Path, settings: ModelSettings) -> Assistant:
+async def open_assistant(checkpoints: Path, settings: ModelSettings, limits: ChatLimits = ChatLimits()) -> Assistant:
     """The assistant with its conversations in SQLite at ``checkpoints`` (opened on the running event loop)."""
     connection = await aiosqlite.connect(checkpoints)
-    saver = AsyncSqliteSaver(connection)
-    await saver.setup()
-    return Assistant(build_agent(chat_model(settings), saver), on_close=connection.close)
+    store = ConversationStore(connection)
+    await store.setup()
+    return Assistant(build_agent(chat_model(settings), store), store, limits, on_close=connection.close)

@@ -10,31 +10,37 @@ Each event is a dict with a ``type``:
 - ``error``: ``message``.
 
 A tool call that needs approval starts only once approved (its ``step_started`` comes with the decision).
+A turn runs to its end (or its next pause) and is checkpointed even if nobody reads its events any more.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command
+from langgraph.types import Command, StateSnapshot
 
+from assistant.conversations import ConversationStore
+from assistant.detached import detached
 from assistant.tools import LEDGER_TOOLS, ChatContext
 from common.request_ids import hidden_failure
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 4_000
+CLOSE_WAIT_S = 30  # how long closing the assistant waits for the turns under way
 
 
 class ChatConflict(Exception):
-    """The conversation cannot take this now (a decision is pending, or none is)."""
+    """The conversation cannot take this now: a decision is pending (or none is), a turn is under way, or a limit
+    is reached."""
 
 
 @dataclass(frozen=True)
@@ -44,34 +50,59 @@ class Decision:
     message: str | None = None  # for "reject": why, told to the model
 
 
+@dataclass(frozen=True)
+class ChatLimits:
+    """How far conversations may grow (``chat_max_messages`` and ``chat_max_threads`` in the application's args)."""
+
+    max_messages: int = 200  # per thread: a new message is refused once the thread holds this many
+    max_threads: int = 100  # per user: a new thread is refused while the user has this many
+
+
 @dataclass
 class Assistant:
+    """Each turn runs in a task of its own (``detached``): a listener that goes away does not stop it. One turn
+    at a time per thread; after each, only the thread's latest checkpoint is kept."""
+
     agent: CompiledStateGraph
+    store: ConversationStore  # the agent's checkpointer
+    limits: ChatLimits = ChatLimits()
     on_close: Callable[[], Awaitable[None]] | None = None  # releases the checkpointer's connection
-    _busy: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _running: set[str] = field(default_factory=set)  # threads with a turn under way (nothing kept when idle)
     _background: set[asyncio.Task] = field(default_factory=set)
 
+    @property
+    def running(self) -> int:
+        """How many turns are under way."""
+        return len(self._running)
+
     async def close(self) -> None:
-        """Release the checkpointer's connection (once; later calls do nothing)."""
+        """Let the turns under way finish (up to ``CLOSE_WAIT_S``), then release the checkpointer's connection
+        (once; later calls do nothing)."""
+        if self._background:
+            await asyncio.wait(self._background, timeout=CLOSE_WAIT_S)
         on_close, self.on_close = self.on_close, None
         if on_close is not None:
             await on_close()
 
-    async def send(self, context: ChatContext, thread_id: str, message: str) -> AsyncIterator[dict]:
+    def send(self, context: ChatContext, thread_id: str, message: str) -> AsyncIterator[dict]:
         """Run one user message; events until the reply or a pause for approval."""
-        config = _config(context, thread_id)
-        async with self._turn(config):
-            if await self.pending(context, thread_id):
+
+        async def turn(config: dict) -> AsyncIterator[dict]:
+            state = await self.agent.aget_state(config)
+            if _pending_in(state):
                 raise ChatConflict("this conversation is waiting for a decision on a ledger change: "
                                    f"approve or reject it first (POST /v1/chat/{thread_id}/approve)")
+            await self._make_room(context, thread_id, len(state.values.get("messages", [])))
             async for event in self._run({"messages": [HumanMessage(message)]}, config, context):
                 yield event
 
-    async def decide(self, context: ChatContext, thread_id: str, decision: Decision) -> AsyncIterator[dict]:
+        return self._turn(context, thread_id, turn)
+
+    def decide(self, context: ChatContext, thread_id: str, decision: Decision) -> AsyncIterator[dict]:
         """Answer the pending approval (the same decision for each pending call) and continue the run."""
-        config = _config(context, thread_id)
-        async with self._turn(config):
-            pending = await self.pending(context, thread_id)
+
+        async def turn(config: dict) -> AsyncIterator[dict]:
+            pending = await self._pending_of(config)
             if not pending:
                 raise ChatConflict("nothing in this conversation is waiting for approval")
             if decision.kind == "edit" and len(pending) != 1:
@@ -86,6 +117,8 @@ class Assistant:
             async for event in self._run(Command(resume={"decisions": answers}), config, context, planned=True):
                 yield event
 
+        return self._turn(context, thread_id, turn)
+
     async def pending(self, context: ChatContext, thread_id: str) -> list[dict]:
         """The calls waiting for approval in this conversation (``id``, ``tool``, ``args``, ``description``)."""
         return await self._pending_of(_config(context, thread_id))
@@ -95,11 +128,48 @@ class Assistant:
         state = await self.agent.aget_state(_config(context, thread_id))
         return [_as_entry(m) for m in state.values.get("messages", [])]
 
-    def _turn(self, config: dict) -> asyncio.Lock:
-        lock = self._busy.setdefault(config["configurable"]["thread_id"], asyncio.Lock())
-        if lock.locked():
+    async def delete(self, context: ChatContext, thread_id: str) -> None:
+        """Forget a conversation (``LookupError`` if there is none; ``ChatConflict`` while a turn runs in it)."""
+        config = _config(context, thread_id)
+        with self._claim(config) as thread:
+            if not (await self.agent.aget_state(config)).values.get("messages"):
+                raise LookupError(f"no conversation {thread_id!r}")
+            await self.store.adelete_thread(thread)
+
+    def _turn(self, context: ChatContext, thread_id: str,
+              turn: Callable[[dict], AsyncIterator[dict]]) -> AsyncIterator[dict]:
+        """``turn``'s events, run apart from whoever reads them, alone in its thread, pruned afterwards."""
+        config = _config(context, thread_id)
+
+        async def alone() -> AsyncIterator[dict]:
+            with self._claim(config) as thread:
+                async for event in turn(config):
+                    yield event
+                await self.store.aprune([thread])
+
+        return detached(alone(), self._background)
+
+    @contextlib.contextmanager
+    def _claim(self, config: dict) -> Iterator[str]:
+        thread = config["configurable"]["thread_id"]
+        if thread in self._running:
             raise ChatConflict("this conversation is busy with an earlier message")
-        return lock
+        self._running.add(thread)
+        try:
+            yield thread
+        finally:
+            self._running.discard(thread)
+
+    async def _make_room(self, context: ChatContext, thread_id: str, messages: int) -> None:
+        """Refuse a message to a full thread, or a new thread to a user who has as many as allowed."""
+        if messages >= self.limits.max_messages:
+            raise ChatConflict(f"this conversation holds {messages} messages, the most one may: start another "
+                               f"thread, or delete this one (DELETE /v1/chat/{thread_id})")
+        if messages == 0:
+            threads = await self.store.count_threads(_thread_prefix(context))
+            if threads >= self.limits.max_threads:
+                raise ChatConflict(f"you have {threads} conversations, the most one user may: delete one "
+                                   "(DELETE /v1/chat/{thread_id}) to start another")
 
     async def _run(self, payload: Any, config: dict, context: ChatContext,
                    planned: bool = False) -> AsyncIterator[dict]:
@@ -140,13 +210,7 @@ class Assistant:
             yield {"type": "error", "message": hidden_failure(log, "the assistant failed", exc)}
 
     async def _pending_of(self, config: dict) -> list[dict]:
-        state = await self.agent.aget_state(config)
-        requests = [r for interrupt in state.interrupts for r in interrupt.value.get("action_requests", [])]
-        last = state.values.get("messages", [])[-1:]
-        gated = [c for m in last if isinstance(m, AIMessage) for c in m.tool_calls if c["name"] in LEDGER_TOOLS]
-        return [{"id": call["id"] if call else None, "tool": r["name"], "args": r["args"],
-                 "description": r.get("description", "")}
-                for r, call in zip(requests, gated + [None] * (len(requests) - len(gated)))]
+        return _pending_in(await self.agent.aget_state(config))
 
     def _plan(self, message: AIMessage, context: ChatContext) -> dict:
         """The plan event: the planner's own plan if it gives one, else the model's first tool calls. A plan
@@ -169,9 +233,23 @@ async def _wake(generator: Any) -> None:
         log.warning("could not pre-warm the generator", exc_info=True)
 
 
+def _pending_in(state: StateSnapshot) -> list[dict]:
+    """The approvals a checkpointed state waits for."""
+    requests = [r for interrupt in state.interrupts for r in interrupt.value.get("action_requests", [])]
+    last = state.values.get("messages", [])[-1:]
+    gated = [c for m in last if isinstance(m, AIMessage) for c in m.tool_calls if c["name"] in LEDGER_TOOLS]
+    return [{"id": call["id"] if call else None, "tool": r["name"], "args": r["args"],
+             "description": r.get("description", "")}
+            for r, call in zip(requests, gated + [None] * (len(requests) - len(gated)))]
+
+
+def _thread_prefix(context: ChatContext) -> str:
+    return f"user-{context.user.id}/"
+
+
 def _config(context: ChatContext, thread_id: str) -> dict:
     """Threads are per user: another user's thread id reaches a different conversation."""
-    return {"configurable": {"thread_id": f"user-{context.user.id}/{thread_id}"}}
+    return {"configurable": {"thread_id": _thread_prefix(context) + thread_id}}
 
 
 def _answer(decision: Decision, call: dict) -> dict:

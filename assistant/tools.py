@@ -3,7 +3,8 @@
 Who calls, and the services to reach, come from the run's context (``ChatContext``), never from the model's
 arguments: no tool takes an account to act as. Each tool returns JSON; a refusal by a service comes back
 as ``{"error": ...}`` for the model to explain, not as an exception. The tools that change the ledger are
-listed in ``LEDGER_TOOLS``: the agent pauses for the user's approval before any of them runs.
+listed in ``LEDGER_TOOLS``: the agent pauses for the user's approval before any of them runs, and each passes
+its tool call's id (with the conversation) as the ledger's idempotency key.
 """
 
 from __future__ import annotations
@@ -48,6 +49,16 @@ class CoAuthor(BaseModel):
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _once(runtime: Runtime) -> str | None:
+    """The ledger's idempotency key for this tool call, so that the same call run again (an approval sent
+    twice, the graph re-running a step after a crash) changes the ledger once. The conversation is part of it:
+    a model's call ids need only be unique within one conversation."""
+    if runtime.tool_call_id is None:
+        return None
+    thread = runtime.config.get("configurable", {}).get("thread_id", "")
+    return "chat-" + hashlib.sha256(f"{thread}\n{runtime.tool_call_id}".encode()).hexdigest()
 
 
 async def _ask(call: Any) -> str:
@@ -125,7 +136,7 @@ async def register_work(title: str, content: str, runtime: Runtime,
                             hashlib.sha256(prompt.encode()).digest() if prompt else bytes(32))
     return await _ask(context.backends.ledger.register.remote(
         context.credentials, hashlib.sha256(content.encode()).hexdigest(), Metadata(title), provenance, contributors,
-        []))
+        [], idempotency_key=_once(runtime)))
 
 
 @tool
@@ -138,7 +149,8 @@ async def set_license_terms(work_id: int, template: Template, runtime: Runtime, 
     except ValueError as exc:
         return _json({"error": str(exc)})
     context = runtime.context
-    return await _ask(context.backends.ledger.set_terms.remote(context.credentials, work_id, terms))
+    return await _ask(context.backends.ledger.set_terms.remote(
+        context.credentials, work_id, terms, idempotency_key=_once(runtime)))
 
 
 @tool
@@ -146,21 +158,24 @@ async def buy_license(work_id: int, max_fee_wei: int, runtime: Runtime) -> str:
     """Buy a license on a work, paid from the caller's account: at its current fee, and never more than
     ``max_fee_wei``, the price the caller approved (read it first with ``work_details``)."""
     context = runtime.context
-    return await _ask(context.backends.ledger.buy_license.remote(context.credentials, work_id, max_fee_wei))
+    return await _ask(context.backends.ledger.buy_license.remote(
+        context.credentials, work_id, max_fee_wei, idempotency_key=_once(runtime)))
 
 
 @tool
 async def grant_license(work_id: int, address: str, runtime: Runtime) -> str:
     """Grant a free license on the caller's own work to an address."""
     context = runtime.context
-    return await _ask(context.backends.ledger.grant_license.remote(context.credentials, work_id, address))
+    return await _ask(context.backends.ledger.grant_license.remote(
+        context.credentials, work_id, address, idempotency_key=_once(runtime)))
 
 
 @tool
 async def withdraw_royalties(runtime: Runtime) -> str:
     """Pay the royalties owed to the caller into the caller's account."""
     context = runtime.context
-    return await _ask(_with_eth(context.backends.ledger.withdraw.remote(context.credentials)))
+    return await _ask(_with_eth(context.backends.ledger.withdraw.remote(
+        context.credentials, idempotency_key=_once(runtime))))
 
 
 # The ledger: reading

@@ -3,15 +3,17 @@ generator and the ledger, at ``/``) and ``build_recommend_app`` (the recommender
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PositiveInt
 from ray.serve import Application
 
 from assistant.agent import ModelSettings
+from assistant.chat import ChatLimits
 from deployments.api.limits import GatewayLimits, RequestLimits
 from deployments.gateway import Gateway
 from deployments.generator import Generator
 from deployments.ledger import LedgerDeployment
 from deployments.recommender import Recommender
+from ledger.idempotency import DEFAULT_TTL_S
 
 
 class AppArgs(BaseModel):
@@ -30,6 +32,9 @@ class AppArgs(BaseModel):
     assistant_base_url: str | None = None  # None: the offline planner; else an OpenAI-compatible endpoint's /v1
     assistant_model: str = "muse-tiny-shakespeare"  # the model name at that endpoint
     limits: GatewayLimits = GatewayLimits()  # request body sizes, JSON nesting, rates per caller
+    chat_max_messages: PositiveInt = ChatLimits.max_messages  # per conversation
+    chat_max_threads: PositiveInt = ChatLimits.max_threads  # conversations per user
+    ledger_idempotency_ttl_s: PositiveInt = DEFAULT_TTL_S  # how long a change's answer is kept for its repeats
 
 
 class RecommendAppArgs(BaseModel):
@@ -44,8 +49,10 @@ def build_app(args: dict) -> Application:
     args = AppArgs.model_validate(args)
     generator = Generator.bind(args.model, args.device, args.dtype, args.torch_threads, args.stream_interval_s)
     assistant = ModelSettings(args.assistant_base_url, args.assistant_model)
-    return Gateway.bind(generator, LedgerDeployment.bind(args.ledger_rpc_url), args.model_name, args.recommend_app,
-                        assistant, args.limits)
+    chat_limits = ChatLimits(args.chat_max_messages, args.chat_max_threads)
+    ledger = LedgerDeployment.bind(args.ledger_rpc_url, args.ledger_idempotency_ttl_s)
+    return Gateway.bind(generator, ledger, args.model_name, args.recommend_app, assistant, chat_limits,
+                        args.limits)
 
 
 def build_recommend_app(args: dict) -> Application:

@@ -46,13 +46,15 @@ def error_body(message: str, kind: str, param: str | None = None) -> dict:
     return {"error": {"message": message, "type": kind, "param": param}}
 
 
-_LOCATIONS = {"body", "query", "path"}
+_LOCATIONS = {"body", "query", "path", "header"}
 
 
 def _field(loc: tuple) -> str:
-    """``("body", "prompt", "list[str]", 0)`` -> ``prompt.0``: drop the location and union-member tags."""
+    """``("body", "prompt", "list[str]", 0)`` -> ``prompt.0``: drop the location and union-member tags
+    (``list[str]``, ``constrained-str``); a header keeps its dashed name (``idempotency-key``)."""
     parts = [str(p) for p in loc if p not in _LOCATIONS]
-    return ".".join(p for p in parts if not ("[" in p or "-" in p or p in {"str", "int", "float", "bool"}))
+    return ".".join(p for p in parts if not ("[" in p or p.startswith("constrained-")
+                                             or p in {"str", "int", "float", "bool"}))
 
 
 def _validation_response(errors: list[dict]) -> JSONResponse:

@@ -10,6 +10,7 @@ from ray.serve.handle import DeploymentHandle
 
 from assistant.agent import ModelSettings
 from assistant.backends import Backends
+from assistant.chat import ChatLimits
 from deployments.api import create_api
 from deployments.api.chat import ChatService
 from deployments.api.limits import GatewayLimits
@@ -26,12 +27,13 @@ from core.users import connect
 @serve.ingress()
 class Gateway:
     def __init__(self, generator: DeploymentHandle, ledger: DeploymentHandle, model_name: str, recommend_app: str,
-                 assistant: ModelSettings, limits: GatewayLimits = GatewayLimits()):
+                 assistant: ModelSettings, chat_limits: ChatLimits,
+                 limits: GatewayLimits = GatewayLimits()):
         recommender = serve.get_deployment_handle("Recommender", app_name=recommend_app)
         log_to_replica("assistant")
         db = connect()
         backends = Backends(generator, recommender, ledger, FeedbackStore(db).history, model_name)
-        chat = ChatService(backends, muse_home() / "conversations.sqlite3", assistant)
+        chat = ChatService(backends, muse_home() / "conversations.sqlite3", assistant, chat_limits)
         self._api = create_api(TextService(generator, model_name), recommender, ledger, status=serve_status, db=db,
                                chat=chat, limits=limits)
         metrics_url = os.environ.get(METRICS_URL_ENV)

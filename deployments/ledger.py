@@ -15,6 +15,7 @@ from ray import serve
 from deployments.metrics import counter
 from deployments.replica_logs import log_to_replica
 from ledger.errors import LedgerError
+from ledger.idempotency import DEFAULT_TTL_S
 from ledger.service import LedgerService, LedgerSettings, keystore_for
 from core.paths import muse_home
 
@@ -37,12 +38,14 @@ class _RefusalsAreNotFailures(logging.Filter):
 
 @serve.deployment(name="Ledger")
 class LedgerDeployment(LedgerService):
-    def __init__(self, rpc_url: str | None = None):
+    def __init__(self, rpc_url: str | None = None, idempotency_ttl_s: int = DEFAULT_TTL_S):
         serve_logger = logging.getLogger("ray.serve")
         serve_logger.addFilter(_RefusalsAreNotFailures())
         log_to_replica("ledger")
         home = muse_home()
-        super().__init__(LedgerSettings(home / "ledger", rpc_url, os.environ.get(FUNDER_KEY_ENV)), keystore_for(home))
+        settings = LedgerSettings(home / "ledger", rpc_url, os.environ.get(FUNDER_KEY_ENV),
+                                  idempotency_ttl_s=idempotency_ttl_s)
+        super().__init__(settings, keystore_for(home))
         transactions = counter("muse_ledger_transactions", ("kind",))
         self.on_transaction = lambda kind: transactions.inc(tags={"kind": kind})
 

@@ -4,7 +4,8 @@
 node), deploys the contract the first time and remembers where (``deployment.json``), keeps the index in
 step, and signs each change with the caller's own key, unlocked by the caller's API key. Its methods take
 and return plain values (JSON-ready dicts), so they cross process boundaries unchanged; the Serve
-deployment that runs it is its only writer.
+deployment that runs it is its only writer. Each change takes an optional ``idempotency_key``: a repeat with
+the same key returns the first answer without a new transaction (``ledger.idempotency``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ledger.chain import Chain, ChainError, open_embedded_chain, open_rpc_chain
 from ledger.client import HUMAN_MADE, Ledger
 from ledger.compile import sources_key
 from ledger.errors import Forbidden, InvalidRequest, NotFound
+from ledger.idempotency import DEFAULT_TTL_S, IdempotencyStore, idempotent
 from ledger.index import LedgerIndex
 from ledger.keystore import Keystore, KeystoreError
 from ledger.metadata import Metadata, decode, encode
@@ -60,6 +62,7 @@ class LedgerSettings:
     rpc_url: str | None = None  # None: the embedded chain
     funder_key: str | None = field(default=None, repr=False)  # pays deployment and funds users on a node
     funding_wei: int = DEFAULT_FUNDING_WEI  # given to each new account, where there is a funder
+    idempotency_ttl_s: int = DEFAULT_TTL_S  # how long the answer to a change made with an idempotency key is kept
 
 
 def keystore_for(data_dir: Path) -> Keystore:
@@ -75,6 +78,7 @@ class LedgerService:
         self.ledger = _deploy_or_attach(self.chain, settings.home)
         self.index = LedgerIndex(settings.home / "index.sqlite3", self.ledger)
         applied = self.index.sync()
+        self.answers = IdempotencyStore(settings.home / "idempotency.sqlite3", settings.idempotency_ttl_s)
         self._signers: dict[tuple[str, str], LocalAccount] = {}
         self._funding = threading.Lock()
         self.on_transaction: Callable[[str], None] = lambda kind: None  # e.g. a metrics counter, by kind
@@ -83,6 +87,7 @@ class LedgerService:
                  self.chain.w3.eth.chain_id, self.chain.w3.eth.block_number, self.ledger.work_count(), applied)
 
     def close(self) -> None:
+        self.answers.close()
         self.index.close()
         self.chain.close()
 
@@ -94,6 +99,7 @@ class LedgerService:
         return {"address": address, "balance_wei": self.ledger.balance(address),
                 "royalties_wei": self.ledger.royalties_owed(address)}
 
+    @idempotent
     def withdraw(self, caller: Credentials) -> dict[str, Any]:
         withdrawn = self.ledger.withdraw(self._signer(caller))
         if withdrawn:
@@ -102,6 +108,7 @@ class LedgerService:
 
     # Works
 
+    @idempotent
     def register(self, caller: Credentials, content_hash: str, metadata: Metadata,
                  provenance: Provenance = HUMAN_MADE, contributors: Sequence[Contributor] | None = None,
                  parents: Sequence[int] = ()) -> dict[str, Any]:
@@ -125,6 +132,7 @@ class LedgerService:
 
     # Terms and licenses
 
+    @idempotent
     def set_terms(self, caller: Credentials, work_id: int, terms: Terms) -> dict[str, Any]:
         self._require_owner(caller, work_id)
         self.ledger.set_terms(self._signer(caller), work_id, terms)
@@ -132,6 +140,7 @@ class LedgerService:
         self.index.sync()
         return self.work(work_id)
 
+    @idempotent
     def buy_license(self, caller: Credentials, work_id: int, max_fee_wei: int | None = None) -> dict[str, Any]:
         """Pay the work's current fee for a license of the caller's own; never more than ``max_fee_wei``."""
         lic = self.ledger.buy_license(self._signer(caller), work_id, max_fee_wei)
@@ -140,6 +149,7 @@ class LedgerService:
         log.info("license on work %d bought by %s for %d wei", work_id, caller.address, lic.terms.fee_wei)
         return _license_view(lic)
 
+    @idempotent
     def grant_license(self, caller: Credentials, work_id: int, holder: str) -> dict[str, Any]:
         self._require_owner(caller, work_id)
         lic = self.ledger.grant_license(self._signer(caller), work_id, holder)

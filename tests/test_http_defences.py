@@ -173,7 +173,7 @@ def test_the_assistant_reports_a_failure_by_request_id(caplog):
             yield  # an async generator
 
     async def run() -> list[dict]:
-        return [event async for event in Assistant(FailingAgent())._run({}, {}, None)]
+        return [event async for event in Assistant(FailingAgent(), store=None)._run({}, {}, None)]
 
     (event,) = asyncio.run(run())
     assert event["type"] == "error" and "the assistant failed" in event["message"]

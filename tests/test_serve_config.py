@@ -47,8 +47,14 @@ def test_profile_can_be_a_path(tmp_path: Path):
     assert load_config(SERVE_CONFIG, [str(overlay)])["applications"][0]["args"]["model_name"] == "other"
 
 
+def kuberay_manifest() -> dict[str, dict]:
+    """The manifest's objects by kind (a RayService and its NetworkPolicy)."""
+    documents = yaml.safe_load_all((REPO_ROOT / "deploy" / "kuberay" / "rayservice.yaml").read_text())
+    return {document["kind"]: document for document in documents}
+
+
 def test_kuberay_manifest_serves_the_same_applications_with_a_gpu_generator():
-    manifest = yaml.safe_load((REPO_ROOT / "deploy" / "kuberay" / "rayservice.yaml").read_text())
+    manifest = kuberay_manifest()["RayService"]
     serve = yaml.safe_load(manifest["spec"]["serveConfigV2"])
     ServeDeploySchema.model_validate(serve)
     base = load_config(SERVE_CONFIG)
@@ -62,3 +68,24 @@ def test_kuberay_manifest_serves_the_same_applications_with_a_gpu_generator():
     assert generator["ray_actor_options"]["num_gpus"] == 1 and generator["autoscaling_config"]["min_replicas"] == 0
     assert serve["applications"][0]["args"]["dtype"] == "bfloat16"
     assert set(serve["applications"][0]["args"]) <= set(base["applications"][0]["args"]) | {"device", "dtype"}
+
+
+def test_kuberay_manifest_keeps_the_dashboard_to_the_operator_and_behind_a_token():
+    """The dashboard and its Jobs API run code: only the operator reaches them, with a token; the outside
+    reaches Serve and metrics alone."""
+    objects = kuberay_manifest()
+    assert set(objects) == {"RayService", "NetworkPolicy"}  # no Service, Ingress or LoadBalancer of its own
+    cluster = objects["RayService"]["spec"]["rayClusterConfig"]
+    assert cluster["authOptions"] == {"mode": "token"}
+    groups = [cluster["headGroupSpec"], *cluster["workerGroupSpecs"]]
+    assert all(g["template"]["metadata"]["labels"] == {"muse.io/ray": "true"} for g in groups)
+
+    policy = objects["NetworkPolicy"]["spec"]
+    assert policy["podSelector"]["matchLabels"] == {"muse.io/ray": "true"} and policy["policyTypes"] == ["Ingress"]
+    open_to_all = [rule for rule in policy["ingress"] if "from" not in rule]
+    assert {p["port"] for rule in open_to_all for p in rule["ports"]} == {8000, 8080}
+    for rule in policy["ingress"]:
+        ports = {p["port"] for p in rule.get("ports", [])}
+        sources = [source["podSelector"]["matchLabels"] for source in rule.get("from", [])]
+        if 8265 in ports or not ports:  # the dashboard, or every port: Muse's Ray pods or the operator only
+            assert sources in ([{"muse.io/ray": "true"}], [{"app.kubernetes.io/name": "kuberay-operator"}])

@@ -1,6 +1,7 @@
 """The assistant over HTTP: ``POST /v1/chat`` and ``POST /v1/chat/{thread_id}/approve`` stream the events of
 ``assistant.chat`` as Server-Sent Events (``data: {"type": ...}``); ``GET /v1/chat/{thread_id}`` shows a
-conversation. Every route acts as the caller; conversations are per user."""
+conversation a page at a time, ``DELETE`` forgets it. Every route acts as the caller; conversations are per
+user. A turn goes on when its client disconnects: the stream only listens to it."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path as PathParam, Request
+from fastapi import APIRouter, Depends, Path as PathParam, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.agent import ModelSettings, open_assistant
 from assistant.backends import Backends
-from assistant.chat import MAX_MESSAGE_CHARS, Assistant, ChatConflict, Decision
+from assistant.chat import MAX_MESSAGE_CHARS, Assistant, ChatConflict, ChatLimits, Decision
 from assistant.tools import ChatContext
 from deployments.api.ledger import Signer
 from deployments.api.auth import RequiredCaller
@@ -25,6 +26,8 @@ from deployments.errors import ApiError
 
 THREAD_ID = r"^[A-Za-z0-9_.-]{1,64}$"
 ThreadId = Annotated[str, PathParam(pattern=THREAD_ID, description="the conversation's id, chosen by the client")]
+MAX_PAGE = 100  # messages per page of GET /v1/chat/{thread_id}
+DEFAULT_PAGE = 50
 
 router = APIRouter(tags=["assistant"])
 
@@ -33,15 +36,16 @@ class ChatService:
     """The gateway's assistant: its services, and the agent, opened on first use (its SQLite checkpointer
     needs the running event loop)."""
 
-    def __init__(self, backends: Backends, checkpoints: Path, settings: ModelSettings):
-        self.backends, self._checkpoints, self._settings = backends, checkpoints, settings
+    def __init__(self, backends: Backends, checkpoints: Path, settings: ModelSettings,
+                 limits: ChatLimits = ChatLimits()):
+        self.backends, self._checkpoints, self._settings, self._limits = backends, checkpoints, settings, limits
         self._assistant: Assistant | None = None
         self._opening = asyncio.Lock()
 
     async def assistant(self) -> Assistant:
         async with self._opening:
             if self._assistant is None:
-                self._assistant = await open_assistant(self._checkpoints, self._settings)
+                self._assistant = await open_assistant(self._checkpoints, self._settings, self._limits)
         return self._assistant
 
 
@@ -86,11 +90,31 @@ async def approve(thread_id: ThreadId, body: ApproveBody, context: Context,
     return await _stream(assistant.decide(context, thread_id, Decision(body.decision, body.args, body.message)))
 
 
-@router.get("/v1/chat/{thread_id}", summary="A conversation: its messages and any pending approval")
-async def conversation(thread_id: ThreadId, context: Context,
-                       assistant: Annotated[Assistant, Depends(_assistant)]) -> dict:
-    return {"thread_id": thread_id, "messages": await assistant.history(context, thread_id),
+@router.get("/v1/chat/{thread_id}", summary="A conversation, a page of messages at a time, and any pending approval")
+async def conversation(thread_id: ThreadId, context: Context, assistant: Annotated[Assistant, Depends(_assistant)],
+                       limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="messages per page")] = DEFAULT_PAGE,
+                       before: Annotated[int | None, Query(ge=0, le=10**9, description=(
+                           "the page that ends before this message index (the previous page's `before`); "
+                           "default: the latest messages"))] = None) -> dict:
+    """``messages`` in order, each with its ``index`` in the conversation; ``total`` messages in all; ``before``
+    is the index to ask for the page before this one (null on the first page)."""
+    messages = await assistant.history(context, thread_id)
+    end = len(messages) if before is None else min(before, len(messages))
+    start = max(0, end - limit)
+    return {"thread_id": thread_id, "total": len(messages), "before": start or None,
+            "messages": [{"index": i, **m} for i, m in enumerate(messages[start:end], start)],
             "pending": await assistant.pending(context, thread_id)}
+
+
+@router.delete("/v1/chat/{thread_id}", status_code=204, response_class=Response,
+               summary="Forget a conversation (frees a place under the per-user limit)")
+async def forget(thread_id: ThreadId, context: Context, assistant: Annotated[Assistant, Depends(_assistant)]) -> None:
+    try:
+        await assistant.delete(context, thread_id)
+    except ChatConflict as exc:
+        raise _conflict(exc) from exc
+    except LookupError as exc:
+        raise ApiError(404, str(exc), kind="not_found_error") from exc
 
 
 async def _stream(events: AsyncIterator[dict]) -> StreamingResponse:
@@ -98,7 +122,7 @@ async def _stream(events: AsyncIterator[dict]) -> StreamingResponse:
     try:
         first = await anext(events)
     except ChatConflict as exc:
-        raise ApiError(409, str(exc), kind="conflict_error") from exc
+        raise _conflict(exc) from exc
     except StopAsyncIteration:
         first = None
 
@@ -109,3 +133,7 @@ async def _stream(events: AsyncIterator[dict]) -> StreamingResponse:
             yield event(item)
 
     return sse_response(lines())
+
+
+def _conflict(exc: ChatConflict) -> ApiError:
+    return ApiError(409, str(exc), kind="conflict_error")

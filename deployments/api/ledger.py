@@ -1,5 +1,6 @@
 """Ledger routes: works, terms, licenses and accounts. Every change acts as the caller, signed with the
-caller's own key (unlocked by the API key the request carries); reading is public.
+caller's own key (unlocked by the API key the request carries); reading is public. Every change takes an
+``Idempotency-Key`` header: a repeat with the same key returns the first answer and changes nothing again.
 
 The routes call the Ledger deployment (``request.app.state.ledger``, a handle or anything with the same
 ``method.remote(...)`` shape); its errors become 4xx in ``deployments.errors``.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import from_json
@@ -18,6 +19,7 @@ from starlette.datastructures import UploadFile
 
 from deployments.api.auth import Caller, RequiredCaller, bearer
 from deployments.errors import ApiError
+from ledger.idempotency import MAX_KEY_CHARS
 from ledger.metadata import MAX_MEDIA_TYPE_CHARS, MAX_TITLE_BYTES, Metadata
 from ledger.service import Credentials
 from ledger.types import (
@@ -44,6 +46,10 @@ router = APIRouter(tags=["ledger"])
 WorkId = Annotated[int, Path(ge=1, le=MAX_WORK_ID, description="a work's id (from 1)")]
 Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$", description="an EVM address, 0x + 40 hex digits")]
 HexDigest = Annotated[str, Field(pattern=r"^(0x)?[0-9a-fA-F]{64}$")]
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=1, max_length=MAX_KEY_CHARS, pattern=r"^[!-~]+$",
+    description=f"any 1 to {MAX_KEY_CHARS} printable ASCII characters chosen by the client: a repeat with the "
+    "same key returns the first answer and changes nothing again")]
 
 
 class ProvenanceBody(BaseModel):
@@ -146,7 +152,7 @@ _REGISTER_DOC = {
 
 
 @router.post("/v1/works", status_code=201, summary="Register a work as the caller's", openapi_extra=_REGISTER_DOC)
-async def register_work(request: Request, caller: Signer) -> dict:
+async def register_work(request: Request, caller: Signer, key: IdempotencyKey = None) -> dict:
     """The work (with ``id`` and ``content_hash``, the hex sha256 of the content's bytes). Send JSON with
     ``content`` text, or a multipart form with a ``file``, a ``title`` and optional ``metadata`` JSON."""
     content, fields = await _read_registration(request)
@@ -154,7 +160,7 @@ async def register_work(request: Request, caller: Signer) -> dict:
         caller, hashlib.sha256(content).hexdigest(), Metadata(fields.title, fields.media_type),
         fields.provenance.to_ledger(),
         None if fields.contributors is None else [Contributor(c.address, c.share_bps) for c in fields.contributors],
-        fields.parents)
+        fields.parents, idempotency_key=key)
 
 
 async def _read_registration(request: Request) -> tuple[bytes, WorkMetadataBody]:
@@ -198,21 +204,24 @@ async def get_work(request: Request, work_id: WorkId) -> dict:
 
 
 @router.put("/v1/works/{work_id}/terms", summary="Set the terms a license is sold on (owner only)")
-async def set_terms(request: Request, work_id: WorkId, body: TermsBody, caller: Signer) -> dict:
+async def set_terms(request: Request, work_id: WorkId, body: TermsBody, caller: Signer,
+                    key: IdempotencyKey = None) -> dict:
     terms = Terms(body.template, body.fee_wei, body.rev_share_bps, body.duration_s, body.transferable, body.active)
-    return await _ledger(request).set_terms.remote(caller, work_id, terms)
+    return await _ledger(request).set_terms.remote(caller, work_id, terms, idempotency_key=key)
 
 
 @router.post("/v1/works/{work_id}/licenses", status_code=201, summary="Buy a license, or grant one (owner)")
-async def license_work(request: Request, work_id: WorkId, caller: Signer, body: LicenseBody | None = None) -> dict:
+async def license_work(request: Request, work_id: WorkId, caller: Signer, body: LicenseBody | None = None,
+                       key: IdempotencyKey = None) -> dict:
     """Without ``grant_to`` the caller buys a license at the work's current fee (paid from its account, split
     among the contributors), at most ``max_fee_wei`` when given; with ``grant_to`` the owner issues a free license
     to that address. A license only grows: buying or granting again adds uses and time, never takes any away."""
     if body is not None and body.grant_to:
         if body.max_fee_wei is not None:
             raise ApiError(422, "max_fee_wei is for purchases; a grant is free", param="max_fee_wei")
-        return await _ledger(request).grant_license.remote(caller, work_id, body.grant_to)
-    return await _ledger(request).buy_license.remote(caller, work_id, body.max_fee_wei if body else None)
+        return await _ledger(request).grant_license.remote(caller, work_id, body.grant_to, idempotency_key=key)
+    return await _ledger(request).buy_license.remote(caller, work_id, body.max_fee_wei if body else None,
+                                                     idempotency_key=key)
 
 
 @router.get("/v1/licenses/verify", summary="Whether an address may use a work so (public)")
@@ -240,8 +249,8 @@ async def account(request: Request, caller: Signer) -> dict:
 
 
 @router.post("/v1/account/withdraw", summary="Pay the caller's royalties into its account")
-async def withdraw(request: Request, caller: Signer) -> dict:
-    return await _ledger(request).withdraw.remote(caller)
+async def withdraw(request: Request, caller: Signer, key: IdempotencyKey = None) -> dict:
+    return await _ledger(request).withdraw.remote(caller, idempotency_key=key)
 
 
 @router.get("/v1/ledger", summary="The ledger's contract, chain and size")

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.agent import ModelSettings, open_assistant
 from assistant.backends import Backends
-from assistant.chat import Assistant
+from assistant.chat import Assistant, ChatLimits
 from assistant.tools import ChatContext
 from deployments.generator import Generator
 from ledger.service import Credentials, LedgerService, LedgerSettings, keystore_for
@@ -38,9 +38,9 @@ class World:
         user, key = self.users.add(name, create_account=keystore_for(self.home).create)
         return ChatContext(user=user, credentials=Credentials(user.address, key), backends=self.backends)
 
-    async def assistant(self) -> Assistant:
+    async def assistant(self, limits: ChatLimits = ChatLimits()) -> Assistant:
         """An assistant on this world's conversations; closed at teardown if the test did not close it."""
-        assistant = await open_assistant(self.home / "conversations.sqlite3", ModelSettings())
+        assistant = await open_assistant(self.home / "conversations.sqlite3", ModelSettings(), limits)
         self.opened.append(assistant)
         return assistant
 

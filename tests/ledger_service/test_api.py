@@ -189,3 +189,20 @@ def test_the_whole_flow(client, member):
     held = client.get("/v1/licenses", params={"holder": "me"}, headers=buyer.headers).json()
     assert [lic["work_id"] for lic in held["items"]] == [work["id"]]
     assert client.get("/v1/works", params={"owner": "me"}).status_code == 401
+
+
+def test_an_idempotency_key_makes_a_repeated_registration_one(client, member):
+    poet = member("poet")
+    headers = {**poet.headers, "Idempotency-Key": "register-once"}
+    body = {"title": "Once", "content": "said once"}
+    first, again = (client.post("/v1/works", headers=headers, json=body) for _ in range(2))
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    mine = client.get("/v1/works", params={"owner": "me"}, headers=poet.headers).json()
+    assert mine["total"] == 1
+
+
+@pytest.mark.parametrize("key, needle", [("k" * 201, "at most 200"), ("with space", "match"), ("", "at least 1")])
+def test_bad_idempotency_keys(client, owner, work, key, needle):
+    response = client.post("/v1/account/withdraw", headers={**owner.headers, "Idempotency-Key": key})
+    assert response.status_code == 422 and needle in error(response), response.text
+    assert response.json()["error"]["param"] == "Idempotency-Key"
