@@ -6,7 +6,9 @@ its time minus the time its tool calls took (from each ``step_started`` to its `
 client sees them): what planning, checkpointing, graph steps and streaming cost around the work itself. The
 floor, ``GET /healthz`` through the same proxy and gateway, is measured at each level in the same run.
 
-Every client chats in a thread of its own, per level, so turns never wait for each other's conversation lock.
+Every client chats in a thread of its own, so turns never wait for each other's conversation lock, and moves
+to a new thread every ``TURNS_PER_THREAD`` turns (deleting the old one, untimed), so the run stays within the
+server's bounds on messages per thread and threads per user.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from muse.bench.report import percentile, print_table, require_muse, save_figure
 
 TURN = "Recommend me movies like Toy Story."
 TURN_TIMEOUT_S = 120
+FORGET_TRIES = 20
+TURNS_PER_THREAD = 40  # a one-step turn adds 4 messages: 160 of the 200 a thread may hold
 
 
 @dataclass
@@ -61,6 +65,16 @@ async def one_turn(client: httpx.AsyncClient, url: str, key: str, thread_id: str
     return time.perf_counter() - started, in_tools
 
 
+async def forget(client: httpx.AsyncClient, url: str, key: str, thread_id: str) -> None:
+    """Delete a finished thread, so a bench leaves no conversations behind and stays within the threads a user
+    may have. A turn's task can still be saving for a moment after its stream ends (409): try again briefly."""
+    for _ in range(FORGET_TRIES):
+        response = await client.delete(f"{url}/v1/chat/{thread_id}", headers={"Authorization": f"Bearer {key}"})
+        if response.status_code != 409:
+            return
+        await asyncio.sleep(0.05)
+
+
 async def chat_level(url: str, key: str, concurrency: int, seconds: float, bar: tqdm) -> dict:
     turns = Turns()
     deadline = time.perf_counter() + seconds
@@ -68,7 +82,8 @@ async def chat_level(url: str, key: str, concurrency: int, seconds: float, bar: 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     async def client_loop(client: httpx.AsyncClient, index: int) -> None:
-        thread_id = f"bench-{run}-{concurrency}-{index}"
+        done = 0
+        thread_id = f"bench-{run}-{concurrency}-{index}-0"
         while time.perf_counter() < deadline:
             try:
                 took, in_tools = await one_turn(client, url, key, thread_id)
@@ -77,6 +92,11 @@ async def chat_level(url: str, key: str, concurrency: int, seconds: float, bar: 
                 continue
             turns.seconds.append(took)
             turns.tool_seconds.append(in_tools)
+            done += 1
+            if done % TURNS_PER_THREAD == 0:
+                await forget(client, url, key, thread_id)
+                thread_id = f"bench-{run}-{concurrency}-{index}-{done}"
+        await forget(client, url, key, thread_id)
 
     async with httpx.AsyncClient(timeout=TURN_TIMEOUT_S, limits=limits) as client:
         started = time.perf_counter()

@@ -14,8 +14,8 @@ The run, in order (every phase on a fixed schedule from the start of the run):
      registers one work first (``POST /v1/works``) and asks about it for the caller's address
      (``GET /v1/account``). Without one it asks about work 1 for ``0x00..01``: that work may not exist, and a
      404 is then the correct answer, so it counts as answered (ok), not as an error;
-   - ``chat``: ``POST /v1/chat`` with a new ``thread_id`` per request (needs the API key; without one chat is
-     left out of the mix). Its answer is a Server-Sent Events stream: ok when it ends with a ``message``
+   - ``chat``: ``POST /v1/chat`` with a new ``thread_id`` per request, deleted afterwards, untimed (needs the API
+     key; without one chat is left out of the mix). Its answer is a Server-Sent Events stream: ok when it ends with a ``message``
      event and holds no ``error`` event; its latency runs to the end of the stream.
 3. **cool-down** (``--cooldown-seconds``): no load, so the replica timeline shows the deployments scale back
    (the Generator to zero after about 120 s idle in the default config).
@@ -46,6 +46,7 @@ from tqdm import tqdm
 
 from muse.bench import LOAD_LEVELS as DEFAULT_LEVELS
 from muse.bench import LOAD_MIX as DEFAULT_MIX
+from muse.bench.chat import forget
 from muse.bench.report import (
     percentile,
     print_table,
@@ -346,6 +347,8 @@ class _LoadRun:
             start = self.now()
             outcome, status, detail = await self.send(client, spec)
             self.records.append(Record(spec.kind, phase, start, self.now() - start, outcome, status, detail))
+            if spec.kind == "chat":  # untimed: keeps the user within its threads (100 by default)
+                await forget(client, self.url, self.target.key, spec.body["thread_id"])
 
     async def sample_replicas(self) -> None:
         async with httpx.AsyncClient(base_url=self.url, timeout=max(5.0, self.sample_s)) as client:
