@@ -5,7 +5,8 @@ Each event is a dict with a ``type``:
 - ``plan``: ``steps``, the tool calls planned for the request (``tool``, ``args``);
 - ``step_started`` / ``step_finished``: ``id``, ``tool``, ``args``; finished adds ``result`` and ``ok``;
 - ``token``: ``text``, a piece of the reply as the model writes it;
-- ``approval_required``: ``pending``, the ledger changes waiting for a decision (the stream ends there);
+- ``approval_required``: ``pending``, the ledger changes waiting for a decision (the stream ends there), each
+  with a plain-language ``summary`` of what approving it does;
 - ``message``: ``content``, the final reply;
 - ``error``: ``message``.
 
@@ -29,6 +30,7 @@ from langgraph.types import Command, StateSnapshot
 
 from assistant.conversations import ConversationStore
 from assistant.detached import detached
+from assistant.summaries import language_of, summarize
 from assistant.tools import LEDGER_TOOLS, ChatContext
 from common.request_ids import hidden_failure
 
@@ -120,8 +122,9 @@ class Assistant:
         return self._turn(context, thread_id, turn)
 
     async def pending(self, context: ChatContext, thread_id: str) -> list[dict]:
-        """The calls waiting for approval in this conversation (``id``, ``tool``, ``args``, ``description``)."""
-        return await self._pending_of(_config(context, thread_id))
+        """The calls waiting for approval in this conversation (``id``, ``tool``, ``args``, ``description``,
+        ``summary``)."""
+        return await self._explained(_config(context, thread_id), context)
 
     async def history(self, context: ChatContext, thread_id: str) -> list[dict]:
         """The conversation so far, as ``role``/``content`` pairs (tool calls and results included)."""
@@ -205,12 +208,22 @@ class Assistant:
                         if not message.tool_calls:
                             yield {"type": "message", "content": message.text}
             if interrupted:
-                yield {"type": "approval_required", "pending": await self._pending_of(config)}
+                yield {"type": "approval_required", "pending": await self._explained(config, context)}
         except Exception as exc:  # the client gets an error event, not a broken stream
             yield {"type": "error", "message": hidden_failure(log, "the assistant failed", exc)}
 
     async def _pending_of(self, config: dict) -> list[dict]:
         return _pending_in(await self.agent.aget_state(config))
+
+    async def _explained(self, config: dict, context: ChatContext) -> list[dict]:
+        """The pending calls, each with a ``summary``: what approving it does, read from the ledger's current
+        state, in the language of the request."""
+        state = await self.agent.aget_state(config)
+        humans = [m for m in state.values.get("messages", []) if isinstance(m, HumanMessage)]
+        language = language_of(humans[-1].text if humans else "")
+        pending = _pending_in(state)
+        summaries = await asyncio.gather(*(summarize(call, context, language) for call in pending))
+        return [{**call, "summary": summary} for call, summary in zip(pending, summaries)]
 
     def _plan(self, message: AIMessage, context: ChatContext) -> dict:
         """The plan event: the planner's own plan if it gives one, else the model's first tool calls. A plan

@@ -90,6 +90,8 @@ class Printer:
         self.pending = pending
         for call in pending:
             self._write(f"  ? {call['tool']} {shorten(call.get('args', {}), 200)} waits for your approval")
+            if call.get("summary"):
+                self._write(f"    {call['summary']}")
 
     def _on_approval_required(self, event: dict) -> None:
         self.show_pending(event.get("pending", []))

@@ -113,7 +113,8 @@ class Transcript:
         self.pending = event.get("pending", [])
         for call in self.pending:
             panel = self._panel(call.get("id") or call["tool"], call["tool"])
-            panel["content"] = f"Arguments:\n{_block(call.get('args', {}))}"
+            summary = f"{call['summary']}\n\n" if call.get("summary") else ""
+            panel["content"] = f"{summary}Arguments:\n{_block(call.get('args', {}))}"
             panel["metadata"].update(log=WAITING, status="pending")
 
     def _on_token(self, event: dict) -> None:

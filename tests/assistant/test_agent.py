@@ -11,6 +11,7 @@ import pytest
 from assistant.chat import ChatConflict, Decision
 from ledger.metadata import Metadata
 from ledger.types import Template, Terms
+from ledger.units import wei_to_eth
 from tests.assistant.conftest import collect, open_world, types
 
 AUTUMN = "Write a short poem about autumn, register it as mine and offer it for commercial use at 0.01 ETH"
@@ -167,6 +168,9 @@ def test_a_purchase_pays_the_approved_fee_and_never_more(world):
         first = await collect(assistant.send(dave, "t", f"Buy a license for work {work['id']}"))
         assert [s["tool"] for s in of_type(first, "plan")[0]["steps"]] == ["work_details", "buy_license"]
         assert first[-1]["pending"][0]["args"] == {"work_id": work["id"], "max_fee_wei": ETHER // 100}
+        summary = first[-1]["pending"][0]["summary"]
+        assert "Pays 0.01 ETH" in summary and "commercial_use" in summary and "no derivatives" in summary
+        assert f"about {wei_to_eth(balance - ETHER // 100)} ETH" in summary and "At most 0.01 ETH" in summary
         world.ledger.set_terms(seller.credentials, work["id"], Terms(Template.COMMERCIAL_USE, fee_wei=ETHER))
         refused = await collect(assistant.decide(dave, "t", Decision("approve")))
         (step,) = of_type(refused, "step_finished")
@@ -176,3 +180,28 @@ def test_a_purchase_pays_the_approved_fee_and_never_more(world):
     asyncio.run(scenario())
     assert world.ledger.account(dave.user.address)["balance_wei"] == balance
     assert world.ledger.licenses(holder=dave.user.address)["total"] == 0
+
+
+def test_approvals_explain_themselves_in_the_request_language(world):
+    """Each pending change carries a summary read from the ledger: who gets what share, what a license allows."""
+    erin = world.context("erin")
+    co_author = "0x" + "ab" * 20
+
+    async def scenario():
+        assistant = await world.assistant()
+        first = await collect(assistant.send(
+            erin, "zh", f"登记这首诗为我的作品：「海风」，合作者 {co_author} 分成 30%"))
+        (call,) = first[-1]["pending"]
+        assert call["tool"] == "register_work"
+        assert "登记《海风》" in call["summary"] and "你 70%" in call["summary"] and "30%" in call["summary"]
+        done = await collect(assistant.decide(erin, "zh", Decision("approve")))
+        work = of_type(done, "step_finished")[0]["result"]
+        second = await collect(assistant.send(
+            erin, "en", f"Offer work {work['id']} for commercial remix at 0.02 ETH with 10% revenue share"))
+        summary = second[-1]["pending"][0]["summary"]
+        assert "at 0.02 ETH" in summary and "derivatives" in summary and "owe this work 10%" in summary
+        assert f"{erin.user.address[:10]}… 70%" in summary and "30%" in summary
+        assert (await assistant.pending(erin, "en"))[0]["summary"] == summary  # GET shows it too
+        await assistant.close()
+
+    asyncio.run(scenario())

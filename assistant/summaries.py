@@ -1,0 +1,141 @@
+"""What a pending ledger change does, in plain words, for the person who approves it.
+
+Each summary is read from the ledger's current state (the work's terms and contributors, the caller's balance
+and royalties), not from the model's words: it says the money that moves and the rights that change, in the
+request's language. A summary that cannot be read (the service refused) says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.tools import ChatContext
+from ledger.errors import LedgerError
+from ledger.types import BPS, Template
+from ledger.units import percent_to_bps, wei_to_eth
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+# What a license under each template lets its holder do, as the approval states it.
+RIGHTS = {
+    Template.NON_COMMERCIAL_REMIX: {"en": "personal and non-commercial use, and derivatives; no commercial use",
+                                    "zh": "个人与非商业使用，可创作衍生作品；不可商用"},
+    Template.COMMERCIAL_USE: {"en": "personal and commercial use; no derivatives",
+                              "zh": "个人与商业使用；不可创作衍生作品"},
+    Template.COMMERCIAL_REMIX: {"en": "personal and commercial use, and derivatives (which owe a revenue share)",
+                                "zh": "个人与商业使用，可创作衍生作品（衍生作品需分成）"},
+    Template.CC_BY: {"en": "any use, commercial and derivative, with attribution",
+                     "zh": "任何用途（含商用与衍生），须署名"},
+}
+
+
+def language_of(text: str) -> str:
+    """``zh`` when the request is written in Chinese, else ``en``."""
+    return "zh" if CJK.search(text) else "en"
+
+
+async def summarize(call: dict[str, Any], context: ChatContext, language: str) -> str:
+    """A one-paragraph statement of what approving ``call`` (``tool``, ``args``) does."""
+    try:
+        return await _SUMMARIES[call["tool"]](call["args"], context, language == "zh")
+    except (LedgerError, KeyError, TypeError, ValueError) as exc:
+        cause = getattr(exc, "cause", exc)
+        return (f"无法从账本读取此操作的详情：{cause}" if language == "zh"
+                else f"The ledger could not describe this change: {cause}")
+
+
+def rights(template: str, zh: bool) -> str:
+    return RIGHTS[Template(template)]["zh" if zh else "en"]
+
+
+def _duration(seconds: int, zh: bool) -> str:
+    if not seconds:
+        return "永久有效" if zh else "never expires"
+    days = seconds / 86_400
+    return f"有效期 {days:g} 天" if zh else f"lasts {days:g} days"
+
+
+def _share(bps: int) -> str:
+    return f"{bps / 100:g}%"
+
+
+async def _buy(args: dict, context: ChatContext, zh: bool) -> str:
+    ledger = context.backends.ledger
+    work = await ledger.work.remote(args["work_id"])
+    account = await ledger.account.remote(context.credentials.address)
+    terms = work.get("terms")
+    if not terms:
+        return f"作品 {work['id']} 没有授权条款，购买将被拒绝。" if zh else \
+            f"Work {work['id']} has no license terms: the purchase will be refused."
+    fee, cap = terms["fee_wei"], args.get("max_fee_wei")
+    after = account["balance_wei"] - fee
+    if zh:
+        text = (f"从你的账户支付 {wei_to_eth(fee)} ETH，购买作品 {work['id']}《{work['title']}》的 "
+                f"{terms['template']} 许可：{rights(terms['template'], True)}；{_duration(terms['duration_s'], True)}。"
+                f"支付后余额约 {wei_to_eth(max(after, 0))} ETH（另需少量手续费）。")
+        if cap is not None:
+            text += f"最高支付 {wei_to_eth(cap)} ETH；若价格变高，购买不会进行。"
+        return text
+    text = (f"Pays {wei_to_eth(fee)} ETH from your account for a {terms['template']} license on work {work['id']} "
+            f"\"{work['title']}\": {rights(terms['template'], False)}; {_duration(terms['duration_s'], False)}. "
+            f"Your balance afterwards: about {wei_to_eth(max(after, 0))} ETH (plus a little gas).")
+    if cap is not None:
+        text += f" At most {wei_to_eth(cap)} ETH: if the price has gone up, nothing is bought."
+    return text
+
+
+async def _terms(args: dict, context: ChatContext, zh: bool) -> str:
+    work = await context.backends.ledger.work.remote(args["work_id"])
+    template, price = args["template"], args.get("price_eth", 0) or 0
+    share = percent_to_bps(args.get("rev_share_percent"))
+    split = ", ".join(f"{c['address'][:10]}… {_share(c['share_bps'])}" for c in work["contributors"])
+    duration = _duration(int(args.get("duration_days", 0) or 0) * 86_400, zh)
+    if zh:
+        return (f"作品 {work['id']}《{work['title']}》将以 {template} 条款出售，每份许可 {price} ETH：被许可人可"
+                f"{rights(template, True)}；{duration}。"
+                + (f"衍生作品需向本作品支付其收入的 {_share(share)}。" if share else "")
+                + f"收入按以下比例分给贡献者：{split}。")
+    return (f"Offers work {work['id']} \"{work['title']}\" under {template} at {price} ETH a license: a licensee may "
+            f"have {rights(template, False)}; a license {duration}."
+            + (f" Derivatives owe this work {_share(share)} of their license revenue." if share else "")
+            + f" Fees are split among the contributors: {split}.")
+
+
+async def _register(args: dict, context: ChatContext, zh: bool) -> str:
+    co_authors = args.get("co_authors") or []
+    own = BPS - sum(percent_to_bps(a["share_percent"]) for a in co_authors)
+    shares = [(context.credentials.address, own)] + [(a["address"], percent_to_bps(a["share_percent"]))
+                                                     for a in co_authors]
+    split = ", ".join(f"{'你' if zh and i == 0 else 'you' if i == 0 else address[:10] + '…'} {_share(bps)}"
+                      for i, (address, bps) in enumerate(shares))
+    origin = args.get("origin", "human")
+    if zh:
+        return (f"在账本上登记《{args['title']}》为你的作品（来源：{origin}；仅记录内容的哈希，不上传正文）。"
+                f"今后的授权收入分配：{split}。不花费 ETH（只需少量手续费）。")
+    return (f"Registers \"{args['title']}\" as your work on the ledger (origin: {origin}; only the content's hash "
+            f"is recorded). Future license revenue is split: {split}. Moves no ether (a little gas).")
+
+
+async def _grant(args: dict, context: ChatContext, zh: bool) -> str:
+    work = await context.backends.ledger.work.remote(args["work_id"])
+    terms = work.get("terms")
+    if not terms:
+        return f"作品 {work['id']} 没有授权条款，授予将被拒绝。" if zh else \
+            f"Work {work['id']} has no license terms: the grant will be refused."
+    if zh:
+        return (f"免费授予 {args['address']} 作品 {work['id']}《{work['title']}》的 {terms['template']} 许可："
+                f"{rights(terms['template'], True)}；{_duration(terms['duration_s'], True)}。你不会收到费用。")
+    return (f"Grants {args['address']} a free {terms['template']} license on work {work['id']} \"{work['title']}\": "
+            f"{rights(terms['template'], False)}; {_duration(terms['duration_s'], False)}. You receive no fee.")
+
+
+async def _withdraw(args: dict, context: ChatContext, zh: bool) -> str:
+    account = await context.backends.ledger.account.remote(context.credentials.address)
+    owed = wei_to_eth(account["royalties_wei"])
+    return f"将应得的 {owed} ETH 版税转入你的账户。" if zh else \
+        f"Pays the {owed} ETH of royalties owed to you into your account."
+
+
+_SUMMARIES = {"buy_license": _buy, "set_license_terms": _terms, "register_work": _register,
+              "grant_license": _grant, "withdraw_royalties": _withdraw}
