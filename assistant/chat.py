@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -50,6 +50,7 @@ class Decision:
     kind: Literal["approve", "reject", "edit"]
     args: dict[str, Any] | None = None  # for "edit": the arguments to run the tool with instead
     message: str | None = None  # for "reject": why, told to the model
+    call_id: str | None = None  # the pending call it answers; None: every pending call
 
 
 @dataclass(frozen=True)
@@ -100,18 +101,20 @@ class Assistant:
 
         return self._turn(context, thread_id, turn)
 
-    def decide(self, context: ChatContext, thread_id: str, decision: Decision) -> AsyncIterator[dict]:
-        """Answer the pending approval (the same decision for each pending call) and continue the run."""
+    def decide(self, context: ChatContext, thread_id: str,
+               decisions: Decision | Sequence[Decision]) -> AsyncIterator[dict]:
+        """Answer the pending approvals and continue the run: one decision without a ``call_id`` for every
+        pending call, or one decision per pending call, each naming its call (LangChain's human-in-the-loop
+        answers each call on its own, in order)."""
 
         async def turn(config: dict) -> AsyncIterator[dict]:
             pending = await self._pending_of(config)
             if not pending:
                 raise ChatConflict("nothing in this conversation is waiting for approval")
-            if decision.kind == "edit" and len(pending) != 1:
-                raise ChatConflict("edit applies to one pending call; this conversation has several")
-            answers = [_answer(decision, call) for call in pending]
-            log.info("%s: %s %s", config["configurable"]["thread_id"], decision.kind,
-                     ", ".join(call["tool"] for call in pending))
+            chosen = _per_call(decisions, pending)
+            answers = [_answer(decision, call) for decision, call in zip(chosen, pending)]
+            log.info("%s: %s", config["configurable"]["thread_id"],
+                     ", ".join(f"{d.kind} {call['tool']}" for d, call in zip(chosen, pending)))
             for call, answer in zip(pending, answers):
                 if answer["type"] != "reject":
                     args = answer["edited_action"]["args"] if answer["type"] == "edit" else call["args"]
@@ -263,6 +266,22 @@ def _thread_prefix(context: ChatContext) -> str:
 def _config(context: ChatContext, thread_id: str) -> dict:
     """Threads are per user: another user's thread id reaches a different conversation."""
     return {"configurable": {"thread_id": _thread_prefix(context) + thread_id}}
+
+
+def _per_call(decisions: Decision | Sequence[Decision], pending: list[dict]) -> list[Decision]:
+    """The decision for each pending call, in the pending order; refuses a set that does not answer each call
+    exactly once."""
+    if isinstance(decisions, Decision) and decisions.call_id is None:
+        if decisions.kind == "edit" and len(pending) != 1:
+            raise ChatConflict("edit applies to one pending call; this conversation has several: decide on each "
+                               "by its id")
+        return [decisions] * len(pending)
+    given = [decisions] if isinstance(decisions, Decision) else list(decisions)
+    by_id = {d.call_id: d for d in given}
+    ids = [call["id"] for call in pending]
+    if len(by_id) != len(given) or set(by_id) != set(ids):
+        raise ChatConflict(f"decide on each pending call exactly once, by id: {', '.join(map(str, ids))}")
+    return [by_id[i] for i in ids]
 
 
 def _answer(decision: Decision, call: dict) -> dict:

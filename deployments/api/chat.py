@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path as PathParam, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.agent import ModelSettings, open_assistant
 from assistant.backends import Backends
@@ -27,6 +27,7 @@ from deployments.errors import ApiError
 THREAD_ID = r"^[A-Za-z0-9_.-]{1,64}$"
 ThreadId = Annotated[str, PathParam(pattern=THREAD_ID, description="the conversation's id, chosen by the client")]
 MAX_PAGE = 100  # messages per page of GET /v1/chat/{thread_id}
+MAX_DECISIONS = 16  # per-call decisions in one approval
 DEFAULT_PAGE = 50
 
 router = APIRouter(tags=["assistant"])
@@ -56,12 +57,38 @@ class ChatBody(BaseModel):
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
 
 
-class ApproveBody(BaseModel):
+class CallDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "reject", "edit"]
     args: ToolArgs | None = Field(None, description="for edit: the arguments to run the tool with instead")
     message: str | None = Field(None, max_length=500, description="for reject: why (told to the assistant)")
+
+
+class PerCallDecision(CallDecision):
+    id: str = Field(min_length=1, max_length=100, description="the pending call's id (from approval_required)")
+
+
+class ApproveBody(BaseModel):
+    """Either one ``decision`` for every pending call, or ``decisions``, one per pending call by its id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approve", "reject", "edit"] | None = None
+    args: ToolArgs | None = Field(None, description="for edit: the arguments to run the tool with instead")
+    message: str | None = Field(None, max_length=500, description="for reject: why (told to the assistant)")
+    decisions: list[PerCallDecision] | None = Field(None, min_length=1, max_length=MAX_DECISIONS)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ApproveBody:
+        if (self.decision is None) == (self.decisions is None):
+            raise ValueError("give either 'decision' (for every pending call) or 'decisions' (one per call)")
+        return self
+
+    def to_decisions(self) -> Decision | list[Decision]:
+        if self.decisions is None:
+            return Decision(self.decision, self.args, self.message)
+        return [Decision(d.decision, d.args, d.message, d.id) for d in self.decisions]
 
 
 async def _context(request: Request, caller: Signer, user: RequiredCaller) -> ChatContext:
@@ -87,7 +114,7 @@ async def approve(thread_id: ThreadId, body: ApproveBody, context: Context,
                   assistant: Annotated[Assistant, Depends(_assistant)]):
     if body.decision == "edit" and not body.args:
         raise ApiError(422, "an edit needs the new 'args'", param="args")
-    return await _stream(assistant.decide(context, thread_id, Decision(body.decision, body.args, body.message)))
+    return await _stream(assistant.decide(context, thread_id, body.to_decisions()))
 
 
 @router.get("/v1/chat/{thread_id}", summary="A conversation, a page of messages at a time, and any pending approval")
