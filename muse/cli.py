@@ -99,6 +99,7 @@ def _users_revoke(args: argparse.Namespace) -> None:
 
 
 def _users_rotate(args: argparse.Namespace) -> None:
+    from ledger.keystore import KeystoreError
     from ledger.service import keystore_for
     from muse.users import read_current_key
     from core.paths import muse_home
@@ -107,7 +108,7 @@ def _users_rotate(args: argparse.Namespace) -> None:
     try:
         user, key = Users(connect()).rotate(args.name, read_current_key(args.name),
                                             rekey=keystore_for(muse_home()).rekeying)
-    except ValueError as exc:
+    except (ValueError, KeystoreError) as exc:  # KeystoreError: the account's keystore is missing or damaged
         raise SystemExit(f"error: {exc}") from exc
     print(f"new API key for {user.name}; the old one is refused from now on. Ledger account {user.address} and "
           "its works stay the user's. Keep the key below: it cannot be shown again.", file=sys.stderr)
