@@ -3,11 +3,14 @@
 Every state file Muse keeps (the ledger's ``deployment.json``, the recommender's caches) is written through
 ``replacing``: the data goes to a unique temporary file beside the target, is flushed to disk, and only then
 takes the target's name with ``os.replace``, which is atomic on POSIX file systems.
+
+``locked`` serialises a longer job (a retrain that rewrites those files) across threads and processes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import tempfile
 from collections.abc import Iterator
@@ -36,6 +39,19 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     """Replace ``path``'s content with ``data`` (text is written as UTF-8), all or nothing."""
     with replacing(path) as temp:
         temp.write_bytes(data.encode() if isinstance(data, str) else data)
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive OS lock on ``path`` (created if missing) for the block; waits while another holder,
+    in this process or another, has it. The kernel releases it if the holder dies."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -15,6 +15,8 @@ SHAKESPEARE_CORPUS = REPO_ROOT / "data" / "tinyshakespeare" / "input.txt"
 SERVE_CONFIG = REPO_ROOT / "serve_config.yaml"
 MOVIELENS = REPO_ROOT / "data" / "movielens-latest-small"
 METRICS_URL_ENV = "MUSE_METRICS_URL"  # where replicas find Ray's Prometheus endpoint (muse serve sets it)
+INTERNAL_URL_ENV = "MUSE_INTERNAL_URL"  # how replicas reach Muse's own HTTP API (muse serve sets it)
+DEFAULT_INTERNAL_URL = "http://127.0.0.1:8000"  # serve_config.yaml's address, when nothing set it
 
 
 def muse_home() -> Path:

@@ -19,7 +19,7 @@ from deployments.replica_logs import log_to_replica
 from deployments.serve_status import serve_status
 from deployments.text_service import TextService
 from models.recsys.feedback import FeedbackStore
-from core.paths import METRICS_URL_ENV, muse_home
+from core.paths import DEFAULT_INTERNAL_URL, INTERNAL_URL_ENV, METRICS_URL_ENV, muse_home
 from core.users import connect
 
 
@@ -35,7 +35,8 @@ class Gateway:
         backends = Backends(generator, recommender, ledger, FeedbackStore(db).history, model_name)
         chat = ChatService(backends, muse_home() / "conversations.sqlite3", assistant, chat_limits)
         self._api = create_api(TextService(generator, model_name), recommender, ledger, status=serve_status, db=db,
-                               chat=chat, limits=limits)
+                               chat=chat, limits=limits,
+                               demo_url=os.environ.get(INTERNAL_URL_ENV, DEFAULT_INTERNAL_URL))
         metrics_url = os.environ.get(METRICS_URL_ENV)
         self._api.state.metrics = MetricsReader(metrics_url) if metrics_url else None
 

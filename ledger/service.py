@@ -21,6 +21,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from common.cache import LruTtlCache
 from common.files import write_atomic
 from ledger import validation as check
 from ledger.chain import Chain, ChainError, open_embedded_chain, open_rpc_chain
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 
 ETHER = 10**18
 DEFAULT_FUNDING_WEI = 100 * ETHER
+SIGNER_CACHE_ENTRIES = 256  # unlocked keys kept in memory: at most this many callers...
+SIGNER_CACHE_IDLE_S = 600.0  # ...each for at most this long after its last use
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,9 @@ class LedgerService:
         self.index = LedgerIndex(settings.home / "index.sqlite3", self.ledger)
         applied = self.index.sync()
         self.answers = IdempotencyStore(settings.home / "idempotency.sqlite3", settings.idempotency_ttl_s)
-        self._signers: dict[tuple[str, str], LocalAccount] = {}
+        # (address, sha256 of the API key) -> (unlocked key, the keystore file's stamp when it was unlocked)
+        self._signers: LruTtlCache[tuple[str, str], tuple[LocalAccount, tuple[int, int] | None]] = LruTtlCache(
+            SIGNER_CACHE_ENTRIES, SIGNER_CACHE_IDLE_S)
         self._funding = threading.Lock()
         self.on_transaction: Callable[[str], None] = lambda kind: None  # e.g. a metrics counter, by kind
         log.info("ledger %s on %s chain %d at block %d (%d works; %d new events indexed)",
@@ -188,15 +193,21 @@ class LedgerService:
     # Signing
 
     def _signer(self, caller: Credentials) -> LocalAccount:
-        """The caller's key, unlocked by its API key (once per process), on an account that can pay gas."""
+        """The caller's key, unlocked by its API key, on an account that can pay gas.
+
+        Unlocked keys are cached (bounded, with an idle expiry), but only while the keystore file is the one
+        they were unlocked from: after a key rotation the old API key opens nothing, even here."""
         cache_key = (caller.address, hashlib.sha256(caller.api_key.encode()).hexdigest())
-        signer = self._signers.get(cache_key)
-        if signer is None:
+        stamp = self.keystore.stamp(caller.address)
+        cached = self._signers.get(cache_key)
+        if cached is not None and cached[1] == stamp:
+            signer = cached[0]
+        else:
             try:
                 signer = self.keystore.unlock(caller.address, caller.api_key)
             except KeystoreError as exc:
                 raise Forbidden(str(exc)) from exc
-            self._signers[cache_key] = signer
+            self._signers.put(cache_key, (signer, stamp))
         self._fund_if_new(signer.address)
         return signer
 

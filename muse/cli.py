@@ -81,6 +81,40 @@ def _users_add(args: argparse.Namespace) -> None:
     print(key)
 
 
+def _users_list(args: argparse.Namespace) -> None:
+    from muse.users import print_users
+    from core.users import Users, connect
+
+    print_users(Users(connect()).all())
+
+
+def _users_revoke(args: argparse.Namespace) -> None:
+    from core.users import Users, connect
+
+    try:
+        user = Users(connect()).revoke(args.name)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from exc
+    print(f"revoked {user.name}: its API key is refused from now on, on every route and replica")
+
+
+def _users_rotate(args: argparse.Namespace) -> None:
+    from ledger.keystore import KeystoreError
+    from ledger.service import keystore_for
+    from muse.users import read_current_key
+    from core.paths import muse_home
+    from core.users import Users, connect
+
+    try:
+        user, key = Users(connect()).rotate(args.name, read_current_key(args.name),
+                                            rekey=keystore_for(muse_home()).rekeying)
+    except (ValueError, KeystoreError) as exc:  # KeystoreError: the account's keystore is missing or damaged
+        raise SystemExit(f"error: {exc}") from exc
+    print(f"new API key for {user.name}; the old one is refused from now on. Ledger account {user.address} and "
+          "its works stay the user's. Keep the key below: it cannot be shown again.", file=sys.stderr)
+    print(key)
+
+
 def _bench_generate(args: argparse.Namespace) -> None:
     from muse.bench.generate import run_generate_bench
 
@@ -215,6 +249,25 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name", help="unique user name (1-64 characters)")
     add.add_argument("--admin", action="store_true", help="may call admin routes (e.g. retraining)")
     add.set_defaults(run=_users_add)
+    listing = user_commands.add_parser("list", help="users: name, admin, ledger address, created, status (no keys)",
+                                       description="List the users in $MUSE_HOME/muse.db. API keys are never shown "
+                                       "(only their hashes are stored).")
+    listing.set_defaults(run=_users_list)
+    revoke = user_commands.add_parser("revoke", help="refuse a user's API key from now on",
+                                      description="Revoke NAME's API key: every route of every replica answers 401 "
+                                      "to it from the next request on (keys are looked up per request). The ledger "
+                                      "account stays on the chain, but only the revoked key could unlock it: to "
+                                      "replace a leaked key and keep the account, use `muse users rotate`.")
+    revoke.add_argument("name", help="the user")
+    revoke.set_defaults(run=_users_revoke)
+    rotate = user_commands.add_parser("rotate", help="replace a user's API key; prints the new key last",
+                                      description="Give NAME a new API key, reading the current one from standard "
+                                      "input (a prompt on a terminal, e.g. `muse users rotate ada < old-key`): it "
+                                      "decrypts the user's ledger keystore, which is re-encrypted under the new key, "
+                                      "so the account and its works stay the user's. The old key answers 401 from "
+                                      "the next request on. Prints the new key as the last line.")
+    rotate.add_argument("name", help="the user")
+    rotate.set_defaults(run=_users_rotate)
 
     ledger = commands.add_parser("ledger", help="ledger maintenance")
     ledger_commands = ledger.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")

@@ -2,8 +2,10 @@
 and watch the system. Every handler talks to Muse's HTTP API through ``MuseClient``, as the caller whose API
 key was given at sign-in (kept in the session's state, never logged).
 
-``build_demo()`` without a URL is for mounting inside the gateway (``mount_demo``): each handler then calls the
-Muse that served the page, at the host the browser used. ``muse demo --url`` runs it standalone.
+Handlers call the Muse at a URL fixed when the demo is built, never one taken from the browser's request (a
+forged ``Host`` header would otherwise send requests, and the user's key, anywhere): mounted in the gateway
+(``mount_demo``) that is the gateway's own address as ``muse serve`` knows it; ``muse demo --url`` runs it
+standalone.
 """
 
 from __future__ import annotations
@@ -170,31 +172,23 @@ def _metric_rows(metrics: dict) -> list[list[Any]]:
 class DemoHandlers:
     """The demo's event handlers; each one's name is its API name."""
 
-    def __init__(self, base_url: str | None):
+    def __init__(self, base_url: str):
         self.base_url = base_url
 
-    def _client(self, request: gr.Request | None, key: str | None = None) -> MuseClient:
-        return MuseClient(self._url(request), key or None)
-
-    def _url(self, request: gr.Request | None) -> str:
-        """The fixed URL, or the Muse that served this page (its Host header)."""
-        if self.base_url:
-            return self.base_url
-        host = request.headers.get("host") if request is not None else None
-        if not host:
-            raise MuseError(None, "cannot tell which Muse served this page (no Host header)")
-        return f"http://{host}"
+    def _client(self, key: str | None = None) -> MuseClient:
+        """Muse at the configured URL: never one the browser's request names (its Host header can be forged)."""
+        return MuseClient(self.base_url, key or None)
 
     # Sign-in
 
-    def sign_in(self, key: str, request: gr.Request) -> tuple[str, str, str]:
+    def sign_in(self, key: str) -> tuple[str, str, str]:
         """Check the key (GET /v1/account); returns the key to keep, the cleared textbox and a status line."""
         key = (key or "").strip()
         if not key:
             gr.Warning("Enter an API key")
             return "", "", NOT_SIGNED_IN
         try:
-            with self._client(request, key) as client:
+            with self._client(key) as client:
                 account = client.account()
         except MuseError as exc:
             gr.Warning(f"Sign-in failed: {exc}")
@@ -204,8 +198,7 @@ class DemoHandlers:
 
     # Chat
 
-    def send_message(self, text: str, history: list[dict], key: str, thread: str,
-                     request: gr.Request) -> Iterator[tuple]:
+    def send_message(self, text: str, history: list[dict], key: str, thread: str) -> Iterator[tuple]:
         """Send a message to the assistant; the transcript grows as its events stream in."""
         transcript = Transcript(history)
         if not key:
@@ -216,33 +209,32 @@ class DemoHandlers:
             yield self._chat_outputs(transcript, "")
             return
         transcript.add("user", text)
-        yield from self._stream(transcript, request, key, thread, lambda client: client.chat(thread, text))
+        yield from self._stream(transcript, key, thread, lambda client: client.chat(thread, text))
 
-    def approve(self, history: list[dict], key: str, thread: str, request: gr.Request) -> Iterator[tuple]:
+    def approve(self, history: list[dict], key: str, thread: str) -> Iterator[tuple]:
         """Approve the pending ledger change; the run continues."""
-        yield from self._decide(history, key, thread, request, "approve")
+        yield from self._decide(history, key, thread, "approve")
 
-    def reject(self, history: list[dict], key: str, thread: str, request: gr.Request) -> Iterator[tuple]:
+    def reject(self, history: list[dict], key: str, thread: str) -> Iterator[tuple]:
         """Reject the pending ledger change: nothing is written; the assistant is told."""
-        yield from self._decide(history, key, thread, request, "reject")
+        yield from self._decide(history, key, thread, "reject")
 
     def new_conversation(self) -> tuple:
         """A fresh thread id and an empty transcript."""
         thread = _new_thread_id()
         return [], [], thread, _thread_caption(thread), "", *_decision_buttons(False), gr.update(interactive=True)
 
-    def _decide(self, history: list[dict], key: str, thread: str, request: gr.Request,
-                decision: str) -> Iterator[tuple]:
+    def _decide(self, history: list[dict], key: str, thread: str, decision: str) -> Iterator[tuple]:
         transcript = Transcript(history)
         transcript.decide(decision)
-        yield from self._stream(transcript, request, key, thread, lambda client: client.approve(thread, decision))
+        yield from self._stream(transcript, key, thread, lambda client: client.approve(thread, decision))
 
-    def _stream(self, transcript: Transcript, request: gr.Request, key: str, thread: str,
+    def _stream(self, transcript: Transcript, key: str, thread: str,
                 run: Callable[[MuseClient], Iterator[dict]]) -> Iterator[tuple]:
         """Apply the run's events as they come; after a refusal (e.g. a decision still pending), show what
         the conversation is really waiting for."""
         yield self._chat_outputs(transcript, "", busy=True)
-        with self._client(request, key) as client:
+        with self._client(key) as client:
             try:
                 for event in run(client):
                     transcript.apply(event)
@@ -263,37 +255,37 @@ class DemoHandlers:
     # Create and discover
 
     @_shows_errors
-    def generate(self, prompt: str, max_tokens: float, temperature: float, key: str, request: gr.Request) -> str:
+    def generate(self, prompt: str, max_tokens: float, temperature: float, key: str) -> str:
         if not (prompt or "").strip():
             raise ValueError("Enter a prompt")
-        with self._client(request, key) as client:
+        with self._client(key) as client:
             return client.generate(prompt, int(max_tokens), float(temperature))
 
     @_shows_errors
-    def recommend_for_me(self, key: str, request: gr.Request) -> tuple[list, str]:
-        with self._client(request, key) as client:
+    def recommend_for_me(self, key: str) -> tuple[list, str]:
+        with self._client(key) as client:
             items = client.recommend(k=10)
         return _item_rows(items), "For you" if key else "Popular (sign in for your own recommendations)"
 
     @_shows_errors
-    def recommend_by_text(self, text: str, key: str, request: gr.Request) -> tuple[list, str]:
+    def recommend_by_text(self, text: str, key: str) -> tuple[list, str]:
         if not (text or "").strip():
             raise ValueError("Describe what you are looking for")
-        with self._client(request, key) as client:
+        with self._client(key) as client:
             return _item_rows(client.recommend(query=text.strip(), k=10)), f"Matching “{text.strip()}”"
 
     @_shows_errors
-    def similar_items(self, item_id: str, key: str, request: gr.Request) -> tuple[list, str]:
+    def similar_items(self, item_id: str, key: str) -> tuple[list, str]:
         if not (item_id or "").strip():
             raise ValueError("Enter an item id")
-        with self._client(request, key) as client:
+        with self._client(key) as client:
             return _item_rows(client.similar_items(item_id.strip(), k=10)), f"Similar to item {item_id.strip()}"
 
     @_shows_errors
-    def search_items(self, text: str, key: str, request: gr.Request) -> tuple[list, str]:
+    def search_items(self, text: str, key: str) -> tuple[list, str]:
         if not (text or "").strip():
             raise ValueError("Enter words to search for")
-        with self._client(request, key) as client:
+        with self._client(key) as client:
             items = client.search_items(text.strip(), limit=20)
         return [[i["id"], i["title"], "", ", ".join(i.get("genres", []) or [])] for i in items], \
             f"Catalogue items matching “{text.strip()}”"
@@ -301,23 +293,23 @@ class DemoHandlers:
     # Rights
 
     @_shows_errors
-    def refresh_rights(self, key: str, request: gr.Request) -> tuple[str, list, list]:
+    def refresh_rights(self, key: str) -> tuple[str, list, list]:
         """Account, my works and my licenses (empty, with a hint, before sign-in)."""
         if not key:
             return NOT_SIGNED_IN, [], []
-        with self._client(request, key) as client:
+        with self._client(key) as client:
             return _account_markdown(client.account()), _work_rows(client.my_works()), \
                 _license_rows(client.my_licenses())
 
     @_shows_errors
     def set_terms(self, work_id: float | None, template: str, price_eth: float | None, rev_share_percent: float | None,
-                  duration_days: float | None, key: str, request: gr.Request) -> tuple[str, list]:
+                  duration_days: float | None, key: str) -> tuple[str, list]:
         if not key:
             raise ValueError("Sign in first")
         if not work_id or work_id < 1:
             raise ValueError("Enter the id of one of your works")
         fee_wei = eth_to_wei(price_eth or 0)
-        with self._client(request, key) as client:
+        with self._client(key) as client:
             client.set_terms(int(work_id), template, fee_wei, percent_to_bps(rev_share_percent),
                              int(duration_days or 0) * 86_400)
             works = client.my_works()
@@ -325,10 +317,10 @@ class DemoHandlers:
         return f"Terms set on work {int(work_id)}: {template}, {wei_to_eth(fee_wei)} ETH", _work_rows(works)
 
     @_shows_errors
-    def withdraw(self, key: str, request: gr.Request) -> str:
+    def withdraw(self, key: str) -> str:
         if not key:
             raise ValueError("Sign in first")
-        with self._client(request, key) as client:
+        with self._client(key) as client:
             result = client.withdraw()
         gr.Info(f"Withdrew {wei_to_eth(result['withdrawn_wei'])} ETH")
         return _account_markdown(result)
@@ -336,9 +328,9 @@ class DemoHandlers:
     # System
 
     @_shows_errors
-    def system(self, request: gr.Request) -> tuple[list, list, str]:
+    def system(self) -> tuple[list, list, str]:
         """Replicas per deployment, and request rates and latency where Muse publishes them."""
-        with self._client(request) as client:
+        with self._client() as client:
             replicas = _replica_rows(client.system_status())
             try:
                 metrics = client.system_metrics()
@@ -382,8 +374,8 @@ def _table(headers: list[str], elem_id: str, label: str) -> gr.Dataframe:
     return gr.Dataframe(headers=headers, value=[], label=label, elem_id=elem_id, interactive=False, wrap=True)
 
 
-def build_demo(base_url: str | None = None) -> gr.Blocks:
-    """The demo; ``base_url`` None calls the Muse that serves the page (when mounted in the gateway)."""
+def build_demo(base_url: str) -> gr.Blocks:
+    """The demo, calling the Muse at ``base_url``."""
     handlers = DemoHandlers(base_url)
     with gr.Blocks(title="Muse") as demo:
         key = gr.State("")
@@ -511,10 +503,11 @@ def _auto_refresh(on: bool) -> gr.Timer:
     return gr.Timer(active=on)
 
 
-def mount_demo(app: FastAPI, path: str = "/ui", max_file_size: int | None = None) -> FastAPI:
-    """Serve the demo from ``app`` at ``path``; its handlers call the same Muse. Uploads to it are refused
-    over ``max_file_size`` bytes."""
-    return gr.mount_gradio_app(app, build_demo(), path=path, footer_links=["api"], max_file_size=max_file_size)
+def mount_demo(app: FastAPI, base_url: str, path: str = "/ui", max_file_size: int | None = None) -> FastAPI:
+    """Serve the demo from ``app`` at ``path``; its handlers call the Muse at ``base_url`` (that same Muse).
+    Uploads to it are refused over ``max_file_size`` bytes."""
+    return gr.mount_gradio_app(app, build_demo(base_url), path=path, footer_links=["api"],
+                               max_file_size=max_file_size)
 
 
 def launch_demo(base_url: str, port: int) -> None:

@@ -15,7 +15,7 @@ from ray.serve._private import api as serve_private_api
 from ray.serve.config import gRPCOptions
 from ray.serve.schema import ServeDeploySchema
 
-from core.paths import METRICS_URL_ENV, muse_home
+from core.paths import INTERNAL_URL_ENV, METRICS_URL_ENV, muse_home
 
 log = logging.getLogger("muse.serve")
 
@@ -32,12 +32,14 @@ SERVE_THROUGHPUT_MODE = {
 }
 
 
-def replica_environment(metrics_url: str | None = None) -> dict[str, str]:
-    """Variables every replica gets: the data directory, offline model loading, single-threaded BLAS, and
-    where Ray's Prometheus endpoint is (for ``GET /v1/system/metrics``)."""
+def replica_environment(metrics_url: str | None = None, internal_url: str | None = None) -> dict[str, str]:
+    """Variables every replica gets: the data directory, offline model loading, single-threaded BLAS, where
+    Ray's Prometheus endpoint is (for ``GET /v1/system/metrics``) and Muse's own HTTP address (the demo's
+    backend)."""
     return {
         "MUSE_HOME": str(muse_home()),
         **({METRICS_URL_ENV: metrics_url} if metrics_url else {}),
+        **({INTERNAL_URL_ENV: internal_url} if internal_url else {}),
         "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
         "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
         "OPENBLAS_NUM_THREADS": "1",
@@ -54,6 +56,14 @@ def with_environment(config: dict, env: dict[str, str]) -> dict:
         runtime_env = app.setdefault("runtime_env", {})
         runtime_env["env_vars"] = {**env, **runtime_env.get("env_vars", {})}
     return config
+
+
+def internal_url(http_options: dict) -> str:
+    """Muse's own HTTP address as seen from this machine: the configured host and port, with a wildcard host
+    (all interfaces) reached through the loopback. ``MUSE_INTERNAL_URL`` overrides it (e.g. on a cluster)."""
+    host = http_options.get("host") or "127.0.0.1"
+    host = "127.0.0.1" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
+    return os.environ.get(INTERNAL_URL_ENV) or f"http://{host}:{http_options.get('port') or 8000}"
 
 
 def _free_port() -> int:
@@ -80,7 +90,8 @@ def run_server(config: dict, ray_address: str | None = None, object_store_mb: in
     metrics_port = metrics_port or _free_port()
     metrics_url = os.environ.get(METRICS_URL_ENV) or (None if ray_address else
                                                       f"http://127.0.0.1:{metrics_port}/metrics")
-    schema = ServeDeploySchema.model_validate(with_environment(config, replica_environment(metrics_url)))
+    environment = replica_environment(metrics_url, internal_url(config.get("http_options", {})))
+    schema = ServeDeploySchema.model_validate(with_environment(config, environment))
     for name, value in SERVE_THROUGHPUT_MODE.items():
         os.environ.setdefault(name, value)  # read by Serve's controller and proxy, which inherit it
     try:

@@ -10,6 +10,7 @@ import pytest
 from muse.cli import build_parser
 
 COMMANDS = [[], ["serve"], ["train-text"], ["eval-recs"], ["train-recs"], ["users"], ["users", "add"],
+            ["users", "list"], ["users", "revoke"], ["users", "rotate"],
             ["bench"], ["bench", "generate"], ["bench", "recommend"], ["bench", "ledger"], ["ledger"],
             ["ledger", "reindex"], ["chat"], ["demo"], ["bench", "load"], ["bench", "chat"], ["eval-assistant"]]
 
@@ -42,9 +43,9 @@ def test_bench_load_refuses_bad_options_before_sending_anything(args, message, c
     assert message in str(exit_info.value)
 
 
-def run_muse(*args: str, home, check: bool = True) -> subprocess.CompletedProcess:
+def run_muse(*args: str, home, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "muse.cli", *args], capture_output=True, text=True, check=check,
-                          env={"PATH": "/usr/bin:/bin", "MUSE_HOME": str(home)}, timeout=300)
+                          input=stdin, env={"PATH": "/usr/bin:/bin", "MUSE_HOME": str(home)}, timeout=300)
 
 
 def test_users_add_prints_the_key_last_and_keeps_an_encrypted_account(tmp_path):
@@ -55,6 +56,32 @@ def test_users_add_prints_the_key_last_and_keeps_an_encrypted_account(tmp_path):
     assert keystore.stem in out.stderr and key not in keystore.read_text()
     again = run_muse("users", "add", "ada", home=tmp_path, check=False)
     assert again.returncode != 0 and "already exists" in again.stderr
+
+
+def test_users_list_rotate_and_revoke(tmp_path):
+    assert "no users yet" in run_muse("users", "list", home=tmp_path).stdout
+    added = run_muse("users", "add", "ada", home=tmp_path)
+    key = added.stdout.strip().splitlines()[-1]
+    (keystore,) = (tmp_path / "keystore").glob("0x*.json")
+    run_muse("users", "add", "root", "--admin", home=tmp_path)
+    listed = run_muse("users", "list", home=tmp_path).stdout
+    assert "muse_" not in listed and keystore.stem in listed
+    assert [line.split()[1:3] for line in listed.splitlines()[1:]] == [["ada", "no"], ["root", "yes"]]
+
+    missing = run_muse("users", "rotate", "ada", home=tmp_path, check=False, stdin="")
+    assert missing.returncode != 0 and "standard input" in missing.stderr
+    rotated = run_muse("users", "rotate", "ada", home=tmp_path, stdin=key + "\n")
+    new_key = rotated.stdout.strip().splitlines()[-1]
+    assert new_key.startswith("muse_") and new_key != key and keystore.stem in rotated.stderr
+    assert key not in keystore.read_text() and new_key not in keystore.read_text()
+    stale = run_muse("users", "rotate", "ada", home=tmp_path, check=False, stdin=key + "\n")
+    assert stale.returncode != 0 and "not the current API key" in stale.stderr
+
+    assert "revoked ada" in run_muse("users", "revoke", "ada", home=tmp_path).stdout
+    assert "revoked 20" in next(line for line in run_muse("users", "list", home=tmp_path).stdout.splitlines()
+                                if " ada " in line)
+    unknown = run_muse("users", "revoke", "nobody", home=tmp_path, check=False)
+    assert unknown.returncode != 0 and "no user named 'nobody'" in unknown.stderr
 
 
 def test_bench_ledger_and_reindex(tmp_path):

@@ -1,8 +1,14 @@
-"""RecommenderService on a small MovieLens-style folder: every request path, fold-in, save and load."""
+"""RecommenderService on a small MovieLens-style folder: every request path, fold-in, save and load; damaged
+and concurrent cache files; retrains that take turns."""
+
+import threading
 
 import numpy as np
 import pytest
 
+from common.files import locked
+from core.recs_model import load_or_train, model_path, retrain_lock, train_and_save
+from models.recsys.content import ContentIndex
 from models.recsys.recommenders import AlsParams
 from models.recsys.service import RecommenderService, RecommendRequest, UnknownItem
 
@@ -70,3 +76,67 @@ def test_search_matches_titles_genres_and_tags_case_insensitively_most_interacte
     assert [i["title"] for i in service.search("film 12 (2002)")] == ["Film 12 (2002)"]
     assert len(service.search("film", k=4)) == 4 and service.search("no such thing") == []
     assert service.search("horror\0toys") == []  # a match never spans two fields
+
+
+# Damaged or concurrent cache files (the model and the content embeddings are rebuilt, never fatal).
+
+DAMAGE = {"garbage": lambda valid: b"not an npz at all" * 10, "truncated": lambda valid: valid[: len(valid) // 2],
+          "empty": lambda valid: b""}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_content_cache_is_rebuilt_with_a_warning(service, folder, tmp_path, damage, caplog):
+    service.save(tmp_path / "model.npz")
+    cache = tmp_path / "cache" / "content-index.npz"
+    cache.parent.mkdir()
+    cache.write_bytes(DAMAGE[damage]((folder / "cache" / "content-index.npz").read_bytes()))
+    loaded = RecommenderService.load(tmp_path / "model.npz", folder, cache.parent)
+    assert "content-embedding cache" in caplog.text and "rebuilding" in caplog.text
+    toys = RecommendRequest(query="toys", k=3)
+    assert loaded.recommend(toys) == service.recommend(toys)
+    assert np.allclose(ContentIndex.load(cache).embeddings, service.content.embeddings, atol=1e-5)
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_model_is_retrained_at_start(folder, tmp_path, monkeypatch, damage, caplog):
+    monkeypatch.setenv("MUSE_HOME", str(tmp_path))
+    load_or_train(folder)
+    valid = model_path().read_bytes()
+    model_path().write_bytes(DAMAGE[damage](valid))
+    started = load_or_train(folder)  # a replica starting on the damaged file
+    assert "unreadable" in caplog.text and "retraining" in caplog.text
+    assert started.recommend(RecommendRequest(user_id="0", k=3))
+    assert RecommenderService.load(model_path(), folder, tmp_path / "recsys").item_ids.tolist() == \
+        started.item_ids.tolist()
+
+
+def test_concurrent_saves_leave_one_valid_file(service, folder, tmp_path):
+    target, errors = tmp_path / "model.npz", []
+
+    def save_repeatedly() -> None:
+        try:
+            for _ in range(5):
+                service.save(target)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save_repeatedly) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert RecommenderService.load(target, folder, folder / "cache").recommend(RecommendRequest(user_id="5")) == \
+        service.recommend(RecommendRequest(user_id="5"))
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # no temporary left behind
+
+
+def test_a_retrain_waits_for_the_one_in_progress(folder, tmp_path, monkeypatch):
+    monkeypatch.setenv("MUSE_HOME", str(tmp_path))
+    with locked(retrain_lock()):  # another retrain (say, the CLI's) holds the lock
+        second = threading.Thread(target=train_and_save, args=(folder,))
+        second.start()
+        second.join(timeout=3)
+        assert second.is_alive() and not model_path().exists()
+    second.join(timeout=120)
+    assert not second.is_alive() and RecommenderService.load(model_path(), folder, tmp_path / "recsys")

@@ -89,3 +89,14 @@ def test_kuberay_manifest_keeps_the_dashboard_to_the_operator_and_behind_a_token
         sources = [source["podSelector"]["matchLabels"] for source in rule.get("from", [])]
         if 8265 in ports or not ports:  # the dashboard, or every port: Muse's Ray pods or the operator only
             assert sources in ([{"muse.io/ray": "true"}], [{"app.kubernetes.io/name": "kuberay-operator"}])
+
+
+def test_replicas_reach_muse_at_its_own_configured_address(monkeypatch):
+    from muse.server import internal_url
+
+    monkeypatch.delenv("MUSE_INTERNAL_URL", raising=False)
+    assert internal_url(load_config(SERVE_CONFIG, port=9001)["http_options"]) == "http://127.0.0.1:9001"
+    assert internal_url({"host": "0.0.0.0", "port": 8100}) == "http://127.0.0.1:8100"  # all interfaces: loopback
+    assert internal_url({"host": "::1", "port": 8100}) == "http://[::1]:8100"
+    monkeypatch.setenv("MUSE_INTERNAL_URL", "http://muse-head:8000")
+    assert internal_url({"host": "0.0.0.0", "port": 8100}) == "http://muse-head:8000"

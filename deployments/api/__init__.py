@@ -47,10 +47,11 @@ def _base_api(title: str, db: sqlite3.Connection, limits: RequestLimits, upload_
 
 def create_api(text: TextService, recommender: Any, ledger: Any, status: Callable[[], dict],
                db: sqlite3.Connection, chat: chat_routes.ChatService | None = None,
-               limits: GatewayLimits = GatewayLimits()) -> FastAPI:
+               limits: GatewayLimits = GatewayLimits(), demo_url: str | None = None) -> FastAPI:
     """The gateway's app. ``recommender`` and ``ledger`` are handles to those deployments (or anything with
     their ``method.remote(...)``); ``/v1/recommend`` itself is served by the Recommender replicas
-    (``create_recommend_api``). ``chat`` is the assistant (its routes are left out without it)."""
+    (``create_recommend_api``). ``chat`` is the assistant (its routes are left out without it); the demo at
+    ``/ui`` is mounted when ``demo_url``, the address its handlers call this Muse at, is given."""
     api = _base_api("Muse", db, limits, UPLOAD_PATHS, limits.max_upload_bytes)
     api.state.rate_limits = rate_limits(limits)
     api.state.text = text
@@ -70,9 +71,10 @@ def create_api(text: TextService, recommender: Any, ledger: Any, status: Callabl
     if chat is not None:
         api.include_router(chat_routes.router, dependencies=[rate_limited("chat")])
     api.include_router(system.router)
-    from muse.demo import mount_demo  # here, not at the top: only the gateway loads Gradio
+    if demo_url:
+        from muse.demo import mount_demo  # here, not at the top: only the gateway loads Gradio
 
-    mount_demo(api, UI_PATH, max_file_size=limits.max_upload_bytes)
+        mount_demo(api, demo_url, UI_PATH, max_file_size=limits.max_upload_bytes)
     return api
 
 

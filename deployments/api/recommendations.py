@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.users import User, is_platform_id
 from deployments.api.auth import Caller, RequiredCaller
 from deployments.errors import ApiError
 from models.recsys.feedback import KINDS, FeedbackStore
@@ -26,7 +27,8 @@ class RecommendBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    user_id: str | None = Field(None, min_length=1, max_length=64, description="e.g. a MovieLens user, '1'")
+    user_id: str | None = Field(None, min_length=1, max_length=64,
+                                description="a MovieLens user, e.g. '1'; or the caller's own platform id, 'muse:{id}'")
     liked_items: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
         None, min_length=1, max_length=MAX_LIKED_ITEMS)
     query: str | None = Field(None, min_length=1, max_length=MAX_QUERY_CHARS, description="free text")
@@ -70,12 +72,26 @@ def _feedback(request: Request) -> FeedbackStore:
     return request.app.state.feedback
 
 
+def _require_own_history(user_id: str, caller: User | None) -> None:
+    """A platform user's id (``muse:{id}``) reads their history: only they may ask for it."""
+    if caller is None:
+        raise ApiError(401, f"user_id '{user_id}' is a platform user's history: only that user may ask for it, "
+                       "with their API key (Authorization: Bearer <key>); MovieLens user ids such as '1' are public",
+                       param="user_id", kind="authentication_error")
+    if user_id.strip().lower() != caller.platform_id:
+        raise ApiError(403, f"user_id '{user_id}' is another platform user's history: ask for your own "
+                       f"('{caller.platform_id}', or leave user_id out)", param="user_id", kind="permission_error")
+
+
 async def recommend(body: RecommendBody, request: Request, caller: Caller):
     """Recommendations with a reason each. Unknown users get the cold-start path (popular items)."""
     payload = body.model_dump(exclude_none=True)
     if "liked_items" in payload:
         payload["liked_items"] = tuple(payload["liked_items"])
-    if caller is not None and not (body.user_id or body.liked_items or body.query):
+    if body.user_id is not None and is_platform_id(body.user_id):
+        _require_own_history(body.user_id, caller)
+        del payload["user_id"]  # the caller's own: their live history, as without a user_id
+    if caller is not None and not ("user_id" in payload or body.liked_items or body.query):
         payload["history"] = tuple(_feedback(request).history(caller.platform_id))
     result = await _recommender(request).recommend(payload)
     if "unknown_items" in result:

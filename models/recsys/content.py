@@ -7,10 +7,16 @@ queries ("space adventure with robots") and items that nobody has interacted wit
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from common.files import replacing
+from models.recsys.npz import UnreadableFile, read_npz
+
+log = logging.getLogger(__name__)
 
 EMBEDDING_BATCH = 128
 
@@ -51,12 +57,32 @@ class ContentIndex:
         return cls(item_ids, vectors, encoder)
 
     def save(self, path: Path) -> None:
-        np.savez_compressed(path, item_ids=self.item_ids, embeddings=self.embeddings)
+        """Written atomically, under a unique temporary name: concurrent savers never mix their files."""
+        with replacing(path) as temp, temp.open("wb") as file:
+            np.savez_compressed(file, item_ids=self.item_ids, embeddings=self.embeddings)
 
     @classmethod
     def load(cls, path: Path) -> "ContentIndex":
-        saved = np.load(path, allow_pickle=False)
+        saved = read_npz(path, ("item_ids", "embeddings"))
         return cls(saved["item_ids"], saved["embeddings"])
+
+    @classmethod
+    def cached(cls, path: Path, catalogue: pd.DataFrame, item_ids: np.ndarray,
+               progress: bool = False) -> "ContentIndex":
+        """The index saved at ``path`` if it is readable and covers ``item_ids``; else built (slow) and saved."""
+        try:
+            content = cls.load(path)
+        except FileNotFoundError:
+            content = None
+        except UnreadableFile as exc:
+            log.warning("the content-embedding cache %s is unreadable (%s): rebuilding it", path, exc)
+            content = None
+        if content is not None and np.array_equal(content.item_ids, item_ids):
+            return content
+        log.info("embedding %d catalogue items (cached in %s)", len(item_ids), path)
+        content = cls.build(catalogue, item_ids, progress=progress)
+        content.save(path)
+        return content
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if self._encoder is None:

@@ -11,7 +11,6 @@ import itertools
 
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -19,10 +18,12 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
+from common.files import replacing
 from models.recsys.content import ContentIndex
 from models.recsys.data import Matrix, load_catalogue, load_interactions
 from models.recsys.diversity import mmr
 from models.recsys.feedback import KIND_WEIGHTS
+from models.recsys.npz import UnreadableFile, read_npz
 from models.recsys.recommenders import AlsParams, AlsRecommender
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 MAX_K = 100
 CANDIDATE_FACTOR = 5  # candidates scored per requested item, for genre filters and diversity
 MIN_INTERACTIONS_FOR_CF_SIMILARITY = 5
+CONTENT_CACHE = "content-index.npz"  # in the cache folder, beside the model
+SAVED_ARRAYS = ("user_factors", "item_factors", "user_ids", "item_ids", "data", "indices", "indptr", "params")
 # Chosen on the validation split by `muse eval-recs` (see bench-results/eval-recs.json).
 DEFAULT_ALS = AlsParams(factors=16, regularization=0.1, alpha=1.0)
 
@@ -105,39 +108,35 @@ class RecommenderService:
         matrix = Matrix.build(interactions, item_ids)
         als = AlsRecommender(params)
         als.fit(matrix.matrix, progress=progress)
-        return cls(catalogue, matrix, als, cls._content(catalogue, item_ids, cache_dir, progress))
-
-    @staticmethod
-    def _content(catalogue: pd.DataFrame, item_ids: np.ndarray, cache_dir: Path, progress: bool) -> ContentIndex:
-        cache = cache_dir / "content-index.npz"
-        content = ContentIndex.load(cache) if cache.exists() else None
-        if content is None or not np.array_equal(content.item_ids, item_ids):
-            log.info("embedding %d catalogue items (cached in %s)", len(item_ids), cache)
-            content = ContentIndex.build(catalogue, item_ids, progress=progress)
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            content.save(cache)
-        return content
+        content = ContentIndex.cached(cache_dir / CONTENT_CACHE, catalogue, item_ids, progress)
+        return cls(catalogue, matrix, als, content)
 
     def save(self, path: Path) -> None:
-        """Write the trained model to ``path`` (an .npz) atomically, so readers never see half a file."""
+        """Write the trained model to ``path`` (an .npz) atomically, under a unique temporary name: readers
+        never see half a file, and concurrent savers never mix theirs."""
         m = self.matrix.matrix
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, user_factors=self.als.model.user_factors, item_factors=self.als.model.item_factors,
-                 user_ids=self.matrix.user_ids, item_ids=self.matrix.item_ids, data=m.data, indices=m.indices,
-                 indptr=m.indptr, params=np.array([json.dumps(asdict(self.als.params))]))
-        os.replace(tmp, path)
+        with replacing(path) as temp, temp.open("wb") as file:
+            np.savez(file, user_factors=self.als.model.user_factors, item_factors=self.als.model.item_factors,
+                     user_ids=self.matrix.user_ids, item_ids=self.matrix.item_ids, data=m.data, indices=m.indices,
+                     indptr=m.indptr, params=np.array([json.dumps(asdict(self.als.params))]))
 
     @classmethod
     def load(cls, path: Path, data_dir: Path, cache_dir: Path) -> "RecommenderService":
-        saved = np.load(path, allow_pickle=False)
+        """The model saved at ``path``; ``UnreadableFile`` if it is damaged or inconsistent."""
+        saved = read_npz(path, SAVED_ARRAYS)
         item_ids = saved["item_ids"]
         shape = (len(saved["user_ids"]), len(item_ids))
-        matrix = Matrix(csr_matrix((saved["data"], saved["indices"], saved["indptr"]), shape=shape),
-                        saved["user_ids"], item_ids)
-        als = AlsRecommender(AlsParams(**json.loads(str(saved["params"][0]))))
+        try:
+            matrix = Matrix(csr_matrix((saved["data"], saved["indices"], saved["indptr"]), shape=shape),
+                            saved["user_ids"], item_ids)
+            als = AlsRecommender(AlsParams(**json.loads(str(saved["params"][0]))))
+            if saved["user_factors"].shape[0] != shape[0] or saved["item_factors"].shape[0] != shape[1]:
+                raise ValueError("factor matrices do not match the user and item ids")
+        except (ValueError, TypeError, IndexError) as exc:
+            raise UnreadableFile(f"{path} is inconsistent: {exc}") from exc
         als.model.user_factors, als.model.item_factors = saved["user_factors"], saved["item_factors"]
         catalogue = load_catalogue(data_dir / "movies.csv", data_dir / "tags.csv")
-        return cls(catalogue, matrix, als, cls._content(catalogue, item_ids, cache_dir, progress=False))
+        return cls(catalogue, matrix, als, ContentIndex.cached(cache_dir / CONTENT_CACHE, catalogue, item_ids))
 
     # ----------------------------------------------------------------------------------- lookups
     def item_index(self, item_id: str) -> int:

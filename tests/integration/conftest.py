@@ -55,11 +55,14 @@ class Server:
             time.sleep(0.5)
         _start(self)
 
+    def muse(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        """Run the real ``muse`` CLI on this server's data directory."""
+        return subprocess.run([sys.executable, "-m", "muse.cli", *args], check=check, input=stdin, capture_output=True,
+                              text=True, env={**os.environ, "MUSE_HOME": str(self.home)}, timeout=300)
+
     def add_user(self, name: str, admin: bool = False) -> str:
         """Create a user with the real CLI; returns its API key (the last line of stdout)."""
-        command = [sys.executable, "-m", "muse.cli", "users", "add", name] + (["--admin"] if admin else [])
-        out = subprocess.run(command, check=True,
-                             capture_output=True, text=True, env={**os.environ, "MUSE_HOME": str(self.home)})
+        out = self.muse("users", "add", name, *(["--admin"] if admin else []))
         return out.stdout.strip().splitlines()[-1]
 
     def status(self) -> dict:

@@ -51,6 +51,16 @@ def test_only_the_callers_own_api_key_signs(service, member):
     assert service.works(owner=carol.user.address)["total"] == 0
 
 
+def test_after_a_rotation_the_old_key_signs_nothing_even_from_the_cache(service, member, users, home):
+    fay = member("fay")
+    work = service.register(fay.credentials, digest("fay's poem"), Metadata("Poem"))  # her key is now cached
+    _, new_key = users.rotate("fay", fay.key, rekey=keystore_for(home).rekeying)
+    with pytest.raises(Forbidden, match="does not open"):
+        service.set_terms(fay.credentials, work["id"], Terms(Template.CC_BY))
+    rotated = Credentials(fay.user.address, new_key)
+    assert service.set_terms(rotated, work["id"], Terms(Template.CC_BY))["terms"]["template"] == "cc_by"
+
+
 def test_owner_rules_and_unknown_works(service, member):
     dan, eve = member("dan"), member("eve")
     work = service.register(dan.credentials, digest("dan's song"), Metadata("Song"))
