@@ -37,6 +37,6 @@ class GatewayLimits(RequestLimits):
     gateway replica; they apply to the routes that change something or generate (not to GET)."""
 
     max_upload_bytes: int = Field(MAX_UPLOAD_BYTES, ge=1024)
-    generation: Rate = Rate(per_s=50, burst=100)  # /v1/generate, /v1/completions, /v1/chat/completions
+    generation: Rate = Rate(per_s=200, burst=400)  # /v1/generate, /v1/completions, /v1/chat/completions
     chat: Rate = Rate(per_s=100, burst=200)  # POST /v1/chat, POST /v1/chat/{id}/approve
     ledger_writes: Rate = Rate(per_s=10, burst=30)  # POST/PUT of works, terms, licenses, withdrawals
