@@ -56,6 +56,11 @@ def _duration(seconds: int, zh: bool) -> str:
     return f"有效期 {days:g} 天" if zh else f"lasts {days:g} days"
 
 
+def _refused_without_terms(work: dict, zh: bool, act_zh: str, act_en: str) -> str:
+    return f"作品 {work['id']} 没有授权条款，{act_zh}将被拒绝。" if zh else \
+        f"Work {work['id']} has no license terms: the {act_en} will be refused."
+
+
 def _share(bps: int) -> str:
     return f"{bps / 100:g}%"
 
@@ -66,8 +71,7 @@ async def _buy(args: dict, context: ChatContext, zh: bool) -> str:
     account = await ledger.account.remote(context.credentials.address)
     terms = work.get("terms")
     if not terms:
-        return f"作品 {work['id']} 没有授权条款，购买将被拒绝。" if zh else \
-            f"Work {work['id']} has no license terms: the purchase will be refused."
+        return _refused_without_terms(work, zh, "购买", "purchase")
     fee, cap = terms["fee_wei"], args.get("max_fee_wei")
     after = account["balance_wei"] - fee
     if zh:
@@ -121,8 +125,7 @@ async def _grant(args: dict, context: ChatContext, zh: bool) -> str:
     work = await context.backends.ledger.work.remote(args["work_id"])
     terms = work.get("terms")
     if not terms:
-        return f"作品 {work['id']} 没有授权条款，授予将被拒绝。" if zh else \
-            f"Work {work['id']} has no license terms: the grant will be refused."
+        return _refused_without_terms(work, zh, "授予", "grant")
     if zh:
         return (f"免费授予 {args['address']} 作品 {work['id']}《{work['title']}》的 {terms['template']} 许可："
                 f"{rights(terms['template'], True)}；{_duration(terms['duration_s'], True)}。你不会收到费用。")
