@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import aiosqlite
+import httpx
 from langchain.agents import create_agent
 from langchain.agents.middleware import HumanInTheLoopMiddleware
 from langchain_core.language_models import BaseChatModel
@@ -16,9 +18,11 @@ from langgraph.graph.state import CompiledStateGraph
 
 from assistant.chat import Assistant, ChatLimits
 from assistant.conversations import ConversationStore
-from assistant.planner import OfflinePlanner
+from assistant.plan_sources import ModelPlanSource
+from assistant.planner import Planner
 from assistant.tools import LEDGER_TOOLS, TOOLS, ChatContext
 
+PLAN_MAX_TOKENS = 256  # a plan of a few tool calls; longer output is cut (and then not a valid plan)
 API_KEY_ENV = "MUSE_ASSISTANT_API_KEY"  # the chat endpoint's key, if it needs one: a secret, so not in config
 SYSTEM_PROMPT = (
     "You are Muse's assistant. You help the user make texts, find an audience through recommendations, and "
@@ -30,19 +34,30 @@ SYSTEM_PROMPT = (
 
 @dataclass(frozen=True)
 class ModelSettings:
-    """``base_url`` None: the offline planner; else any OpenAI-compatible chat endpoint (vLLM, Ollama, Muse)."""
+    """Where the assistant's plans come from: ``planner="rules"``, the offline rules; ``"model"``, the model
+    ``model`` at the OpenAI-compatible ``base_url`` (vLLM, Ollama, another Muse), or, with ``base_url`` None,
+    at this Muse's own ``/v1``, reached through ``http_client`` (the gateway passes one that calls its app
+    in-process). The same tool-calling code path serves all of them."""
 
+    planner: Literal["rules", "model"] = "rules"
     base_url: str | None = None
-    model: str = "muse-tiny-shakespeare"
+    model: str = "muse-planner"
 
 
-def chat_model(settings: ModelSettings) -> BaseChatModel:
-    if settings.base_url is None:
-        return OfflinePlanner()
+INTERNAL_BASE_URL = "http://muse.internal/v1"  # this Muse's own routes, when reached through a given client
+
+
+def chat_model(settings: ModelSettings, http_client: httpx.AsyncClient | None = None) -> Planner:
+    if settings.planner == "rules":
+        return Planner()
     from langchain_openai import ChatOpenAI  # only when configured: it is a heavier import
 
-    return ChatOpenAI(base_url=settings.base_url, model=settings.model, temperature=0,
-                      api_key=os.environ.get(API_KEY_ENV, "unused"))
+    if settings.base_url is None and http_client is None:
+        raise ValueError("a model planner needs base_url, or a client to this Muse")
+    endpoint = ChatOpenAI(base_url=settings.base_url or INTERNAL_BASE_URL, model=settings.model, temperature=0,
+                          max_tokens=PLAN_MAX_TOKENS, api_key=os.environ.get(API_KEY_ENV, "unused"),
+                          http_async_client=http_client if settings.base_url is None else None, max_retries=1)
+    return Planner(source=ModelPlanSource(endpoint, SYSTEM_PROMPT))
 
 
 def build_agent(model: BaseChatModel, checkpointer: BaseCheckpointSaver) -> CompiledStateGraph:
@@ -53,9 +68,11 @@ def build_agent(model: BaseChatModel, checkpointer: BaseCheckpointSaver) -> Comp
                         checkpointer=checkpointer)
 
 
-async def open_assistant(checkpoints: Path, settings: ModelSettings, limits: ChatLimits = ChatLimits()) -> Assistant:
-    """The assistant with its conversations in SQLite at ``checkpoints`` (opened on the running event loop)."""
+async def open_assistant(checkpoints: Path, settings: ModelSettings, limits: ChatLimits = ChatLimits(),
+                         http_client: httpx.AsyncClient | None = None) -> Assistant:
+    """The assistant with its conversations in SQLite at ``checkpoints`` (opened on the running event loop);
+    ``http_client`` reaches this Muse's own routes (see ``ModelSettings``)."""
     connection = await aiosqlite.connect(checkpoints)
     store = ConversationStore(connection)
     await store.setup()
-    return Assistant(build_agent(chat_model(settings), store), store, limits, on_close=connection.close)
+    return Assistant(build_agent(chat_model(settings, http_client), store), store, limits, on_close=connection.close)

@@ -150,14 +150,11 @@ def language_of(text: str) -> Language:
 
 def read_request(text: str) -> Plan | Reply:
     """The plan for one request (see the module's docstring)."""
+    refusal = guard(text)
+    if refusal is not None:
+        return refusal
     language = language_of(text)
     quotes, masked = _mask_quotes(text)
-    if INJECTION.search(masked):
-        return Reply(REFUSALS["injection"][language], "refuse", language)
-    if OTHERS_WORKS.search(masked):
-        return Reply(REFUSALS["others"][language], "refuse", language)
-    if TRANSFER.search(masked):
-        return Reply(REFUSALS["transfer"][language], "refuse", language)
     clauses = [(intent, clause) for clause in CLAUSE_SPLIT.split(masked) if clause
                for intent in [_intent_of(clause)] if intent]
     if not clauses:
@@ -168,6 +165,17 @@ def read_request(text: str) -> Plan | Reply:
         template = QUESTIONS[missing.question][language]
         return Reply(template.format(**missing.values), "clarify", language)
     return Plan(tuple(steps), language)
+
+
+def guard(text: str) -> Reply | None:
+    """The refusal a request gets whoever plans it: prompt injection, acts on others' works, transfers.
+    Quoted passages (a text to register) are not read as instructions."""
+    language = language_of(text)
+    _, masked = _mask_quotes(text)
+    for reason, pattern in (("injection", INJECTION), ("others", OTHERS_WORKS), ("transfer", TRANSFER)):
+        if pattern.search(masked):
+            return Reply(REFUSALS[reason][language], "refuse", language)
+    return None
 
 
 def _intent_of(clause: str) -> str | None:

@@ -1,10 +1,12 @@
-"""The offline planner: a LangChain chat model that answers with tool calls, so ``create_agent`` runs it as it
-would run a real LLM (and a real LLM can replace it by configuration).
+"""The planner: a LangChain chat model that answers with tool calls, so ``create_agent`` runs it as it would
+run any LLM, one step at a time, pausing for approval before ledger changes.
 
-Each time the agent calls it, it reads the conversation: the latest request (``assistant.intents`` makes it a
-plan) and the tool results since. It then answers with the plan's next tool call, its arguments filled from
-the results so far, or, when the plan is done, refused by the user or failed, with a reply that says what
-happened. A request that got a clarifying question is read again together with the answer.
+Each time the agent calls it, it reads the conversation: the latest request and the tool results since. The
+request's plan comes from a ``PlanSource`` (the rules, or a model reached by OpenAI tool calling), once per
+request: the plan is written into the first answer's metadata and read back from there on later steps (so a
+turn resumed after a restart goes on with the same plan). It then answers with the plan's next tool call,
+its arguments filled from the results so far, or, when the plan is done, refused by the user or failed, with
+a reply that says what happened. A request that got a clarifying question is read again with the answer.
 """
 
 from __future__ import annotations
@@ -17,44 +19,54 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, Field
 
-from assistant.intents import Plan, Ref, Reply, read_request
+from assistant.intents import Plan, Ref, Reply, language_of
+from assistant.plan_sources import PlanSource, RulesPlanSource, plan_from_view, reference_text
 from assistant.replies import stopped_for_want_of, summary
 
 REJECTED_PREFIX = "User rejected"  # how HumanInTheLoopMiddleware words a rejected call's ToolMessage
 
 
-class OfflinePlanner(BaseChatModel):
-    """Rules, not weights: see the module's docstring."""
+class Planner(BaseChatModel):
+    """Drives a plan step by step: see the module's docstring."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    source: PlanSource = Field(default_factory=RulesPlanSource)
 
     @property
     def _llm_type(self) -> str:
-        return "muse-offline-planner"
+        return "muse-planner-driver"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> OfflinePlanner:
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Planner:
         """The plans name Muse's tools directly; binding changes nothing."""
         return self
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
                   **kwargs: Any) -> ChatResult:
-        return ChatResult(generations=[ChatGeneration(message=next_message(messages))])
+        request, results, known = _current_turn(messages)
+        decision = known or self.source.plan(request)
+        return ChatResult(generations=[ChatGeneration(message=next_message(decision, results))])
 
     async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
                          **kwargs: Any) -> ChatResult:
-        """Planning takes microseconds: answered on the event loop, not handed to a thread as LangChain does
-        for a model with only a synchronous ``_generate``."""
-        return self._generate(messages)
+        """Answered on the event loop (the rules take microseconds; a model source awaits its endpoint), not
+        handed to a thread as LangChain does for a model with only a synchronous ``_generate``."""
+        request, results, known = _current_turn(messages)
+        decision = known or await self.source.aplan(request)
+        return ChatResult(generations=[ChatGeneration(message=next_message(decision, results))])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
                 **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        for chunk in _chunks(next_message(messages)):
+        for chunk in _chunks(self._generate(messages).generations[0].message):
             if run_manager is not None and chunk.text:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
 
     async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
                        **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
-        for chunk in _chunks(next_message(messages)):
+        result = await self._agenerate(messages)
+        for chunk in _chunks(result.generations[0].message):
             if run_manager is not None and chunk.text:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
@@ -72,10 +84,8 @@ def _chunks(message: AIMessage) -> Iterator[ChatGenerationChunk]:
         yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
 
 
-def next_message(messages: Sequence[BaseMessage]) -> AIMessage:
-    """The planner's answer to the conversation so far."""
-    request, results = _current_turn(messages)
-    decision = read_request(request)
+def next_message(decision: Plan | Reply, results: list[dict[str, Any]]) -> AIMessage:
+    """The planner's answer, given the request's plan and the tool results so far."""
     if isinstance(decision, Reply):
         return AIMessage(content=decision.text, response_metadata={"reply": decision.kind})
     done = len(results)
@@ -85,30 +95,34 @@ def next_message(messages: Sequence[BaseMessage]) -> AIMessage:
     step = decision.steps[done]
     try:
         args = _resolve(step.args, results)
-    except (KeyError, IndexError, TypeError):
+    except (KeyError, IndexError, TypeError, ValueError):
         return AIMessage(content=stopped_for_want_of(step.tool, decision.language, results))
     call = {"name": step.tool, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
     return AIMessage(content="", tool_calls=[call], response_metadata={"plan": plan_view(decision)})
 
 
 def plan_view(plan: Plan) -> list[dict[str, Any]]:
-    """The plan as the ``plan`` event shows it: references to earlier steps written out."""
-    return [{"tool": step.tool, "args": {k: str(v) if isinstance(v, Ref) else v for k, v in step.args.items()}}
+    """The plan as the ``plan`` event shows it and as later steps read it back: references as ``"$N.path"``."""
+    return [{"tool": step.tool, "args": {k: reference_text(v) for k, v in step.args.items()}}
             for step in plan.steps]
 
 
-def _current_turn(messages: Sequence[BaseMessage]) -> tuple[str, list[dict[str, Any]]]:
-    """The request being worked on and the tool results since it was made.
+def _current_turn(messages: Sequence[BaseMessage]) -> tuple[str, list[dict[str, Any]], Plan | None]:
+    """The request being worked on, the tool results since it was made, and its plan if already made.
 
     A request answered by a clarifying question is joined with the user's next message (the answer)."""
     humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
     if not humans:
-        return "", []
+        return "", [], None
     last = humans[-1]
     request = messages[last].text
     if len(humans) > 1 and _asked_back(messages[humans[-2] + 1:last]):
         request = f"{messages[humans[-2]].text} {request}"
-    return request, [_result(m) for m in messages[last + 1:] if isinstance(m, ToolMessage)]
+    since = messages[last + 1:]
+    planned = next((m.response_metadata["plan"] for m in since
+                    if isinstance(m, AIMessage) and m.response_metadata.get("plan")), None)
+    known = plan_from_view(planned, language_of(request)) if planned else None
+    return request, [_result(m) for m in since if isinstance(m, ToolMessage)], known
 
 
 def _asked_back(answers: Sequence[BaseMessage]) -> bool:

@@ -3,6 +3,8 @@ generator and the ledger, at ``/``) and ``build_recommend_app`` (the recommender
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, PositiveInt
 from ray.serve import Application
 
@@ -29,8 +31,9 @@ class AppArgs(BaseModel):
     stream_interval_s: float = 0.0  # at most one streamed chunk per interval per request (0: every step)
     recommend_app: str = "muse-recommend"  # the application that runs the Recommender
     ledger_rpc_url: str | None = None  # None: the embedded chain in $MUSE_HOME; else a JSON-RPC node's URL
-    assistant_base_url: str | None = None  # None: the offline planner; else an OpenAI-compatible endpoint's /v1
-    assistant_model: str = "muse-tiny-shakespeare"  # the model name at that endpoint
+    assistant_planner: Literal["rules", "model"] = "rules"  # where the assistant's plans come from (README)
+    assistant_base_url: str | None = None  # for "model": an OpenAI-compatible endpoint's /v1; None: this Muse's
+    assistant_model: str = "muse-planner"  # for "model": the model name at that endpoint
     limits: GatewayLimits = GatewayLimits()  # request body sizes, JSON nesting, rates per caller
     chat_max_messages: PositiveInt = ChatLimits.max_messages  # per conversation
     chat_max_threads: PositiveInt = ChatLimits.max_threads  # conversations per user
@@ -48,7 +51,7 @@ def build_app(args: dict) -> Application:
     """Serve calls this with the config's ``args``; unknown or mistyped keys fail the deploy with a clear error."""
     args = AppArgs.model_validate(args)
     generator = Generator.bind(args.model, args.device, args.dtype, args.torch_threads, args.stream_interval_s)
-    assistant = ModelSettings(args.assistant_base_url, args.assistant_model)
+    assistant = ModelSettings(args.assistant_planner, args.assistant_base_url, args.assistant_model)
     chat_limits = ChatLimits(args.chat_max_messages, args.chat_max_threads)
     ledger = LedgerDeployment.bind(args.ledger_rpc_url, args.ledger_idempotency_ttl_s)
     return Gateway.bind(generator, ledger, args.model_name, args.recommend_app, assistant, chat_limits,

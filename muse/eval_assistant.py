@@ -25,7 +25,7 @@ def run_eval_assistant(base_url: str | None, model: str | None, requests: Path |
     planners = {"rules": chat_model(ModelSettings())} if rules else {}
     if base_url:
         model = model or ModelSettings().model
-        planners[f"endpoint:{model}"] = chat_model(ModelSettings(base_url, model))
+        planners[f"model:{model}"] = chat_model(ModelSettings("model", base_url, model))
     if not planners:
         raise SystemExit("error: no planner to evaluate (--no-rules needs --base-url)")
     report = evaluate(planners, cases, SYSTEM_PROMPT, max_steps,

@@ -70,6 +70,7 @@ def create_api(text: TextService, recommender: Any, ledger: Any, status: Callabl
     api.include_router(ledger_routes.router, dependencies=[rate_limited("ledger_writes")])
     if chat is not None:
         api.include_router(chat_routes.router, dependencies=[rate_limited("chat")])
+        chat.app = api  # a planner model served here is reached through this app, in-process
     api.include_router(system.router)
     if demo_url:
         from muse.demo import mount_demo  # here, not at the top: only the gateway loads Gradio

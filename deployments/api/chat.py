@@ -10,8 +10,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Literal
 
+import httpx
+
 from fastapi import APIRouter, Depends, Path as PathParam, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.types import ASGIApp
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.agent import ModelSettings, open_assistant
@@ -29,6 +32,7 @@ ThreadId = Annotated[str, PathParam(pattern=THREAD_ID, description="the conversa
 MAX_PAGE = 100  # messages per page of GET /v1/chat/{thread_id}
 MAX_DECISIONS = 16  # per-call decisions in one approval
 DEFAULT_PAGE = 50
+PLANNER_TIMEOUT_S = 60.0  # a plan from a served model; a cold Generator replica takes a while to start
 
 router = APIRouter(tags=["assistant"])
 
@@ -42,11 +46,16 @@ class ChatService:
         self.backends, self._checkpoints, self._settings, self._limits = backends, checkpoints, settings, limits
         self._assistant: Assistant | None = None
         self._opening = asyncio.Lock()
+        self.app: ASGIApp | None = None  # the API these routes are part of
 
     async def assistant(self) -> Assistant:
+        """The assistant; a model planner served by this Muse is reached through ``self.app`` (set by
+        ``create_api``) in-process, with the OpenAI protocol but no network hop."""
         async with self._opening:
             if self._assistant is None:
-                self._assistant = await open_assistant(self._checkpoints, self._settings, self._limits)
+                client = (httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), timeout=PLANNER_TIMEOUT_S)
+                          if self.app is not None else None)
+                self._assistant = await open_assistant(self._checkpoints, self._settings, self._limits, client)
         return self._assistant
 
 

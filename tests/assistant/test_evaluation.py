@@ -182,24 +182,25 @@ def test_the_rules_planner_end_to_end_on_a_handful_of_cases():
 
 
 def test_an_openai_compatible_endpoint_goes_through_the_same_harness():
-    """A stub /v1/chat/completions: the harness reaches it through ChatOpenAI with the tools bound."""
+    """A stub /v1/chat/completions: the harness reaches it through ChatOpenAI with the tools bound. It is asked
+    once per request, answers with the whole plan, and "$1.field" feeds call 1's result into call 2."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     seen = []
+    plan = [("generate_text", {"topic": "autumn leaves", "length": "short"}),
+            ("register_work", {"title": "$1.title", "content": "$1.text", "origin": "ai_generated",
+                               "model_id": "$1.model_id", "prompt": "$1.prompt"})]
 
     class Endpoint(BaseHTTPRequestHandler):
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["content-length"])))
             seen.append(body)
-            if body["messages"][-1]["role"] == "tool":
-                message = {"role": "assistant", "content": "Here is your poem."}
-            else:
-                arguments = json.dumps({"topic": "autumn leaves", "length": "short"})
-                message = {"role": "assistant", "content": None, "tool_calls": [{
-                    "id": "call_1", "type": "function", "function": {"name": "generate_text", "arguments": arguments}}]}
+            calls = [{"id": f"call_{n}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+                     for n, (name, args) in enumerate(plan)]
+            message = {"role": "assistant", "content": None, "tool_calls": calls}
             answer = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "stub",
-                                 "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}).encode()
+                                 "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}]}).encode()
             self.send_response(200)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(answer)))
@@ -212,13 +213,17 @@ def test_an_openai_compatible_endpoint_goes_through_the_same_harness():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        model = chat_model(ModelSettings(f"http://127.0.0.1:{server.server_port}/v1", "stub"))
-        report = evaluate({"stub": model}, [c for c in CASES if c.id == "en-001"], SYSTEM_PROMPT)
+        model = chat_model(ModelSettings("model", f"http://127.0.0.1:{server.server_port}/v1", "stub"))
+        case = Case("t-9", "en", "Write a short poem about autumn leaves and register it", {"plan": [
+            {"tool": "generate_text", "args": {"topic": "autumn leaves"}}, {"tool": "register_work", "args": {}}]})
+        report = evaluate({"stub": model}, [case], SYSTEM_PROMPT)
     finally:
         server.shutdown()
     (outcome,) = report["cases"]
     assert outcome["exact"] and outcome["error"] is None, outcome
+    assert len(seen) == 1  # the plan is asked for once, not once per step
     assert {t["function"]["name"] for t in seen[0]["tools"]} == set(TOOL_ARGS)
     assert "runtime" not in json.dumps(seen[0]["tools"])
-    assert seen[0]["messages"][0] == {"role": "system", "content": SYSTEM_PROMPT}
-    assert json.loads(seen[1]["messages"][-1]["content"])["model_id"] == "sim-text-model-7"
+    assert seen[0]["messages"][0]["content"].startswith(SYSTEM_PROMPT) and "$1.text" in seen[0]["messages"][0]["content"]
+    generated, registered = (call["result"] for call in outcome["calls"])
+    assert outcome["calls"][1]["args"]["content"] == generated["text"] and registered["id"]
