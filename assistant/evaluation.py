@@ -204,6 +204,10 @@ def simulate(tool: str, args: dict[str, Any], case_id: str) -> dict[str, Any]:
             return {"items": items, "total": 3, "limit": 5, "offset": 0}
         if tool == "my_account":
             return _account()
+        if tool == "license_template":
+            commercial, derivatives = _TEMPLATE_RIGHTS[str(args["template"])]
+            return {"template": str(args["template"]), "personal": True, "commercial": commercial,
+                    "derivatives": derivatives, "attribution": args["template"] == "cc_by"}
     except (KeyError, TypeError, ValueError) as exc:
         return {"error": f"bad arguments for {tool}: {exc!r}"}
     return {"error": f"no tool named {tool!r}"}

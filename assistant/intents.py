@@ -84,6 +84,12 @@ CLAUSE_SPLIT = re.compile(
 INTENTS: list[tuple[str, re.Pattern[str]]] = [
     # The order breaks ties inside one clause: the first that matches is the clause's intent.
     ("withdraw", re.compile(r"\bwithdraw|\bcash (?:out|in)\b|\bpay (?:me|out)\b|提取|提现|取出|领取", re.I)),
+    ("rights", re.compile(r"\bwhat (?:does|do|would)\b.{0,50}\b(?:allow|permit|mean|let|cover)"
+                          r"|\bwhat (?:is|are|'s)\b.{0,12}\b(?:non-?commercial remix|commercial remix|commercial use|cc[- ]?by)\b"
+                          r"|(?:非商业改编|商业改编|商业使用|cc ?by).{0,12}(?:允许|是什么|什么意思|包括|能做什么|可以做什么)", re.I)),
+    ("details", re.compile(r"\bwho owns\b|\bowner of\b|\bwhat does\b.{0,40}\bcost\b|\bhow much (?:is|does|would)\b"
+                           r"|\bcan (?:it|work \d+|that work) be used commercially\b"
+                           r"|谁的|归谁|谁拥有|所有者是|可以商用吗|能商用吗|可以改编吗|能改编吗|多少钱|价格是多少|授权费", re.I)),
     ("grant", re.compile(r"\bgrant\b|\bgive\b.{0,80}\blicen[cs]e|授予|赠送.{0,6}许可|免费授权给", re.I)),
     ("buy", re.compile(r"\b(?:buy|purchase|acquire)\b|购买|买", re.I)),
     ("verify", re.compile(r"\bverify|\bvalid\b|\bis\b.{0,60}\blicen[cs]ed\b|\b(?:check|see) (?:whether|if)\b"
@@ -98,7 +104,7 @@ INTENTS: list[tuple[str, re.Pattern[str]]] = [
                            r"|版税|收益|余额|账户|赚了", re.I)),
     ("my_works", re.compile(r"\b(?:show|list|see|what are|which are)\b.{0,20}\bmy (?:works|poems|texts|registrations)"
                             r"|\bwhat (?:have|did) i register|我的作品|我登记的|我注册的", re.I)),
-    ("recommend", re.compile(r"\brecommend|\bsuggest|推荐", re.I)),
+    ("recommend", re.compile(r"\brecommend|\bsuggest|\bwhat (?:should|could|can) i (?:watch|see)\b|推荐", re.I)),
     ("search", re.compile(r"\b(?:search|find|look up|look for)\b|搜索|查找|找", re.I)),
 ]
 
@@ -314,6 +320,18 @@ class _Planner:
                "commercial" if re.search(r"commercial|商用|商业", clause, re.I) else "personal")
         self._add("verify_license", work_id=self._work_in(clause), holder=holder, use=use)
 
+    def _rights(self, clause: str) -> None:
+        template = _template(clause) or _template(self.text)
+        if template is None:
+            raise _Missing("template")
+        self._add("license_template", template=template)
+
+    def _details(self, clause: str) -> None:
+        """Who owns a work, what a license costs, what it allows: one look at the work answers them all."""
+        work = self._work_in(clause)
+        if not any(step.tool == "work_details" and step.args["work_id"] == work for step in self.steps):
+            self._add("work_details", work_id=work)
+
     def _account(self, clause: str) -> None:
         self._add("my_account")
 
@@ -328,9 +346,12 @@ class _Planner:
         count = re.search(r"\b(\d+)\s+(?:\w+\s+)?(?:movies|films|items|titles|things|picks|recommendations)\b"
                           r"|(\d+)\s*(?:部|个|本)", clause, re.I)
         args: dict[str, Any] = {"k": min(int(next(g for g in count.groups() if g)), 20)} if count else {}
-        like = re.search(r"\b(?:like|similar to|such as)\s+(.+)$|类似(?:于)?(.+?)的|像(.+?)(?:一样|那样)?的", clause, re.I)
+        taste = re.search(r"\bi (?:like|love|enjoy|am into)\s+(.+)$", clause, re.I)
+        like = None if taste else re.search(r"\b(?:like|similar to|such as)\s+(.+)$|类似(?:于)?(.+?)的|像(.+?)(?:一样|那样)?的", clause, re.I)
         about = re.search(r"\b(?:about|with|featuring|on)\s+(.+)$|关于(.+?)的", clause, re.I)
-        if like:
+        if taste:
+            args["query"] = _clean(taste.group(1), self.quotes)
+        elif like:
             args["like_item"] = _clean(next(g for g in like.groups() if g), self.quotes)
         elif about:
             args["query"] = _clean(next(g for g in about.groups() if g), self.quotes)

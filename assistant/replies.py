@@ -6,9 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.intents import Language, Plan
+from ledger.types import Template
 from ledger.units import wei_to_eth
 
 MAX_LISTED = 10
+
+# What a license under each template lets its holder do, as approvals and answers state it.
+RIGHTS = {
+    Template.NON_COMMERCIAL_REMIX: {"en": "personal and non-commercial use, and derivatives; no commercial use",
+                                    "zh": "个人与非商业使用，可创作衍生作品；不可商用"},
+    Template.COMMERCIAL_USE: {"en": "personal and commercial use; no derivatives",
+                              "zh": "个人与商业使用；不可创作衍生作品"},
+    Template.COMMERCIAL_REMIX: {"en": "personal and commercial use, and derivatives (which owe a revenue share)",
+                                "zh": "个人与商业使用，可创作衍生作品（衍生作品需分成）"},
+    Template.CC_BY: {"en": "any use, commercial and derivative, with attribution",
+                     "zh": "任何用途（含商用与衍生），须署名"},
+}
 
 STOPPED = {
     "rejected": {"en": "You rejected `{tool}`, so I stopped there: nothing else was changed on the ledger.",
@@ -68,16 +81,10 @@ def done(tool: str, value: Any, language: Language) -> str:
         return (f"已提取 {value['withdrawn_eth']} ETH 版税到你的账户。" if zh else
                 f"Withdrew {value['withdrawn_eth']} ETH of royalties into your account.")
     if tool == "work_details":
-        terms = value.get("terms")
-        if not terms:
-            return (f"作品 {value['id']}《{value['title']}》目前没有授权条款。" if zh else
-                    f"Work {value['id']} \"{value['title']}\" has no license terms.")
-        offer = (f"以 {terms['template']} 条款授权，价格 {terms['fee_eth']} ETH" if zh else
-                 f"offered under {terms['template']} at {terms['fee_eth']} ETH")
-        if not terms.get("active"):
-            offer = "暂不出售" if zh else "not on sale"
-        return f"作品 {value['id']}《{value['title']}》{offer}。" if zh else \
-            f"Work {value['id']} \"{value['title']}\": {offer}."
+        return _work_answer(value, zh)
+    if tool == "license_template":
+        return (f"{value['template']} 许可允许：{rights(value['template'], True)}。" if zh else
+                f"A {value['template']} license allows {rights(value['template'], False)}.")
     if tool == "my_works":
         works = value.get("items", [])
         head = f"你的作品（共 {value.get('total', len(works))} 件）：" if zh else \
@@ -89,6 +96,23 @@ def done(tool: str, value: Any, language: Language) -> str:
             ("Recommended for you:" if tool == "recommend" else "Found in the catalogue:")
         return _listing(head, [f"{i.get('title', i.get('id'))}" for i in items], zh)
     return f"{tool}: {value}"
+
+
+def _work_answer(work: dict[str, Any], zh: bool) -> str:
+    """Who owns a work, what a license costs and what it allows: the answer to questions about its rights."""
+    head = f"作品 {work['id']}《{work['title']}》属于 {work['owner']}" if zh else \
+        f"Work {work['id']} \"{work['title']}\" is owned by {work['owner']}"
+    terms = work.get("terms")
+    if not terms or not terms.get("active"):
+        return f"{head}，目前没有出售许可。" if zh else f"{head}; no license is on offer."
+    template = terms["template"]
+    if zh:
+        return f"{head}。许可以 {template} 条款出售，价格 {terms['fee_eth']} ETH，允许：{rights(template, True)}。"
+    return f"{head}. A license costs {terms['fee_eth']} ETH under {template}, which allows {rights(template, False)}."
+
+
+def rights(template: str, zh: bool) -> str:
+    return RIGHTS[Template(template)]["zh" if zh else "en"]
 
 
 def _listing(head: str, lines: list[str], zh: bool) -> str:

@@ -12,23 +12,11 @@ from typing import Any
 
 from assistant.tools import ChatContext
 from ledger.errors import LedgerError
+from assistant.replies import rights
 from ledger.types import BPS, Template
 from ledger.units import percent_to_bps, wei_to_eth
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-# What a license under each template lets its holder do, as the approval states it.
-RIGHTS = {
-    Template.NON_COMMERCIAL_REMIX: {"en": "personal and non-commercial use, and derivatives; no commercial use",
-                                    "zh": "个人与非商业使用，可创作衍生作品；不可商用"},
-    Template.COMMERCIAL_USE: {"en": "personal and commercial use; no derivatives",
-                              "zh": "个人与商业使用；不可创作衍生作品"},
-    Template.COMMERCIAL_REMIX: {"en": "personal and commercial use, and derivatives (which owe a revenue share)",
-                                "zh": "个人与商业使用，可创作衍生作品（衍生作品需分成）"},
-    Template.CC_BY: {"en": "any use, commercial and derivative, with attribution",
-                     "zh": "任何用途（含商用与衍生），须署名"},
-}
-
 
 def language_of(text: str) -> str:
     """``zh`` when the request is written in Chinese, else ``en``."""
@@ -43,10 +31,6 @@ async def summarize(call: dict[str, Any], context: ChatContext, language: str) -
         cause = getattr(exc, "cause", exc)
         return (f"无法从账本读取此操作的详情：{cause}" if language == "zh"
                 else f"The ledger could not describe this change: {cause}")
-
-
-def rights(template: str, zh: bool) -> str:
-    return RIGHTS[Template(template)]["zh" if zh else "en"]
 
 
 def _duration(seconds: int, zh: bool) -> str:

@@ -199,6 +199,14 @@ async def work_details(work_id: int, runtime: Runtime) -> str:
 
 
 @tool
+async def license_template(template: Template) -> str:
+    """What a license under a template allows: commercial use, derivatives, attribution (personal use always)."""
+    kind = Template(template)
+    return _json({"template": kind.value, "personal": True, "commercial": kind.commercial,
+                  "derivatives": kind.derivatives, "attribution": kind is Template.CC_BY})
+
+
+@tool
 async def my_works(runtime: Runtime, limit: int = 5) -> str:
     """The caller's works, newest first."""
     context = runtime.context
@@ -221,6 +229,6 @@ async def _with_eth(call: Any) -> dict:
 
 
 TOOLS = [generate_text, search_catalogue, recommend, register_work, set_license_terms, buy_license, grant_license,
-         withdraw_royalties, verify_license, work_details, my_works, my_account]
+         withdraw_royalties, verify_license, work_details, license_template, my_works, my_account]
 LEDGER_TOOLS = frozenset({"register_work", "set_license_terms", "buy_license", "grant_license",
                           "withdraw_royalties"})

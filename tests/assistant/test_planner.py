@@ -4,6 +4,7 @@ chat model, stepping through a plan on the tool results it is shown."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -23,6 +24,12 @@ GEN = Ref(0, "text")
 
 # (request, [(tool, {arg: expected, ...}), ...]): only the arguments listed are checked.
 PLANS = [
+    # Questions about rights are answered from the ledger's data.
+    ("What does non-commercial remix allow?", [("license_template", {"template": "non_commercial_remix"})]),
+    ("Who owns work 5 and what does a license cost?", [("work_details", {"work_id": 5})]),
+    ("作品5可以商用吗？", [("work_details", {"work_id": 5})]),
+    ("CC BY 许可允许什么？", [("license_template", {"template": "cc_by"})]),
+    ("What should I watch if I like sci-fi and robots?", [("recommend", {"query": "sci-fi and robots"})]),
     ("Write a short poem about autumn, register it as mine and offer it for commercial use at 0.01 ETH",
      [("generate_text", {"topic": "autumn", "form": "poem", "length": "short", "language": "en"}),
       ("register_work", {"content": GEN, "origin": "ai_generated", "model_id": Ref(0, "model_id")}),
@@ -238,3 +245,26 @@ def test_configuration_plans_with_an_openai_compatible_endpoint_instead_of_the_r
     assert isinstance(planner.source, ModelPlanSource) and isinstance(endpoint, ChatOpenAI)
     assert endpoint.openai_api_base == "http://127.0.0.1:8000/v1"
     assert endpoint.model_name == "muse-planner" and endpoint.temperature == 0
+
+
+def test_answers_about_rights_say_who_owns_what_a_license_costs_and_allows():
+    messages = [HumanMessage("作品5可以商用吗？")]
+    first = PLANNER.invoke(messages)
+    (call,) = first.tool_calls
+    work = {"id": 5, "title": "海", "owner": OTHER,
+            "terms": {"template": "non_commercial_remix", "fee_wei": 10**16, "fee_eth": 0.01, "active": True}}
+    answer = PLANNER.invoke([*messages, first, _result(call, work)]).content
+    assert OTHER in answer and "0.01 ETH" in answer and "不可商用" in answer
+    messages = [HumanMessage("What does commercial use allow?")]
+    first = PLANNER.invoke(messages)
+    (call,) = first.tool_calls
+    answer = PLANNER.invoke([*messages, first, _result(call, {"template": "commercial_use"})]).content
+    assert answer == "A commercial_use license allows personal and commercial use; no derivatives."
+
+
+def test_the_template_tool_states_the_rights_the_contract_grants():
+    from assistant.tools import license_template
+
+    answer = json.loads(asyncio.run(license_template.ainvoke({"template": "commercial_use"})))
+    assert answer == {"template": "commercial_use", "personal": True, "commercial": True, "derivatives": False,
+                      "attribution": False}
