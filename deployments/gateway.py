@@ -36,7 +36,8 @@ class Gateway:
         chat = ChatService(backends, muse_home() / "conversations.sqlite3", assistant, chat_limits)
         self._api = create_api(TextService(generator, model_name), recommender, ledger, status=serve_status, db=db,
                                chat=chat, limits=limits,
-                               demo_url=os.environ.get(INTERNAL_URL_ENV, DEFAULT_INTERNAL_URL))
+                               demo_url=os.environ.get(INTERNAL_URL_ENV, DEFAULT_INTERNAL_URL),
+                               ready_apps=(serve.get_replica_context().app_name, recommend_app))
         metrics_url = os.environ.get(METRICS_URL_ENV)
         self._api.state.metrics = MetricsReader(metrics_url) if metrics_url else None
 

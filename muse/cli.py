@@ -13,6 +13,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from muse.bench import LOAD_LEVELS, LOAD_MIX
 from core.paths import BUNDLED_TEXT_MODEL, MOVIELENS, SERVE_CONFIG, SHAKESPEARE_CORPUS
+from muse.serve_config import DEFAULT_DASHBOARD_PORT, DEFAULT_METRICS_PORT
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -21,7 +22,8 @@ def _serve(args: argparse.Namespace) -> None:
 
     config = load_config(args.config, args.profile, args.port)
     run_server(config, ray_address=args.address, object_store_mb=args.object_store_mb,
-               ray_temp_dir=args.ray_temp_dir, metrics_port=args.metrics_port)
+               ray_temp_dir=args.ray_temp_dir, metrics_port=args.metrics_port,
+               dashboard_port=None if args.no_dashboard else args.dashboard_port)
 
 
 def _train_text(args: argparse.Namespace) -> None:
@@ -187,8 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--address", help="join a running Ray cluster (e.g. auto) instead of starting one")
     serve.add_argument("--object-store-mb", type=int, default=300, help="local Ray object store size")
     serve.add_argument("--ray-temp-dir", help="local Ray's session folder (default: Ray's, /tmp/ray)")
-    serve.add_argument("--metrics-port", type=int, default=0,
-                       help="port of Ray's Prometheus endpoint (Serve's and Muse's metrics; default: a free one)")
+    serve.add_argument("--metrics-port", type=int, default=DEFAULT_METRICS_PORT,
+                       help="port of the Prometheus endpoint, /metrics (Serve's ray_serve_* and Muse's muse_* "
+                            "series; default: %(default)s; 0: a free port)")
+    serve.add_argument("--dashboard-port", type=int, default=DEFAULT_DASHBOARD_PORT,
+                       help="port of Ray's dashboard on 127.0.0.1, which `serve status` uses (default: %(default)s)")
+    serve.add_argument("--no-dashboard", action="store_true",
+                       help="no Ray dashboard (saves memory and CPU on small machines; `serve status` then fails)")
     serve.set_defaults(run=_serve)
 
     defaults = TrainConfig(corpus=SHAKESPEARE_CORPUS, out_dir=BUNDLED_TEXT_MODEL)

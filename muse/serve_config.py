@@ -14,6 +14,8 @@ import yaml
 from core.paths import REPO_ROOT
 
 PROFILES_DIR = REPO_ROOT / "deploy" / "profiles"
+DEFAULT_METRICS_PORT = 8080  # `muse serve`: Prometheus text at http://127.0.0.1:8080/metrics
+DEFAULT_DASHBOARD_PORT = 8265  # `muse serve`: Ray's dashboard on 127.0.0.1 (what `serve status` talks to)
 
 
 def merge(base: Any, overlay: Any) -> Any:

@@ -16,6 +16,7 @@ from ray.serve.config import gRPCOptions
 from ray.serve.schema import ServeDeploySchema
 
 from core.paths import INTERNAL_URL_ENV, METRICS_URL_ENV, muse_home
+from muse.serve_config import DEFAULT_DASHBOARD_PORT, DEFAULT_METRICS_PORT
 
 log = logging.getLogger("muse.serve")
 
@@ -81,11 +82,15 @@ def _raise_stop(signum: int, _frame: FrameType | None) -> None:
 
 
 def run_server(config: dict, ray_address: str | None = None, object_store_mb: int = 300,
-               ray_temp_dir: str | None = None, metrics_port: int = 0) -> None:
+               ray_temp_dir: str | None = None, metrics_port: int = DEFAULT_METRICS_PORT,
+               dashboard_port: int | None = DEFAULT_DASHBOARD_PORT) -> None:
     """Deploy ``config`` (a serve_config.yaml dict) and block until SIGINT/SIGTERM.
 
-    Ray exports Serve's and Muse's metrics for Prometheus on ``metrics_port`` (0: a free port) when it starts
-    Ray itself; on a cluster (``ray_address``), set ``MUSE_METRICS_URL`` to the cluster's endpoint instead.
+    When it starts Ray itself, Ray exports Serve's and Muse's metrics for Prometheus on ``metrics_port`` (0: a
+    free port) and runs the Ray dashboard on 127.0.0.1:``dashboard_port`` (None: no dashboard, which saves a
+    few hundred MB and some CPU; ``serve status`` needs it). On a cluster (``ray_address``) both are the
+    cluster's: set ``MUSE_METRICS_URL`` to its metrics endpoint. Stopping then deletes only Muse's
+    applications, never the cluster's other Serve applications.
     """
     metrics_port = metrics_port or _free_port()
     metrics_url = os.environ.get(METRICS_URL_ENV) or (None if ray_address else
@@ -98,8 +103,10 @@ def run_server(config: dict, ray_address: str | None = None, object_store_mb: in
         if ray_address:
             ray.init(address=ray_address, logging_level=logging.WARNING)
         else:
-            ray.init(include_dashboard=False, object_store_memory=object_store_mb * 2**20,
-                     logging_level=logging.WARNING, _temp_dir=ray_temp_dir, _metrics_export_port=metrics_port)
+            ray.init(include_dashboard=dashboard_port is not None, dashboard_host="127.0.0.1",
+                     dashboard_port=dashboard_port or DEFAULT_DASHBOARD_PORT,
+                     object_store_memory=object_store_mb * 2**20, logging_level=logging.WARNING,
+                     _temp_dir=ray_temp_dir, _metrics_export_port=metrics_port)
         # After ray.init, which installs its own SIGTERM handler in the driver.
         signal.signal(signal.SIGTERM, _raise_stop)
         signal.signal(signal.SIGINT, _raise_stop)
@@ -123,9 +130,19 @@ def run_server(config: dict, ray_address: str | None = None, object_store_mb: in
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if ray.is_initialized():
-            serve.shutdown()
+            _stop_applications([app.name for app in schema.applications], shared_cluster=bool(ray_address))
             ray.shutdown()
         log.info("stopped")
+
+
+def _stop_applications(names: list[str], shared_cluster: bool) -> None:
+    """On our own Ray, all of Serve goes; on a shared cluster, only Muse's applications."""
+    if not shared_cluster:
+        serve.shutdown()
+        return
+    for name in names:
+        log.info("deleting the Serve application %s", name)
+        serve.delete(name)
 
 
 def _wait_until_running(app_names: list[str]) -> None:

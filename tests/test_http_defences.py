@@ -219,3 +219,20 @@ def test_serve_config_states_the_defaults():
                                     ["applications"])
     assert AppArgs.model_validate(gateway_args).limits == GatewayLimits()
     assert RecommendAppArgs.model_validate(recommend_args).limits == RequestLimits()
+
+
+def test_healthz_is_503_until_every_muse_application_runs(db):
+    states = {"muse": "RUNNING", "muse-recommend": "DEPLOYING"}
+
+    def status() -> dict:
+        return {"applications": {name: {"status": state} for name, state in states.items()}}
+
+    api = TestClient(create_api(TextService(BrokenGenerator(), "m"), recommender=None, ledger=None, status=status,
+                                db=db, ready_apps=("muse", "muse-recommend")))
+    waiting = api.get("/healthz")
+    assert waiting.status_code == 503 and waiting.json()["applications"] == {"muse-recommend": "DEPLOYING"}
+    assert waiting.headers["retry-after"] == "2"
+    states["muse-recommend"] = "RUNNING"
+    assert api.get("/healthz").json() == {"status": "ok"}
+    del states["muse-recommend"]
+    assert api.get("/healthz").json()["applications"] == {"muse-recommend": "NOT_STARTED"}

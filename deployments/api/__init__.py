@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from common.request_ids import RequestIds
 from deployments.api import generation, openai_compat, recommendations, system
@@ -47,11 +48,13 @@ def _base_api(title: str, db: sqlite3.Connection, limits: RequestLimits, upload_
 
 def create_api(text: TextService, recommender: Any, ledger: Any, status: Callable[[], dict],
                db: sqlite3.Connection, chat: chat_routes.ChatService | None = None,
-               limits: GatewayLimits = GatewayLimits(), demo_url: str | None = None) -> FastAPI:
+               limits: GatewayLimits = GatewayLimits(), demo_url: str | None = None,
+               ready_apps: Sequence[str] = ()) -> FastAPI:
     """The gateway's app. ``recommender`` and ``ledger`` are handles to those deployments (or anything with
     their ``method.remote(...)``); ``/v1/recommend`` itself is served by the Recommender replicas
     (``create_recommend_api``). ``chat`` is the assistant (its routes are left out without it); the demo at
-    ``/ui`` is mounted when ``demo_url``, the address its handlers call this Muse at, is given."""
+    ``/ui`` is mounted when ``demo_url``, the address its handlers call this Muse at, is given. ``/healthz``
+    answers 503 until every application in ``ready_apps`` runs (this one and the recommender's)."""
     api = _base_api("Muse", db, limits, UPLOAD_PATHS, limits.max_upload_bytes)
     api.state.rate_limits = rate_limits(limits)
     api.state.text = text
@@ -60,9 +63,16 @@ def create_api(text: TextService, recommender: Any, ledger: Any, status: Callabl
     api.state.ledger = ledger
     api.state.chat = chat
 
-    @api.get("/healthz", tags=["system"], summary="Ready when the application is up")
-    async def healthz() -> dict:
-        return {"status": "ok"}
+    @api.get("/healthz", tags=["system"], summary="200 when every Muse application serves, else 503",
+             responses={503: {"description": "an application is still starting (or failed)"}})
+    async def healthz() -> JSONResponse:
+        apps = status()["applications"] if ready_apps else {}
+        waiting = {name: apps[name]["status"] if name in apps else "NOT_STARTED" for name in ready_apps
+                   if apps.get(name, {}).get("status") != "RUNNING"}
+        if waiting:
+            return JSONResponse({"status": "starting", "applications": waiting}, status_code=503,
+                                headers={"Retry-After": "2"})
+        return JSONResponse({"status": "ok"})
 
     api.include_router(generation.router, dependencies=[rate_limited("generation")])
     api.include_router(openai_compat.router, dependencies=[rate_limited("generation")])

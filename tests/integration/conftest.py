@@ -31,6 +31,7 @@ class Server:
     log: Path
     process: subprocess.Popen | None = None
     ray_temp_dir: str = ""
+    dashboard_port: int | None = None  # Ray's dashboard (for `serve status`); None: --no-dashboard
 
     @property
     def url(self) -> str:
@@ -118,7 +119,8 @@ def _start(server: Server) -> None:
     with server.log.open("a") as log_file:
         server.process = subprocess.Popen(
             [sys.executable, "-m", "muse.cli", "serve", "--profile", str(PROFILE), "--port", str(server.port),
-             "--ray-temp-dir", server.ray_temp_dir],
+             "--ray-temp-dir", server.ray_temp_dir, "--metrics-port", "0",
+             *(["--dashboard-port", str(server.dashboard_port)] if server.dashboard_port else ["--no-dashboard"])],
             env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
     _wait_until_running(server)
@@ -142,7 +144,7 @@ def _stop(server: Server) -> None:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Server:
     home = tmp_path_factory.mktemp("muse_home")
-    srv = Server(port=_free_port(), home=home, log=home / "serve.log")
+    srv = Server(port=_free_port(), home=home, log=home / "serve.log", dashboard_port=_free_port())
     try:
         _start(srv)
         yield srv

@@ -3,9 +3,14 @@ per-deployment request counts and rates and Muse's own counters, read from Ray's
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
+import yaml
 
 EXPORT_WAIT_S = 90  # Ray exports metrics every few seconds
 
@@ -25,3 +30,21 @@ def test_metrics_show_requests_per_deployment_and_tokens_generated(server):
         time.sleep(2)
     assert {"Gateway", "Generator"} <= set(metrics["deployments"])
     assert metrics["window_s"] > 0 and generator["requests_per_s"] is not None
+
+
+def test_serve_status_and_the_dashboard_work_against_muse_serve(server):
+    """Ray's own tools see Muse's applications: `serve status` talks to the dashboard on 127.0.0.1."""
+    serve_cli = Path(sys.executable).with_name("serve")
+    out = subprocess.run([str(serve_cli), "status", "-a", f"http://127.0.0.1:{server.dashboard_port}"],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "RAY_AUTH_MODE": "disabled"})
+    assert out.returncode == 0, out.stderr
+    status = yaml.safe_load(out.stdout)
+    assert {"muse", "muse-recommend"} <= set(status["applications"])
+    assert all(status["applications"][name]["status"] == "RUNNING" for name in ("muse", "muse-recommend"))
+    assert "Generator" in status["applications"]["muse"]["deployments"]
+
+
+def test_healthz_is_ok_once_both_applications_run(server):
+    answer = httpx.get(f"{server.url}/healthz")
+    assert answer.status_code == 200 and answer.json() == {"status": "ok"}
