@@ -221,7 +221,8 @@ def test_serve_config_states_the_defaults():
     assert RecommendAppArgs.model_validate(recommend_args).limits == RequestLimits()
 
 
-def test_healthz_is_503_until_every_muse_application_runs(db):
+def test_healthz_is_503_until_every_muse_application_runs(db, monkeypatch):
+    monkeypatch.setattr("deployments.api.HEALTH_RECHECK_S", 0.0)  # read Serve's status on every call
     states = {"muse": "RUNNING", "muse-recommend": "DEPLOYING"}
 
     def status() -> dict:
