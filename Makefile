@@ -1,11 +1,12 @@
 # Two entry points for a fresh machine (see README):
 #   make serve   set up .venv and run Muse on 127.0.0.1:8000
 #   make test    set up .venv and run the test suite
+#   make test-fast  the unit tests only: no test that starts the application (a few minutes)
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup serve test browser
+.PHONY: setup serve test test-fast browser
 
 setup: $(STAMP)
 
@@ -25,3 +26,6 @@ browser:
 
 test: $(STAMP) browser
 	$(VENV)/bin/python -m pytest -q -rs
+
+test-fast: $(STAMP)
+	$(VENV)/bin/python -m pytest -q -rs -m "not integration"

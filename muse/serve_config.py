@@ -11,9 +11,8 @@ from typing import Any
 
 import yaml
 
-from core.paths import REPO_ROOT
+from core.paths import PROFILES_DIR
 
-PROFILES_DIR = REPO_ROOT / "deploy" / "profiles"
 DEFAULT_METRICS_PORT = 8080  # `muse serve`: Prometheus text at http://127.0.0.1:8080/metrics
 DEFAULT_DASHBOARD_PORT = 8265  # `muse serve`: Ray's dashboard on 127.0.0.1 (what `serve status` talks to)
 

@@ -32,6 +32,8 @@ class Server:
     process: subprocess.Popen | None = None
     ray_temp_dir: str = ""
     dashboard_port: int | None = None  # Ray's dashboard (for `serve status`); None: --no-dashboard
+    python: str = sys.executable  # the environment Muse runs from (a fresh one for the wheel test)
+    cwd: Path | None = None  # where `muse serve` starts (None: here)
 
     @property
     def url(self) -> str:
@@ -58,7 +60,7 @@ class Server:
 
     def muse(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
         """Run the real ``muse`` CLI on this server's data directory."""
-        return subprocess.run([sys.executable, "-m", "muse.cli", *args], check=check, input=stdin, capture_output=True,
+        return subprocess.run([self.python, "-m", "muse.cli", *args], check=check, cwd=self.cwd, input=stdin, capture_output=True,
                               text=True, env={**os.environ, "MUSE_HOME": str(self.home)}, timeout=300)
 
     def add_user(self, name: str, admin: bool = False) -> str:
@@ -118,10 +120,10 @@ def _start(server: Server) -> None:
     env = {**os.environ, "MUSE_HOME": str(server.home), "RAY_AUTH_MODE": "disabled", "PYTHONUNBUFFERED": "1"}
     with server.log.open("a") as log_file:
         server.process = subprocess.Popen(
-            [sys.executable, "-m", "muse.cli", "serve", "--profile", str(PROFILE), "--port", str(server.port),
+            [server.python, "-m", "muse.cli", "serve", "--profile", str(PROFILE), "--port", str(server.port),
              "--ray-temp-dir", server.ray_temp_dir, "--metrics-port", "0",
              *(["--dashboard-port", str(server.dashboard_port)] if server.dashboard_port else ["--no-dashboard"])],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True, cwd=server.cwd,
         )
     _wait_until_running(server)
 
@@ -151,3 +153,12 @@ def server(tmp_path_factory) -> Server:
     finally:
         if srv.process is not None and srv.process.poll() is None:
             _stop(srv)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder starts the application (or shares the session's): ``-m "not integration"``
+    (``make test-fast``) leaves them out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.integration)

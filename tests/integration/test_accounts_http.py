@@ -5,11 +5,9 @@ the key out of every route, on the gateway and on the recommender's own applicat
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from tests.integration.http_helpers import as_user
 
-pytestmark = pytest.mark.integration
 
 CHANGING_METHODS = {"post", "put", "patch", "delete"}
 TERMS = {"template": "commercial_use", "fee_wei": 10**16}

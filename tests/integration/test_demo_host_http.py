@@ -12,8 +12,6 @@ import pytest
 
 from muse.client import iter_sse
 
-pytestmark = pytest.mark.integration
-
 
 class _Trap(http.server.BaseHTTPRequestHandler):
     """Answers every request as Muse's /v1/account would, and records it."""

@@ -5,11 +5,8 @@ from __future__ import annotations
 import threading
 
 import httpx
-import pytest
 
 from tests.integration.http_helpers import as_user
-
-pytestmark = pytest.mark.integration
 
 
 def my_recommendations(server, key: str, **extra) -> list[dict]:

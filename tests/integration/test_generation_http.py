@@ -11,7 +11,6 @@ import pytest
 from langchain_openai import ChatOpenAI
 
 MODEL = "muse-tiny-shakespeare"
-pytestmark = pytest.mark.integration
 
 
 def post(server, path: str, body: dict) -> httpx.Response:

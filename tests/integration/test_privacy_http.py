@@ -7,11 +7,9 @@ from __future__ import annotations
 import re
 
 import httpx
-import pytest
 
 from tests.integration.http_helpers import as_user
 
-pytestmark = pytest.mark.integration
 
 LIKED = {"1": "Toy Story", "2355": "Bug's Life", "4886": "Monsters, Inc."}
 

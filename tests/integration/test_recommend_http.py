@@ -7,8 +7,6 @@ import asyncio
 import httpx
 import pytest
 
-pytestmark = pytest.mark.integration
-
 
 def recommend(server, body: dict) -> httpx.Response:
     return httpx.post(f"{server.url}/v1/recommend", json=body, timeout=60)
