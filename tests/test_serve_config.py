@@ -13,6 +13,11 @@ def deployment(config: dict, name: str) -> dict:
     return next(d for d in config["applications"][0]["deployments"] if d["name"] == name)
 
 
+def deployment_in(config: dict, name: str) -> dict:
+    """A deployment of any application."""
+    return next(d for app in config["applications"] for d in app["deployments"] if d["name"] == name)
+
+
 def test_config_is_a_valid_serve_config_with_scale_to_zero():
     config = load_config(SERVE_CONFIG)
     ServeDeploySchema.model_validate(config)
@@ -37,7 +42,7 @@ def test_merge_lists_by_name_and_port_override():
 
 
 def test_unknown_profile_is_a_clear_error():
-    with pytest.raises(FileNotFoundError, match="known: gpu"):
+    with pytest.raises(FileNotFoundError, match="known: container, gpu"):
         load_config(SERVE_CONFIG, ["nope"])
 
 
@@ -68,6 +73,15 @@ def test_kuberay_manifest_serves_the_same_applications_with_a_gpu_generator():
     assert generator["ray_actor_options"]["num_gpus"] == 1 and generator["autoscaling_config"]["min_replicas"] == 0
     assert serve["applications"][0]["args"]["dtype"] == "bfloat16"
     assert set(serve["applications"][0]["args"]) <= set(base["applications"][0]["args"]) | {"device", "dtype"}
+    for app in base["applications"]:  # backpressure as benchmarked
+        for each in app["deployments"]:
+            assert deployment_in(serve, each["name"]).get("backpressure_config") == each.get("backpressure_config")
+    head = manifest["spec"]["rayClusterConfig"]["headGroupSpec"]
+    assert head["rayStartParams"]["metrics-export-port"] == "8080"
+    env = {v["name"]: v["value"] for v in head["template"]["spec"]["containers"][0]["env"]}
+    from muse.server import SERVE_THROUGHPUT_MODE
+
+    assert env == SERVE_THROUGHPUT_MODE
 
 
 def test_kuberay_manifest_keeps_the_dashboard_to_the_operator_and_behind_a_token():
@@ -100,3 +114,24 @@ def test_replicas_reach_muse_at_its_own_configured_address(monkeypatch):
     assert internal_url({"host": "::1", "port": 8100}) == "http://[::1]:8100"
     monkeypatch.setenv("MUSE_INTERNAL_URL", "http://muse-head:8000")
     assert internal_url({"host": "0.0.0.0", "port": 8100}) == "http://muse-head:8000"
+
+
+def test_container_profile_listens_on_all_interfaces_and_changes_nothing_else():
+    base, container = load_config(SERVE_CONFIG), load_config(SERVE_CONFIG, ["container"])
+    ServeDeploySchema.model_validate(container)
+    assert container["http_options"]["host"] == "0.0.0.0"
+    assert {**container, "http_options": base["http_options"]} == base
+
+
+def test_dockerfile_builds_from_the_wheel_in_two_stages_and_runs_as_a_user():
+    lines = [line.split() for line in (REPO_ROOT / "Dockerfile").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    stages = [words for words in lines if words[0] == "FROM"]
+    assert len(stages) == 2 and stages[0][-1] == "build"
+    runtime = lines[lines.index(stages[1]):]
+    assert any(w[0] == "COPY" and "--from=build" in w for w in runtime)
+    assert not any(w[0] == "COPY" and "--from=build" not in w for w in runtime)  # no sources in the image
+    user = next(w for w in runtime if w[0] == "USER")
+    assert user[1] not in ("root", "0") and runtime.index(user) < runtime.index(next(w for w in runtime if w[0] == "CMD"))
+    command = next(w for w in runtime if w[0] == "CMD")
+    assert '"container",' in command  # the profile it names exists (loaded above)
