@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from deployments.errors import ApiError
+from core.paths import muse_home
 from core.users import User
 
 bearer = HTTPBearer(auto_error=False, description="an API key from `muse users add NAME`")
@@ -20,7 +21,9 @@ async def optional_caller(request: Request,
         return None
     user = request.app.state.users.by_key(credentials.credentials)
     if user is None:
-        raise ApiError(401, "invalid API key", kind="authentication_error")
+        raise ApiError(401, f"invalid API key: no user of this Muse has it. Keys belong to one data folder; this "
+                            f"server's is MUSE_HOME={muse_home()} (a key made with `muse users add` in another "
+                            "folder is the usual cause)", kind="authentication_error")
     return user
 
 

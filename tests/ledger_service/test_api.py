@@ -206,3 +206,10 @@ def test_bad_idempotency_keys(client, owner, work, key, needle):
     response = client.post("/v1/account/withdraw", headers={**owner.headers, "Idempotency-Key": key})
     assert response.status_code == 422 and needle in error(response), response.text
     assert response.json()["error"]["param"] == "Idempotency-Key"
+
+
+def test_an_unknown_key_is_told_which_data_folder_the_server_uses(client):
+    from core.paths import muse_home
+
+    response = client.get("/v1/account", headers={"Authorization": "Bearer muse_from-another-folder"})
+    assert response.status_code == 401 and f"MUSE_HOME={muse_home()}" in response.json()["error"]["message"]
