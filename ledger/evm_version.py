@@ -55,8 +55,17 @@ def node_evm_version(w3: Web3) -> NodeEvm:
         try:
             result = bytes(w3.eth.call({"data": "0x" + _PROBES[version]}))
         except Exception as error:  # noqa: BLE001 - an invalid opcode reads differently on every node
-            return NodeEvm(newest, f"{type(error).__name__}: {str(error)[:MAX_ERROR_CHARS]}")
+            return NodeEvm(newest, _reason(error))
         if result != _RAN:
             return NodeEvm(newest, f"the probe returned 0x{result.hex()} instead of 1")
         newest = version
     return NodeEvm(newest, None)
+
+
+def _reason(error: Exception) -> str:
+    """A failed probe's error as one short line: a node's own message where it sent one (Ganache appends its
+    stack trace to the error object, which web3 prints whole)."""
+    response = getattr(error, "rpc_response", None) or {}
+    sent = response.get("error") if isinstance(response, dict) else None
+    message = sent.get("message") if isinstance(sent, dict) else None
+    return (str(message) if message else f"{type(error).__name__}: {error}")[:MAX_ERROR_CHARS]
