@@ -15,6 +15,7 @@ from deployments.gateway import Gateway
 from deployments.generator import Generator
 from deployments.ledger import LedgerDeployment
 from deployments.recommender import Recommender
+from ledger.evm_version import DEFAULT_EVM_VERSION, EvmVersion
 from ledger.idempotency import DEFAULT_TTL_S
 
 
@@ -31,6 +32,7 @@ class AppArgs(BaseModel):
     stream_interval_s: float = 0.0  # at most one streamed chunk per interval per request (0: every step)
     recommend_app: str = "muse-recommend"  # the application that runs the Recommender
     ledger_rpc_url: str | None = None  # None: the embedded chain in $MUSE_HOME; else a JSON-RPC node's URL
+    ledger_evm_version: EvmVersion = DEFAULT_EVM_VERSION  # the contract is compiled for it; the node must run it
     assistant_planner: Literal["rules", "model"] = "rules"  # where the assistant's plans come from (README)
     assistant_base_url: str | None = None  # for "model": an OpenAI-compatible endpoint's /v1; None: this Muse's
     assistant_model: str = "muse-planner"  # for "model": the model name at that endpoint
@@ -53,7 +55,7 @@ def build_app(args: dict) -> Application:
     generator = Generator.bind(args.model, args.device, args.dtype, args.torch_threads, args.stream_interval_s)
     assistant = ModelSettings(args.assistant_planner, args.assistant_base_url, args.assistant_model)
     chat_limits = ChatLimits(args.chat_max_messages, args.chat_max_threads)
-    ledger = LedgerDeployment.bind(args.ledger_rpc_url, args.ledger_idempotency_ttl_s)
+    ledger = LedgerDeployment.bind(args.ledger_rpc_url, args.ledger_idempotency_ttl_s, args.ledger_evm_version)
     return Gateway.bind(generator, ledger, args.model_name, args.recommend_app, assistant, chat_limits,
                         args.limits)
 

@@ -15,6 +15,7 @@ from ray import serve
 from deployments.metrics import counter
 from deployments.replica_logs import log_to_replica
 from ledger.errors import LedgerError
+from ledger.evm_version import DEFAULT_EVM_VERSION, EvmVersion
 from ledger.idempotency import DEFAULT_TTL_S
 from ledger.service import LedgerService, LedgerSettings, keystore_for
 from core.paths import muse_home
@@ -38,13 +39,14 @@ class _RefusalsAreNotFailures(logging.Filter):
 
 @serve.deployment(name="Ledger")
 class LedgerDeployment(LedgerService):
-    def __init__(self, rpc_url: str | None = None, idempotency_ttl_s: int = DEFAULT_TTL_S):
+    def __init__(self, rpc_url: str | None = None, idempotency_ttl_s: int = DEFAULT_TTL_S,
+                 evm_version: EvmVersion = DEFAULT_EVM_VERSION):
         serve_logger = logging.getLogger("ray.serve")
         serve_logger.addFilter(_RefusalsAreNotFailures())
         log_to_replica("ledger")
         home = muse_home()
         settings = LedgerSettings(home / "ledger", rpc_url, os.environ.get(FUNDER_KEY_ENV),
-                                  idempotency_ttl_s=idempotency_ttl_s)
+                                  idempotency_ttl_s=idempotency_ttl_s, evm_version=evm_version)
         super().__init__(settings, keystore_for(home))
         transactions = counter("muse_ledger_transactions", ("kind",))
         self.on_transaction = lambda kind: transactions.inc(tags={"kind": kind})

@@ -60,6 +60,7 @@ from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import RPCEndpoint, RPCResponse
 
 from ledger.evm_store import SqliteStore
+from ledger.evm_version import DEFAULT_EVM_VERSION, EvmVersion, node_evm_version
 
 RPC_TIMEOUT_S = 10
 
@@ -297,12 +298,35 @@ def open_embedded_chain(data_dir: Path) -> Chain:
     return Chain(Web3(provider), funder, embedded=True, _release=release)
 
 
-def open_rpc_chain(url: str, funder_key: str | None = None) -> Chain:
-    """Connect to a JSON-RPC node over HTTP, failing now with a clear error if it does not answer."""
+def open_rpc_chain(url: str, funder_key: str | None = None, evm_version: EvmVersion = DEFAULT_EVM_VERSION) -> Chain:
+    """Connect to a JSON-RPC node over HTTP, failing now with a clear error if it does not answer, or if its
+    fork cannot run the contract compiled for ``evm_version``."""
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT_S}))
     try:
         w3.eth.get_block_number()
     except Exception as error:  # connection refused, timeout, not a JSON-RPC server...
         raise ChainError(f"cannot reach the JSON-RPC node at {url}: {error}") from error
+    require_evm_version(w3, f"the JSON-RPC node at {url}", evm_version)
     funder = Account.from_key(funder_key) if funder_key else None
     return Chain(w3, funder, embedded=False)
+
+
+def require_evm_version(w3: Web3, node_name: str, evm_version: EvmVersion) -> None:
+    """Refuse, naming the node's apparent fork and the setting to change, a node that cannot run the contract
+    compiled for ``evm_version``."""
+    node = node_evm_version(w3)
+    if node.runs(evm_version):
+        return
+    try:
+        client = w3.client_version
+    except Exception:  # noqa: BLE001 - web3_clientVersion is optional; the message does without it
+        client = "client unknown"
+    if node.version is None:
+        raise ChainError(f"{node_name} ({client}) did not run a probe contract creation in eth_call "
+                         f"({node.failure}), so Muse cannot tell which EVM version it runs; the ledger needs one "
+                         f"that runs code compiled for ledger_evm_version '{evm_version}'")
+    raise ChainError(
+        f"{node_name} ({client}) looks like a {node.version} chain: it cannot run the ledger "
+        f"contract compiled for ledger_evm_version '{evm_version}', which may use {node.lacks(evm_version)} "
+        f"(probe: {node.failure}). Set ledger_evm_version: {node.version} in the muse application's args "
+        f"(serve_config.yaml or a profile), or use a node on {evm_version} or later")

@@ -21,6 +21,7 @@ from web3.types import TxReceipt
 from ledger import validation as check
 from ledger.compile import compile_contract
 from ledger.errors import Conflict, NotFound, translated
+from ledger.evm_version import DEFAULT_EVM_VERSION, EvmVersion
 from ledger.transact import send
 from ledger.types import (
     BPS,
@@ -56,17 +57,19 @@ class Ledger:
         self._fn = self.contract.functions
 
     @classmethod
-    def deploy(cls, w3: Web3, deployer: LocalAccount, cache_dir: Path) -> Ledger:
-        artifact = compile_contract(CONTRACT, cache_dir)
+    def deploy(cls, w3: Web3, deployer: LocalAccount, cache_dir: Path,
+               evm_version: EvmVersion = DEFAULT_EVM_VERSION) -> Ledger:
+        artifact = compile_contract(CONTRACT, cache_dir, evm_version)
         factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
         receipt = send(w3, deployer, factory.constructor())
         return cls(w3, artifact.abi, LedgerAddresses(receipt["contractAddress"], receipt["blockNumber"]))
 
     @classmethod
-    def at(cls, w3: Web3, addresses: LedgerAddresses, cache_dir: Path) -> Ledger:
+    def at(cls, w3: Web3, addresses: LedgerAddresses, cache_dir: Path,
+           evm_version: EvmVersion = DEFAULT_EVM_VERSION) -> Ledger:
         if not w3.eth.get_code(addresses.ledger):
             raise NotFound(f"no contract at {addresses.ledger}")
-        return cls(w3, compile_contract(CONTRACT, cache_dir).abi, addresses)
+        return cls(w3, compile_contract(CONTRACT, cache_dir, evm_version).abi, addresses)
 
     # Works
 

@@ -1,7 +1,8 @@
 """Compile the ledger's Vyper contracts, caching ABI and bytecode on disk.
 
-A cache file is keyed by the sha256 of every source in ``ledger/contracts`` (a contract's
-modules are part of its code) and the vyper version, so any edit or compiler upgrade recompiles.
+A cache file is keyed by the target EVM version (``ledger.evm_version``), and the sha256 of every source in
+``ledger/contracts`` (a contract's modules are part of its code) and the vyper version, so any edit or compiler
+upgrade recompiles.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from pathlib import Path
 
 import vyper
 from vyper.compiler.input_bundle import FilesystemInputBundle
+from vyper.compiler.settings import Settings
 
 from common.files import write_atomic
+from ledger.evm_version import DEFAULT_EVM_VERSION, EvmVersion
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +31,10 @@ class Artifact:
     bytecode: str  # 0x-prefixed deployment bytecode
 
 
-def compile_contract(name: str, cache_dir: Path) -> Artifact:
-    """ABI and bytecode of ``ledger/contracts/<name>.vy``, from ``cache_dir`` when already compiled."""
-    cached = cache_dir / f"{name}-{sources_key()}.json"
+def compile_contract(name: str, cache_dir: Path, evm_version: EvmVersion = DEFAULT_EVM_VERSION) -> Artifact:
+    """ABI and bytecode of ``ledger/contracts/<name>.vy`` for ``evm_version``, from ``cache_dir`` when already
+    compiled."""
+    cached = cache_dir / f"{name}-{evm_version}-{sources_key()}.json"
     try:
         return Artifact(**json.loads(cached.read_text()))
     except FileNotFoundError:
@@ -40,7 +44,7 @@ def compile_contract(name: str, cache_dir: Path) -> Artifact:
     source = CONTRACTS_DIR / f"{name}.vy"
     out = vyper.compile_code(source.read_text(), contract_path=source,
                              input_bundle=FilesystemInputBundle([CONTRACTS_DIR]),
-                             output_formats=["abi", "bytecode"])
+                             output_formats=["abi", "bytecode"], settings=Settings(evm_version=evm_version))
     artifact = Artifact(abi=out["abi"], bytecode=out["bytecode"])
     write_atomic(cached, json.dumps(asdict(artifact)))  # concurrent compilers never read half a file
     return artifact

@@ -27,6 +27,7 @@ from ledger import validation as check
 from ledger.chain import Chain, ChainError, open_embedded_chain, open_rpc_chain
 from ledger.client import HUMAN_MADE, Ledger
 from ledger.compile import sources_key
+from ledger.evm_version import DEFAULT_EVM_VERSION, EvmVersion
 from ledger.errors import Forbidden, InvalidRequest, NotFound
 from ledger.idempotency import DEFAULT_TTL_S, IdempotencyStore, idempotent
 from ledger.index import LedgerIndex
@@ -66,6 +67,7 @@ class LedgerSettings:
     funder_key: str | None = field(default=None, repr=False)  # pays deployment and funds users on a node
     funding_wei: int = DEFAULT_FUNDING_WEI  # given to each new account, where there is a funder
     idempotency_ttl_s: int = DEFAULT_TTL_S  # how long the answer to a change made with an idempotency key is kept
+    evm_version: EvmVersion = DEFAULT_EVM_VERSION  # the contract is compiled for it; a node must run it
 
 
 def keystore_for(data_dir: Path) -> Keystore:
@@ -78,7 +80,7 @@ class LedgerService:
         self.settings = settings
         self.keystore = keystore
         self.chain = _open_chain(settings)
-        self.ledger = _deploy_or_attach(self.chain, settings.home)
+        self.ledger = _deploy_or_attach(self.chain, settings.home, settings.evm_version)
         self.index = LedgerIndex(settings.home / "index.sqlite3", self.ledger)
         applied = self.index.sync()
         self.answers = IdempotencyStore(settings.home / "idempotency.sqlite3", settings.idempotency_ttl_s)
@@ -233,11 +235,11 @@ class LedgerService:
 
 def _open_chain(settings: LedgerSettings) -> Chain:
     if settings.rpc_url:
-        return open_rpc_chain(settings.rpc_url, settings.funder_key)
+        return open_rpc_chain(settings.rpc_url, settings.funder_key, settings.evm_version)
     return open_embedded_chain(settings.home / "chain")
 
 
-def _deploy_or_attach(chain: Chain, home: Path) -> Ledger:
+def _deploy_or_attach(chain: Chain, home: Path, evm_version: EvmVersion) -> Ledger:
     """The contract recorded for this chain in ``deployment.json``, or a new deployment (then recorded).
 
     The record names the contract's source version: a ledger deployed from other sources has another ABI, and
@@ -254,16 +256,29 @@ def _deploy_or_attach(chain: Chain, home: Path) -> Ledger:
                     f"the ledger contract at {addresses.ledger} (chain {chain_id}, recorded in {record_path}) was "
                     "deployed from other contract sources than this Muse's, whose records it cannot read: run the "
                     "Muse version that deployed it, or start on a fresh data directory (MUSE_HOME)")
-            return Ledger.at(chain.w3, addresses, cache_dir)
+            _require_recorded_evm_version(records[chain_id], evm_version, addresses.ledger, record_path)
+            return Ledger.at(chain.w3, addresses, cache_dir, evm_version)
         log.warning("no ledger contract at %s on chain %s any more: deploying a new one", addresses.ledger, chain_id)
     if chain.funder is None:
         raise ChainError("no ledger contract is recorded for this chain and no funder key is configured to deploy "
                          "one (set MUSE_LEDGER_FUNDER_KEY)")
-    ledger = Ledger.deploy(chain.w3, chain.funder, cache_dir)
-    records[chain_id] = {**ledger.addresses.to_dict(), "sources": sources_key()}
+    ledger = Ledger.deploy(chain.w3, chain.funder, cache_dir, evm_version)
+    records[chain_id] = {**ledger.addresses.to_dict(), "sources": sources_key(), "evm_version": evm_version}
     write_atomic(record_path, json.dumps(records, indent=2))
     log.info("deployed the ledger contract at %s (block %d)", ledger.addresses.ledger, ledger.addresses.deployed_block)
     return ledger
+
+
+def _require_recorded_evm_version(record: dict[str, Any], evm_version: EvmVersion, address: str,
+                                  record_path: Path) -> None:
+    """The deployed code was compiled for the record's EVM version (cancun in records older than the setting):
+    a different ``ledger_evm_version`` is a configuration mistake to fix, not a reason to deploy again."""
+    recorded = record.get("evm_version", DEFAULT_EVM_VERSION)
+    if recorded != evm_version:
+        raise ChainError(
+            f"the ledger contract at {address} (recorded in {record_path}) was compiled for EVM version "
+            f"'{recorded}', but ledger_evm_version is '{evm_version}': set ledger_evm_version: {recorded}, or start "
+            "on a fresh data directory (MUSE_HOME) to deploy a new ledger")
 
 
 def _read_records(path: Path) -> dict[str, Any]:

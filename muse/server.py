@@ -13,7 +13,7 @@ import ray
 from ray import serve
 from ray.serve._private import api as serve_private_api
 from ray.serve.config import gRPCOptions
-from ray.serve.schema import ServeDeploySchema
+from ray.serve.schema import ApplicationStatusOverview, DeploymentStatus, ServeDeploySchema
 
 from core.paths import INTERNAL_URL_ENV, METRICS_URL_ENV, muse_home
 from muse.serve_config import DEFAULT_DASHBOARD_PORT, DEFAULT_METRICS_PORT
@@ -145,14 +145,22 @@ def _stop_applications(names: list[str], shared_cluster: bool) -> None:
         serve.delete(name)
 
 
+def _failure(name: str, app: ApplicationStatusOverview) -> str:
+    """Why an application failed: its own message names only the failed deployments; theirs hold the error a
+    replica's constructor raised (e.g. the ledger refusing a node whose fork cannot run its contract)."""
+    reasons = [f"{deployment}: {status.message}" for deployment, status in app.deployments.items()
+               if status.status in (DeploymentStatus.DEPLOY_FAILED, DeploymentStatus.UNHEALTHY) and status.message]
+    return "\n".join([f"{name}: {app.message}", *reasons])
+
+
 def _wait_until_running(app_names: list[str]) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         apps = serve.status().applications
         states = {name: apps[name].status if name in apps else "NOT_STARTED" for name in app_names}
-        failed = {n: apps[n].message for n, s in states.items() if s == "DEPLOY_FAILED"}
+        failed = [_failure(name, apps[name]) for name, s in states.items() if s == "DEPLOY_FAILED"]
         if failed:
-            raise RuntimeError(f"deployment failed: {failed}")
+            raise RuntimeError("deployment failed:\n" + "\n".join(failed))
         if all(s == "RUNNING" for s in states.values()):
             return
         time.sleep(0.5)

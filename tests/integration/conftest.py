@@ -13,7 +13,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -34,6 +35,8 @@ class Server:
     dashboard_port: int | None = None  # Ray's dashboard (for `serve status`); None: --no-dashboard
     python: str = sys.executable  # the environment Muse runs from (a fresh one for the wheel test)
     cwd: Path | None = None  # where `muse serve` starts (None: here)
+    profiles: tuple[Path, ...] = (PROFILE,)  # overlays of serve_config.yaml, in order
+    env: dict[str, str] = field(default_factory=dict)  # more environment for `muse serve`
 
     @property
     def url(self) -> str:
@@ -114,18 +117,43 @@ def _wait_until_running(server: Server) -> None:
     pytest.fail(f"muse serve not ready in {START_TIMEOUT_S} s:\n{server.log.read_text()[-4000:]}")
 
 
-def _start(server: Server) -> None:
-    """Run ``muse serve`` for ``server`` (a fresh Ray session each time) and wait until it is ready."""
+def launch(server: Server) -> None:
+    """Run ``muse serve`` for ``server`` (a fresh Ray session each time), without waiting for it."""
     server.ray_temp_dir = tempfile.mkdtemp(prefix="mray", dir="/tmp")  # short: Ray's socket paths are limited
-    env = {**os.environ, "MUSE_HOME": str(server.home), "RAY_AUTH_MODE": "disabled", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "MUSE_HOME": str(server.home), "RAY_AUTH_MODE": "disabled", "PYTHONUNBUFFERED": "1",
+           **server.env}
     with server.log.open("a") as log_file:
         server.process = subprocess.Popen(
-            [server.python, "-m", "muse.cli", "serve", "--profile", str(PROFILE), "--port", str(server.port),
-             "--ray-temp-dir", server.ray_temp_dir, "--metrics-port", "0",
+            [server.python, "-m", "muse.cli", "serve", *(a for p in server.profiles for a in ("--profile", str(p))),
+             "--port", str(server.port), "--ray-temp-dir", server.ray_temp_dir, "--metrics-port", "0",
              *(["--dashboard-port", str(server.dashboard_port)] if server.dashboard_port else ["--no-dashboard"])],
             env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True, cwd=server.cwd,
         )
+
+
+def _start(server: Server) -> None:
+    """Run ``muse serve`` for ``server`` and wait until it is ready."""
+    launch(server)
     _wait_until_running(server)
+
+
+def refused_start(server: Server) -> str:
+    """Run ``muse serve`` for ``server``, which must exit with an error before it is ready, leaving no Ray process
+    and a free port; returns what it printed."""
+    printed_before = server.log.stat().st_size if server.log.exists() else 0
+    launch(server)
+    try:
+        code = server.process.wait(timeout=START_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.process.pid, signal.SIGKILL)
+        pytest.fail(f"muse serve did not refuse to start in {START_TIMEOUT_S} s:\n{server.log.read_text()[-3000:]}")
+    printed = server.log.read_bytes()[printed_before:].decode(errors="replace")
+    assert code != 0, f"muse serve exited with 0:\n{printed[-3000:]}"
+    deadline = time.monotonic() + 30
+    while _ray_processes(server.ray_temp_dir) or not _port_is_free(server.port):
+        assert time.monotonic() < deadline, "the refused start left Ray processes, or its port, behind"
+        time.sleep(0.5)
+    return printed
 
 
 def _stop(server: Server) -> None:
@@ -143,10 +171,9 @@ def _stop(server: Server) -> None:
     assert _port_is_free(server.port), f"something still listens on {server.port} (HAProxy left behind?)"
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Server:
-    home = tmp_path_factory.mktemp("muse_home")
-    srv = Server(port=_free_port(), home=home, log=home / "serve.log", dashboard_port=_free_port())
+@contextlib.contextmanager
+def running(srv: Server) -> Iterator[Server]:
+    """``srv`` started, and stopped (with the shutdown checks) when the block ends."""
     try:
         _start(srv)
         yield srv
@@ -162,3 +189,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    home = tmp_path_factory.mktemp("muse_home")
+    with running(Server(port=_free_port(), home=home, log=home / "serve.log", dashboard_port=_free_port())) as srv:
+        yield srv

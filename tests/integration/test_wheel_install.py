@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.conftest import Server, _free_port, _start, _stop
+from tests.integration.conftest import Server, _free_port, running
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -64,16 +64,13 @@ def test_the_wheel_ships_what_muse_serve_needs(installed, tmp_path):
 
 
 def test_muse_serve_from_the_wheel_registers_and_recommends(installed, tmp_path):
-    server = Server(port=_free_port(), home=tmp_path / "home", log=tmp_path / "serve.log", python=str(installed),
-                    cwd=tmp_path)
-    server.home.mkdir()
-    _start(server)
-    try:
+    home = tmp_path / "home"
+    home.mkdir()
+    with running(Server(port=_free_port(), home=home, log=tmp_path / "serve.log", python=str(installed),
+                        cwd=tmp_path)) as server:
         key = server.add_user("wheel")
         client = httpx.Client(base_url=server.url, timeout=120, headers={"authorization": f"Bearer {key}"})
         work = client.post("/v1/works", json={"title": "Packaged", "content": "Shipped in a wheel."})
         assert work.status_code == 201, work.text
         recommended = client.post("/v1/recommend", json={"query": "space adventure", "k": 3})
         assert recommended.status_code == 200 and len(recommended.json()["items"]) == 3
-    finally:
-        _stop(server)
