@@ -78,6 +78,8 @@ def done(tool: str, value: Any, language: Language) -> str:
             offer = "暂不出售" if zh else "not on sale"
         return f"作品 {value['id']}《{value['title']}》{offer}。" if zh else \
             f"Work {value['id']} \"{value['title']}\": {offer}."
+    if tool == "my_earnings":
+        return _earnings(value, zh)
     if tool == "my_works":
         works = value.get("items", [])
         head = f"你的作品（共 {value.get('total', len(works))} 件）：" if zh else \
@@ -89,6 +91,24 @@ def done(tool: str, value: Any, language: Language) -> str:
             ("Recommended for you:" if tool == "recommend" else "Found in the catalogue:")
         return _listing(head, [f"{i.get('title', i.get('id'))}" for i in items], zh)
     return f"{tool}: {value}"
+
+
+def _earnings(value: dict[str, Any], zh: bool) -> str:
+    """The total, then each work with what it earned and who licensed it (bought or granted)."""
+    head = f"你的作品共收入 {value['total_eth']} ETH：" if zh else f"Your works earned {value['total_eth']} ETH in all:"
+    lines = []
+    for work in value["works"]:
+        holders = ", ".join(f"{lic['holder']} ({_KIND_ZH[lic['kind']] if zh else lic['kind']})"
+                            for lic in work["licenses"][:MAX_LISTED])
+        count = work["licenses_count"]
+        lines.append(f"作品 {work['work_id']}《{work['title']}》：{work['earned_eth']} ETH，{count} 次授权"
+                     + (f"（{holders}）" if holders else "") if zh else
+                     f"work {work['work_id']} \"{work['title']}\": {work['earned_eth']} ETH, {count} license(s)"
+                     + (f" ({holders})" if holders else ""))
+    return _listing(head, lines, zh)
+
+
+_KIND_ZH = {"bought": "购买", "granted": "授予"}
 
 
 def _listing(head: str, lines: list[str], zh: bool) -> str:
