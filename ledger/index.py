@@ -63,6 +63,7 @@ class LedgerIndex:
         self.db.execute("PRAGMA journal_mode=WAL")
         self._migrate()
         self._writing = threading.Lock()  # one sync at a time: the service runs in a thread pool
+        self._last_block_time = (-1, 0)  # (block number, its time)
         if self._meta("contract") != ledger.addresses.ledger:  # a new deployment: start over
             self.rebuild()
 
@@ -155,7 +156,10 @@ class LedgerIndex:
         return "granted" if self.ledger.function_of(event.tx_hash) == "grant" else "bought"
 
     def _block_time(self, number: int) -> int:
-        return self.ledger.w3.eth.get_block(number)["timestamp"]
+        """The block's unix time; the last one is remembered (a purchase credits several contributors at once)."""
+        if self._last_block_time[0] != number:
+            self._last_block_time = (number, self.ledger.w3.eth.get_block(number)["timestamp"])
+        return self._last_block_time[1]
 
     # Reading
 
