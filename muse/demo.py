@@ -377,9 +377,13 @@ def _earnings_markdown(earnings: dict) -> str:
 
 
 def _earnings_frame(daily: list[dict]) -> pd.DataFrame:
-    """The daily series for the plot: a date column and the ether earned that UTC day."""
-    return pd.DataFrame({"date": pd.to_datetime([d["date"] for d in daily]),
-                         "earned (ETH)": [d["earned_wei"] / WEI_PER_ETH for d in daily]})  # a float: enough to plot
+    """The daily series for the plot: a date column and the ether earned that UTC day (a float: enough to plot),
+    from a zero the day before the first, so that a single day still draws a line."""
+    dates = pd.to_datetime([d["date"] for d in daily])
+    earned = [d["earned_wei"] / WEI_PER_ETH for d in daily]
+    if daily:
+        dates, earned = dates.insert(0, dates[0] - pd.Timedelta(days=1)), [0.0, *earned]
+    return pd.DataFrame({"date": dates, "earned (ETH)": earned})
 
 
 def _earning_rows(works: list[dict]) -> list[list[Any]]:
@@ -508,7 +512,7 @@ def _rights_tab(handlers: DemoHandlers, key: gr.State) -> None:
         with gr.Accordion("Earnings", open=True):
             total = gr.Markdown(elem_id="earnings-total")
             plot = gr.LinePlot(_earnings_frame([]), x="date", y="earned (ETH)", title="Earned per day (UTC)",
-                               elem_id="earnings-plot")
+                               y_title="ETH", elem_id="earnings-plot")
             per_work = _table(EARNING_HEADERS, "earnings-table", "Earnings by work, with who licensed each")
         outputs = [account, works, licenses, total, plot, per_work]
         refresh.click(handlers.refresh_rights, [key], outputs)
