@@ -154,6 +154,18 @@ def _account(**extra: int) -> dict[str, Any]:
     return {"address": CALLER, **wei, **{k.replace("_wei", "_eth"): v / 10**18 for k, v in wei.items()}}
 
 
+def _earnings(work_id: Any) -> dict[str, Any]:
+    """One work (the one asked about, else 42) that earned 0.03 ETH from one purchase."""
+    sale = {"holder": "0x" + "b0b".rjust(40, "0"), "template": "commercial_use", "fee_wei": 3 * 10**16,
+            "paid_wei": 3 * 10**16, "at": 1_790_000_000, "kind": "bought"}
+    work = {"work_id": 42 if work_id is None else _int(work_id), "title": "Work 42", "owner": True,
+            "share_bps": 10_000, "earned_wei": 3 * 10**16, "earned_eth": 0.03, "from_derivatives_wei": 0,
+            "licenses_count": 1, "licenses": [sale]}
+    return {"address": CALLER, "total_wei": 3 * 10**16, "total_eth": 0.03, "works_total": 1, "limit": 20,
+            "offset": 0, "licenses_limit": 20, "works": [work],
+            "daily": [{"date": "2026-09-21", "earned_wei": 3 * 10**16}]}
+
+
 def _int(value: Any) -> int:
     return int(float(value))
 
@@ -208,6 +220,8 @@ def simulate(tool: str, args: dict[str, Any], case_id: str) -> dict[str, Any]:
             commercial, derivatives = _TEMPLATE_RIGHTS[str(args["template"])]
             return {"template": str(args["template"]), "personal": True, "commercial": commercial,
                     "derivatives": derivatives, "attribution": args["template"] == "cc_by"}
+        if tool == "my_earnings":
+            return _earnings(args.get("work_id"))
     except (KeyError, TypeError, ValueError) as exc:
         return {"error": f"bad arguments for {tool}: {exc!r}"}
     return {"error": f"no tool named {tool!r}"}

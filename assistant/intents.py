@@ -73,6 +73,10 @@ OTHERS_WORKS = re.compile(
     r"\b(?!(?:my|mine|our|your|let|it|that|what|there|here|today|he|she|who)\b)[a-z]+'s (?:work|poem|song|story|text|license|royalt|account)"
     r"|\b(?:someone|somebody|another user|other users?|other people|everyone)(?: else)?'?s?\b.{0,12}\b(?:work|royalt)"
     r"|别人|他人|其他(?:用户|人)|其它用户|任何人的", re.I)
+NAMED_WORK = re.compile(r"\bwork\s*(?:#|no\.?|number)?\s*(\d+)\b|#(\d+)|作品\s*#?\s*(\d+)|(\d+)\s*号作品|第\s*(\d+)\s*号",
+                        re.I)
+LATEST_WORK = re.compile(r"\bmy (?:latest|last|newest|most recent) (?:work|poem|song|story|text)|我最新的|我最近的|我上一",
+                         re.I)
 TRANSFER = re.compile(r"\btransfer\b|\bsteal\b|转给|转让|过户|偷", re.I)
 
 CLAUSE_SPLIT = re.compile(
@@ -90,6 +94,8 @@ INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("details", re.compile(r"\bwho owns\b|\bowner of\b|\bwhat does\b.{0,40}\bcost\b|\bhow much (?:is|does|would)\b"
                            r"|\bcan (?:it|work \d+|that work) be used commercially\b"
                            r"|谁的|归谁|谁拥有|所有者是|可以商用吗|能商用吗|可以改编吗|能改编吗|多少钱|价格是多少|授权费", re.I)),
+    ("earnings", re.compile(r"\bearn(?:ed|ings|s)?\b|\bwho (?:has )?(?:bought|purchased|licensed)\b"
+                            r"|谁买|谁购买|收入|赚了多少|挣了多少", re.I)),
     ("grant", re.compile(r"\bgrant\b|\bgive\b.{0,80}\blicen[cs]e|授予|赠送.{0,6}许可|免费授权给", re.I)),
     ("buy", re.compile(r"\b(?:buy|purchase|acquire)\b|购买|买", re.I)),
     ("verify", re.compile(r"\bverify|\bvalid\b|\bis\b.{0,60}\blicen[cs]ed\b|\b(?:check|see) (?:whether|if)\b"
@@ -233,12 +239,10 @@ class _Planner:
 
     def _work_in(self, clause: str) -> Any:
         """The work a clause names ("work 12", "my latest work"), else the one the request is already about."""
-        named = re.search(r"\bwork\s*(?:#|no\.?|number)?\s*(\d+)\b|#(\d+)|作品\s*#?\s*(\d+)|(\d+)\s*号作品|第\s*(\d+)\s*号",
-                          clause, re.I)
+        named = NAMED_WORK.search(clause)
         if named:
             self.work = int(next(g for g in named.groups() if g))
-        elif re.search(r"\bmy (?:latest|last|newest|most recent) (?:work|poem|song|story|text)|我最新的|我最近的|我上一",
-                       clause, re.I):
+        elif LATEST_WORK.search(clause):
             self.work = Ref(self._add("my_works", limit=1), "items.0.id")
         if self.work is None:
             raise _Missing("work")
@@ -334,6 +338,13 @@ class _Planner:
 
     def _account(self, clause: str) -> None:
         self._add("my_account")
+
+    def _earnings(self, clause: str) -> None:
+        """All the caller's works, or the one the clause names."""
+        if NAMED_WORK.search(clause) or LATEST_WORK.search(clause):
+            self._add("my_earnings", work_id=self._work_in(clause))
+        else:
+            self._add("my_earnings")
 
     def _withdraw(self, clause: str) -> None:
         self._add("withdraw_royalties")

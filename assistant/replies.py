@@ -85,6 +85,8 @@ def done(tool: str, value: Any, language: Language) -> str:
     if tool == "license_template":
         return (f"{value['template']} 许可允许：{rights(value['template'], True)}。" if zh else
                 f"A {value['template']} license allows {rights(value['template'], False)}.")
+    if tool == "my_earnings":
+        return _earnings(value, zh)
     if tool == "my_works":
         works = value.get("items", [])
         head = f"你的作品（共 {value.get('total', len(works))} 件）：" if zh else \
@@ -113,6 +115,24 @@ def _work_answer(work: dict[str, Any], zh: bool) -> str:
 
 def rights(template: str, zh: bool) -> str:
     return RIGHTS[Template(template)]["zh" if zh else "en"]
+
+
+def _earnings(value: dict[str, Any], zh: bool) -> str:
+    """The total, then each work with what it earned and who licensed it (bought or granted)."""
+    head = f"你的作品共收入 {value['total_eth']} ETH：" if zh else f"Your works earned {value['total_eth']} ETH in all:"
+    lines = []
+    for work in value["works"]:
+        holders = ", ".join(f"{lic['holder']} ({_KIND_ZH[lic['kind']] if zh else lic['kind']})"
+                            for lic in work["licenses"][:MAX_LISTED])
+        count = work["licenses_count"]
+        lines.append(f"作品 {work['work_id']}《{work['title']}》：{work['earned_eth']} ETH，{count} 次授权"
+                     + (f"（{holders}）" if holders else "") if zh else
+                     f"work {work['work_id']} \"{work['title']}\": {work['earned_eth']} ETH, {count} license(s)"
+                     + (f" ({holders})" if holders else ""))
+    return _listing(head, lines, zh)
+
+
+_KIND_ZH = {"bought": "购买", "granted": "授予"}
 
 
 def _listing(head: str, lines: list[str], zh: bool) -> str:

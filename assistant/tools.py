@@ -18,6 +18,7 @@ from langchain.tools import ToolRuntime, tool
 from pydantic import BaseModel, Field
 
 from assistant.backends import Backends
+from ledger.earnings import Page
 from ledger.errors import LedgerError
 from ledger.metadata import Metadata
 from ledger.service import Credentials
@@ -27,6 +28,7 @@ from core.users import User
 
 MAX_TOKENS = {"short": 80, "medium": 200, "long": 400}
 MAX_ITEMS = 20
+EARNINGS_DAYS = 30  # the daily series a tool answer carries
 FORMS_ZH = {"poem": "诗", "haiku": "俳句", "sonnet": "十四行诗", "story": "故事", "song": "歌", "limerick": "打油诗"}
 
 
@@ -221,6 +223,24 @@ async def my_account(runtime: Runtime) -> str:
     return await _ask(_with_eth(context.backends.ledger.account.remote(context.credentials.address)))
 
 
+@tool
+async def my_earnings(runtime: Runtime, work_id: int | None = None) -> str:
+    """What the caller earned on their works (all, or one work): per work the amount earned, revenue share from
+    derivatives included, and its licenses (who, bought or granted, when), the total, and a daily series."""
+    context = runtime.context
+    page = Page(limit=MAX_ITEMS, licenses_limit=MAX_ITEMS, days=EARNINGS_DAYS)
+    return await _ask(_earnings_view(context.backends.ledger.earnings.remote(context.credentials.address, work_id,
+                                                                              page)))
+
+
+async def _earnings_view(call: Any) -> dict:
+    """The earnings as JSON, with each amount also in ether."""
+    answer = (await call).model_dump()
+    for work in answer["works"]:
+        work["earned_eth"] = wei_to_eth(work["earned_wei"])
+    return {**answer, "total_eth": wei_to_eth(answer["total_wei"])}
+
+
 async def _with_eth(call: Any) -> dict:
     """An account answer with its wei amounts also in ether, as people read them."""
     answer = await call
@@ -229,6 +249,6 @@ async def _with_eth(call: Any) -> dict:
 
 
 TOOLS = [generate_text, search_catalogue, recommend, register_work, set_license_terms, buy_license, grant_license,
-         withdraw_royalties, verify_license, work_details, license_template, my_works, my_account]
+         withdraw_royalties, verify_license, work_details, license_template, my_works, my_account, my_earnings]
 LEDGER_TOOLS = frozenset({"register_work", "set_license_terms", "buy_license", "grant_license",
                           "withdraw_royalties"})

@@ -194,6 +194,11 @@ class Ledger:
                                       tx_hash=log["transactionHash"].to_0x_hex(), log_index=log["logIndex"]))
         return sorted(events, key=lambda e: (e.block_number, e.log_index))
 
+    def function_of(self, tx_hash: str) -> str:
+        """The name of the contract function a transaction called (``buy``, ``grant``...)."""
+        function, _ = self.contract.decode_function_input(self.w3.eth.get_transaction(tx_hash)["input"])
+        return function.fn_name
+
     def _license(self, work_id: int, holder: str) -> License:
         """The license a transaction just issued (or moved)."""
         lic = self.license(work_id, holder)

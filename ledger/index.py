@@ -39,9 +39,20 @@ CREATE TABLE IF NOT EXISTS licenses (
     block INTEGER NOT NULL, PRIMARY KEY (work_id, holder)
 );
 CREATE INDEX IF NOT EXISTS licenses_by_holder ON licenses (holder, work_id);
+CREATE TABLE IF NOT EXISTS issues (
+    block INTEGER NOT NULL, log_index INTEGER NOT NULL, work_id INTEGER NOT NULL, holder TEXT NOT NULL,
+    template TEXT NOT NULL, fee_wei TEXT NOT NULL, paid_wei TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (block, log_index)
+);
+CREATE INDEX IF NOT EXISTS issues_by_work ON issues (work_id, block);
+CREATE TABLE IF NOT EXISTS credits (
+    block INTEGER NOT NULL, log_index INTEGER NOT NULL, recipient TEXT NOT NULL, work_id INTEGER NOT NULL,
+    source_work_id INTEGER NOT NULL, amount_wei TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (block, log_index)
+);
+CREATE INDEX IF NOT EXISTS credits_by_recipient ON credits (recipient, work_id);
 """
-TABLES = ("works", "contributors", "terms", "licenses", "meta")
-SCHEMA_VERSION = "2"  # licenses keep an end per use (licenses only grow); older index files are rebuilt
+TABLES = ("works", "contributors", "terms", "licenses", "issues", "credits", "meta")
+SCHEMA_VERSION = "3"  # 3: every license issue and royalty credit (earnings); older index files are rebuilt
 
 
 class LedgerIndex:
@@ -52,6 +63,7 @@ class LedgerIndex:
         self.db.execute("PRAGMA journal_mode=WAL")
         self._migrate()
         self._writing = threading.Lock()  # one sync at a time: the service runs in a thread pool
+        self._last_block_time = (-1, 0)  # (block number, its time)
         if self._meta("contract") != ledger.addresses.ledger:  # a new deployment: start over
             self.rebuild()
 
@@ -124,9 +136,30 @@ class LedgerIndex:
                             (args["work_id"], args["holder"], from_code(Template, lic["terms"]["template"]).value,
                              str(paid + args["paid"]), str(lic["personal_until"]), str(lic["commercial_until"]),
                              str(lic["derivative_until"]), event.block_number))
+            self.db.execute("INSERT OR REPLACE INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (event.block_number, event.log_index, args["work_id"], args["holder"],
+                             from_code(Template, lic["terms"]["template"]).value, str(lic["terms"]["fee"]),
+                             str(args["paid"]), self._issue_kind(event), lic["issued_at"]))
+        elif event.name == "RoyaltyCredited":
+            self.db.execute("INSERT OR REPLACE INTO credits VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (event.block_number, event.log_index, args["recipient"], args["work_id"],
+                             args["source_work_id"], str(args["amount"]), self._block_time(event.block_number)))
         elif event.name == "LicenseTransferred":
             self.db.execute("UPDATE licenses SET holder = ? WHERE work_id = ? AND holder = ?",
                             (args["receiver"], args["work_id"], args["sender"]))
+
+    def _issue_kind(self, event: LedgerEvent) -> str:
+        """``bought`` or ``granted``. A paid issue is a purchase; a free one may be either (a purchase at fee 0,
+        or a grant), which only the transaction's function tells."""
+        if event.args["paid"]:
+            return "bought"
+        return "granted" if self.ledger.function_of(event.tx_hash) == "grant" else "bought"
+
+    def _block_time(self, number: int) -> int:
+        """The block's unix time; the last one is remembered (a purchase credits several contributors at once)."""
+        if self._last_block_time[0] != number:
+            self._last_block_time = (number, self.ledger.w3.eth.get_block(number)["timestamp"])
+        return self._last_block_time[1]
 
     # Reading
 

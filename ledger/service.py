@@ -27,8 +27,9 @@ from ledger import validation as check
 from ledger.chain import Chain, ChainError, open_embedded_chain, open_rpc_chain
 from ledger.client import HUMAN_MADE, Ledger
 from ledger.compile import sources_key
-from ledger.evm_version import DEFAULT_EVM_VERSION, EvmVersion
+from ledger.earnings import Earnings, Page, earnings, work_role
 from ledger.errors import Forbidden, InvalidRequest, NotFound
+from ledger.evm_version import DEFAULT_EVM_VERSION, EvmVersion
 from ledger.idempotency import DEFAULT_TTL_S, IdempotencyStore, idempotent
 from ledger.index import LedgerIndex
 from ledger.keystore import Keystore, KeystoreError
@@ -105,6 +106,18 @@ class LedgerService:
         self._fund_if_new(address)
         return {"address": address, "balance_wei": self.ledger.balance(address),
                 "royalties_wei": self.ledger.royalties_owed(address)}
+
+    def earnings(self, address: str, work_id: int | None = None, page: Page = Page()) -> Earnings:
+        """What ``address`` earned on its works (all, or one it owns or co-created), and who licensed them."""
+        address = check.address(address, "address")
+        self.index.sync()
+        if work_id is not None:
+            mine = work_role(self.index.db, address, work_id)
+            if mine is None:
+                raise NotFound(f"no work {work_id}")
+            if not mine:
+                raise Forbidden(f"work {work_id} is neither owned nor co-created by the caller")
+        return earnings(self.index.db, address, work_id, page)
 
     @idempotent
     def withdraw(self, caller: Credentials) -> dict[str, Any]:

@@ -122,6 +122,11 @@ class MuseClient:
         body = {"template": template, "fee_wei": fee_wei, "rev_share_bps": rev_share_bps, "duration_s": duration_s}
         return self._request("PUT", f"/v1/works/{work_id}/terms", json=body)
 
+    def earnings(self, limit: int = 50, licenses: int = 20, days: int = 90) -> dict:
+        """What the caller earned per work (with its licenses), in all, and per UTC day (``/v1/account/earnings``)."""
+        return self._request("GET", "/v1/account/earnings", params={"limit": limit, "licenses": licenses,
+                                                                   "days": days})
+
     def my_licenses(self, limit: int = 100) -> list[dict]:
         """Licenses the caller holds, newest first."""
         return self._request("GET", "/v1/licenses", params={"holder": "me", "limit": limit})["items"]

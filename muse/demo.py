@@ -14,17 +14,20 @@ import functools
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 from fastapi import FastAPI
 
-from ledger.units import eth_to_wei, percent_to_bps, wei_to_eth
+from ledger.units import WEI_PER_ETH, eth_to_wei, percent_to_bps, wei_to_eth
 from muse.client import MuseClient, MuseError
 
 TEMPLATES = ["commercial_use", "commercial_remix", "non_commercial_remix", "cc_by"]
 WORK_HEADERS = ["id", "title", "offer"]
 LICENSE_HEADERS = ["work id", "title", "template", "paid (ETH)", "expires"]
+EARNING_HEADERS = ["work id", "title", "earned (ETH)", "licensee", "kind", "template", "fee (ETH)", "when (UTC)"]
 ITEM_HEADERS = ["id", "title", "score", "reason"]
 REPLICA_HEADERS = ["application", "deployment", "status", "replicas"]
 METRIC_HEADERS = ["deployment", "requests/s", "errors/s", "p50 ms", "p99 ms", "requests (total)"]
@@ -293,13 +296,15 @@ class DemoHandlers:
     # Rights
 
     @_shows_errors
-    def refresh_rights(self, key: str) -> tuple[str, list, list]:
-        """Account, my works and my licenses (empty, with a hint, before sign-in)."""
+    def refresh_rights(self, key: str) -> tuple[str, list, list, str, pd.DataFrame, list]:
+        """Account, my works, my licenses and my earnings (empty, with a hint, before sign-in)."""
         if not key:
-            return NOT_SIGNED_IN, [], []
+            return NOT_SIGNED_IN, [], [], "", _earnings_frame([]), []
         with self._client(key) as client:
-            return _account_markdown(client.account()), _work_rows(client.my_works()), \
-                _license_rows(client.my_licenses())
+            earnings = client.earnings()
+            return (_account_markdown(client.account()), _work_rows(client.my_works()),
+                    _license_rows(client.my_licenses()), _earnings_markdown(earnings),
+                    _earnings_frame(earnings["daily"]), _earning_rows(earnings["works"]))
 
     @_shows_errors
     def set_terms(self, work_id: float | None, template: str, price_eth: float | None, rev_share_percent: float | None,
@@ -363,6 +368,33 @@ def _work_rows(works: list[dict]) -> list[list[Any]]:
 def _license_rows(licenses: list[dict]) -> list[list[Any]]:
     return [[lic["work_id"], lic["title"], lic["template"], wei_to_eth(lic["paid_wei"]),
              "expired" if lic.get("expired") else (lic.get("expires_at") or "never")] for lic in licenses]
+
+
+def _earnings_markdown(earnings: dict) -> str:
+    shown = len(earnings["works"])
+    more = f" (the latest {shown} of {earnings['works_total']} works listed)" if shown < earnings["works_total"] else ""
+    return f"Earned **{wei_to_eth(earnings['total_wei'])} ETH** in all{more}"
+
+
+def _earnings_frame(daily: list[dict]) -> pd.DataFrame:
+    """The daily series for the plot: a date column and the ether earned that UTC day (a float: enough to plot),
+    from a zero the day before the first, so that a single day still draws a line."""
+    dates = pd.to_datetime([d["date"] for d in daily])
+    earned = [d["earned_wei"] / WEI_PER_ETH for d in daily]
+    if daily:
+        dates, earned = dates.insert(0, dates[0] - pd.Timedelta(days=1)), [0.0, *earned]
+    return pd.DataFrame({"date": dates, "earned (ETH)": earned})
+
+
+def _earning_rows(works: list[dict]) -> list[list[Any]]:
+    """One row per license issue, each under its work's earnings; a work never licensed gets one row."""
+    rows = []
+    for w in works:
+        head = [w["work_id"], w["title"], wei_to_eth(w["earned_wei"])]
+        rows += [[*head, lic["holder"], lic["kind"], lic["template"], wei_to_eth(lic["fee_wei"]),
+                  datetime.fromtimestamp(lic["at"], UTC).strftime("%Y-%m-%d %H:%M")] for lic in w["licenses"]] \
+            or [[*head, "", "", "", "", ""]]
+    return rows
 
 
 def _account_markdown(account: dict) -> str:
@@ -477,8 +509,14 @@ def _rights_tab(handlers: DemoHandlers, key: gr.State) -> None:
             set_terms = gr.Button("Set terms", variant="primary", elem_id="terms-set")
             terms_status = gr.Markdown(elem_id="terms-status")
         licenses = _table(LICENSE_HEADERS, "licenses-table", "My licenses")
-        refresh.click(handlers.refresh_rights, [key], [account, works, licenses])
-        tab.select(handlers.refresh_rights, [key], [account, works, licenses])
+        with gr.Accordion("Earnings", open=True):
+            total = gr.Markdown(elem_id="earnings-total")
+            plot = gr.LinePlot(_earnings_frame([]), x="date", y="earned (ETH)", title="Earned per day (UTC)",
+                               y_title="ETH", elem_id="earnings-plot")
+            per_work = _table(EARNING_HEADERS, "earnings-table", "Earnings by work, with who licensed each")
+        outputs = [account, works, licenses, total, plot, per_work]
+        refresh.click(handlers.refresh_rights, [key], outputs)
+        tab.select(handlers.refresh_rights, [key], outputs)
         withdraw.click(handlers.withdraw, [key], [account])
         set_terms.click(handlers.set_terms, [work_id, template, price, share, days, key], [terms_status, works])
 

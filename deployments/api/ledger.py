@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 
 from deployments.api.auth import Caller, RequiredCaller, bearer
 from deployments.errors import ApiError
+from ledger.earnings import MAX_DAYS, MAX_LICENSES, MAX_WORKS, Earnings, Page
 from ledger.idempotency import MAX_KEY_CHARS
 from ledger.metadata import MAX_MEDIA_TYPE_CHARS, MAX_TITLE_BYTES, Metadata
 from ledger.service import Credentials
@@ -246,6 +247,23 @@ async def list_licenses(request: Request, caller: Caller,
 @router.get("/v1/account", summary="The caller's address, balance and royalties owed")
 async def account(request: Request, caller: Signer) -> dict:
     return await _ledger(request).account.remote(caller.address)
+
+
+@router.get("/v1/account/earnings", summary="What the caller earned on its works, and who licensed them",
+            response_model=Earnings)
+async def earnings(request: Request, caller: Signer,
+                   work_id: Annotated[int | None, Query(ge=1, le=MAX_WORK_ID, description="one of the caller's "
+                                                        "works (owned or co-created); default: all")] = None,
+                   limit: Annotated[int, Query(ge=1, le=MAX_WORKS, description="works per page")] = 20,
+                   offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+                   licenses: Annotated[int, Query(ge=0, le=MAX_LICENSES,
+                                                  description="latest license issues listed per work")] = 20,
+                   days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="days in the daily series")] = 90,
+                   ) -> Earnings:
+    """``total_wei`` is everything the ledger credited the caller (withdrawn or not) on the selected works,
+    revenue share from their derivatives included; ``works`` is a page of them, newest first; ``daily`` sums
+    the credits per UTC day."""
+    return await _ledger(request).earnings.remote(caller.address, work_id, Page(limit, offset, licenses, days))
 
 
 @router.post("/v1/account/withdraw", summary="Pay the caller's royalties into its account")

@@ -205,3 +205,26 @@ def test_approvals_explain_themselves_in_the_request_language(world):
         await assistant.close()
 
     asyncio.run(scenario())
+
+
+def test_earnings_are_answered_without_approval_and_only_to_their_creator(world):
+    seller, buyer, stranger = world.context("earner"), world.context("fan"), world.context("nosy")
+    work = world.ledger.register(seller.credentials, hashlib.sha256(b"sold").hexdigest(), Metadata("Sold"))
+    world.ledger.set_terms(seller.credentials, work["id"], Terms(Template.COMMERCIAL_USE, fee_wei=ETHER // 100))
+    world.ledger.buy_license(buyer.credentials, work["id"])
+
+    async def scenario():
+        assistant = await world.assistant()
+        english = await collect(assistant.send(seller, "en", f"How much did work {work['id']} earn?"))
+        chinese = await collect(assistant.send(seller, "zh", "谁买了我作品的授权？"))
+        nosy = await collect(assistant.send(stranger, "nosy", f"How much did work {work['id']} earn?"))
+        await assistant.close()
+        return english, chinese, nosy
+
+    english, chinese, nosy = asyncio.run(scenario())
+    for events in (english, chinese):
+        assert not of_type(events, "approval_required") and of_type(events, "step_finished")[0]["ok"]
+        assert buyer.user.address in events[-1]["content"] and "0.01 ETH" in events[-1]["content"]
+    assert f"work {work['id']} \"Sold\": 0.01 ETH, 1 license(s)" in english[-1]["content"]
+    assert "（" in chinese[-1]["content"] and "购买" in chinese[-1]["content"]
+    assert "neither owned nor co-created" in nosy[-1]["content"] and buyer.user.address not in nosy[-1]["content"]

@@ -1,6 +1,7 @@
 """The Gradio demo at /ui in a real headless Chromium (Debian's, driven by Playwright) against the real
 application: sign in, ask the assistant for the autumn poem with commercial terms, see its three steps, approve
-each ledger change (nothing is written before), find the work with its terms in the Rights tab, and the
+each ledger change (nothing is written before), find the work with its terms in the Rights tab and, once someone
+buys a license, its earnings (total, plot, the buyer in the list), and the
 deployments with their request rates in the System tab."""
 
 from __future__ import annotations
@@ -88,10 +89,23 @@ def test_chat_approve_and_find_the_work_in_rights(server, page: Page, tmp_path: 
     works = page.locator("#works-table")
     expect(works).to_contain_text("A poem about autumn")
     expect(works).to_contain_text("commercial_use · 0.01 ETH")
+    expect(page.locator("#earnings-total")).to_contain_text("Earned 0 ETH")
+
+    buyer = server.add_user("ui-fan")
+    (work,) = owner_works(server, key)["items"]
+    assert httpx.post(f"{server.url}/v1/works/{work['id']}/licenses", headers=as_user(buyer),
+                      timeout=60).status_code == 201
+    buyer_address = httpx.get(f"{server.url}/v1/account", headers=as_user(buyer), timeout=30).json()["address"]
+    page.locator("#rights-refresh").click()
+    expect(page.locator("#earnings-total")).to_contain_text("Earned 0.01 ETH")
+    earnings = page.locator("#earnings-table")
+    expect(earnings).to_contain_text(buyer_address)
+    expect(earnings).to_contain_text("bought")
+    expect(page.locator("#earnings-plot canvas, #earnings-plot svg").first).to_be_visible()
+    page.locator("#earnings-plot").screenshot(path=str(tmp_path / "earnings-plot.png"))
     page.get_by_role("tab", name="System").click()
     expect(page.locator("#replicas-table")).to_contain_text("Generator")
     expect(page.locator("#metrics-status")).to_contain_text("Request rates")
-    (work,) = owner_works(server, key)["items"]
     terms = httpx.get(f"{server.url}/v1/works/{work['id']}", timeout=30).json()["terms"]
     assert terms["template"] == "commercial_use" and terms["fee_wei"] == 10**16
 

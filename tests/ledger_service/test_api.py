@@ -62,6 +62,7 @@ def test_upload_a_file(client, owner):
     ("put", "/v1/works/1/terms", {"template": "cc_by"}),
     ("post", "/v1/works/1/licenses", None),
     ("get", "/v1/account", None),
+    ("get", "/v1/account/earnings", None),
     ("post", "/v1/account/withdraw", None),
 ])
 def test_changes_need_a_valid_key(client, work, method, path, body):
@@ -213,3 +214,18 @@ def test_an_unknown_key_is_told_which_data_folder_the_server_uses(client):
 
     response = client.get("/v1/account", headers={"Authorization": "Bearer muse_from-another-folder"})
     assert response.status_code == 401 and f"MUSE_HOME={muse_home()}" in response.json()["error"]["message"]
+
+
+def test_earnings_are_the_callers_own(client, work, owner, member):
+    client.put(f"/v1/works/{work['id']}/terms", headers=owner.headers, json={"template": "cc_by", "fee_wei": 1000})
+    buyer = member("earnings_buyer")
+    assert client.post(f"/v1/works/{work['id']}/licenses", headers=buyer.headers).status_code == 201
+    mine = client.get("/v1/account/earnings", headers=owner.headers, params={"work_id": work["id"]})
+    assert mine.status_code == 200, mine.text
+    body = mine.json()
+    assert body["total_wei"] >= 1000 and body["works"][0]["licenses"][0]["holder"] == buyer.user.address
+    assert body["works"][0]["licenses"][0]["kind"] == "bought" and body["daily"][-1]["earned_wei"] >= 1000
+    theirs = client.get("/v1/account/earnings", headers=buyer.headers, params={"work_id": work["id"]})
+    assert theirs.status_code == 403 and "neither owned nor co-created" in error(theirs)
+    assert client.get("/v1/account/earnings", headers=buyer.headers).json()["works"] == []
+    assert client.get("/v1/account/earnings", headers=owner.headers, params={"limit": 51}).status_code == 422
