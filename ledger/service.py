@@ -155,16 +155,31 @@ class LedgerService:
 
     def _refuse_near_copies(self, caller: Credentials, content_hash: str, prints: Fingerprint,
                             parents: Sequence[int]) -> None:
-        """Raise ``NearCopy`` for the most similar work of another owner that is not a declared parent. Identical
-        content is left to the contract, which refuses it for everyone (declaring a parent would not help)."""
+        """Raise ``NearCopy`` for the most similar work of another owner that the text may not resemble.
+
+        It may resemble its declared parents, the caller's own works, and every work of their family trees
+        (what they derive from and what derives from them): the author revising a poem that another user has
+        licensed and remixed is not copying the remix. Identical content is left to the contract, which refuses
+        it for everyone (declaring a parent would not help)."""
         if self.index.has_content(content_hash):
             return
         matches = self.near_copies.matches(prints)
         owners = self.index.owners(m.work_id for m in matches)
-        others = [m for m in matches if owners.get(m.work_id, caller.address) != caller.address
-                  and m.work_id not in set(parents)]
-        if others:
-            raise _near_copy(others[0])
+        own = {m.work_id for m in matches if owners.get(m.work_id) == caller.address}
+        family = self._ancestry(own | set(parents))
+        for match in matches:
+            if match.work_id not in family and not self._ancestry({match.work_id}) & family:
+                raise _near_copy(match)
+
+    def _ancestry(self, work_ids: set[int], limit: int = 64) -> set[int]:
+        """These works and those they derive from, through parents' parents (at most ``limit`` works read)."""
+        seen, todo = set(), list(work_ids)
+        while todo and len(seen) < limit:
+            work_id = todo.pop()
+            if work_id not in seen:
+                seen.add(work_id)
+                todo += [p.work_id for p in self.ledger.work(work_id).parents]
+        return seen
 
     def work(self, work_id: int) -> dict[str, Any]:
         return _work_view(self.ledger.work(work_id), self.ledger.terms(work_id))
