@@ -164,6 +164,8 @@ class LedgerService:
         if self.index.has_content(content_hash):
             return
         matches = self.near_copies.matches(prints)
+        if not matches:
+            return
         owners = self.index.owners(m.work_id for m in matches)
         own = {m.work_id for m in matches if owners.get(m.work_id) == caller.address}
         family = self._ancestry(own | set(parents))
@@ -178,7 +180,10 @@ class LedgerService:
             work_id = todo.pop()
             if work_id not in seen:
                 seen.add(work_id)
-                todo += [p.work_id for p in self.ledger.work(work_id).parents]
+                try:
+                    todo += [p.work_id for p in self.ledger.work(work_id).parents]
+                except NotFound:  # a declared parent that does not exist: the contract refuses it, with its reason
+                    pass
         return seen
 
     def work(self, work_id: int) -> dict[str, Any]:

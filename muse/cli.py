@@ -386,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     near.add_argument("--passages", type=int, default=400, help="Shakespeare speeches (default: %(default)s)")
     near.add_argument("--shingle-chars", type=int, nargs="+", default=[3, 4, 5, 7],
                       help="shingle sizes to compare (default: %(default)s)")
-    near.add_argument("--thresholds", type=float, nargs="+", default=[0.3, 0.4, 0.5, 0.6, 0.7],
+    near.add_argument("--thresholds", type=float, nargs="+", default=[0.2, 0.3, 0.4, 0.5, 0.6, 0.7],
                       help="Jaccard thresholds to compare (default: %(default)s)")
     near.add_argument("--works", type=int, default=10_000,
                       help="works indexed for the latency comparison (default: %(default)s)")
