@@ -206,3 +206,15 @@ def test_bad_idempotency_keys(client, owner, work, key, needle):
     response = client.post("/v1/account/withdraw", headers={**owner.headers, "Idempotency-Key": key})
     assert response.status_code == 422 and needle in error(response), response.text
     assert response.json()["error"]["param"] == "Idempotency-Key"
+
+
+def test_a_near_copy_by_another_user_is_a_409_naming_the_work(client, member):
+    author, copier = member("verse-author"), member("verse-copier")
+    verse = "The harbour lamps are lit, and all the little boats come home to sleep."
+    work = client.post("/v1/works", headers=author.headers, json={"title": "Lamps", "content": verse}).json()
+    response = client.post("/v1/works", headers=copier.headers, json={"title": "Mine", "content": verse.upper()})
+    assert response.status_code == 409, response.text
+    assert response.json()["error"] == {
+        "message": response.json()["error"]["message"], "type": "conflict_error", "param": "content",
+        "work_id": work["id"], "similarity": 1.0}
+    assert f"declare work {work['id']} in parents" in error(response)
