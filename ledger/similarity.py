@@ -27,7 +27,7 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)  # the golden-ratio constant: a shingle's c
 
 @dataclass(frozen=True)
 class SimilaritySettings:
-    shingle_chars: int = 5  # k: characters per shingle
+    shingle_chars: int = 4  # k: characters per shingle
     threshold: float = 0.5  # exact Jaccard of the shingle sets at or above which a text is a near-copy
     num_perm: int = 128  # MinHash signature length
     seed: int = 1  # MinHash permutations: fixed, so that stored signatures stay comparable
