@@ -7,7 +7,7 @@ import httpx
 
 from tests.integration.http_helpers import as_user, chat_events
 
-VERSE = "Winter light on water, grey gulls over the harbour wall, and the boats asleep."
+VERSE = "Salt wind at the pier, grey gulls over the harbour wall, and the boats asleep till morning."
 
 
 def test_a_near_copy_is_a_409_naming_the_work_and_registers_as_a_derivative(server):
