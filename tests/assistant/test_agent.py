@@ -205,3 +205,24 @@ def test_approvals_explain_themselves_in_the_request_language(world):
         await assistant.close()
 
     asyncio.run(scenario())
+
+
+def test_registering_a_near_copy_of_someone_elses_work_is_refused_with_its_id(world):
+    author, copier = world.context("poet"), world.context("copycat")
+    verse = "Salt wind at the pier, grey gulls over the harbour wall, and the boats asleep till morning."
+    work = world.ledger.register(author.credentials, hashlib.sha256(verse.encode()).hexdigest(), Metadata("Pier"),
+                                 text=verse)
+
+    async def scenario():
+        assistant = await world.assistant()
+        events = await collect(assistant.send(copier, "copy", f'Register this as mine: "{verse.upper()}"'))
+        assert events[-1]["type"] == "approval_required"
+        events = await collect(assistant.decide(copier, "copy", Decision("approve")))
+        finished = of_type(events, "step_finished")[0]
+        assert finished["tool"] == "register_work" and not finished["ok"]
+        assert finished["result"]["work_id"] == work["id"]
+        assert f"near-copy of work {work['id']}" in events[-1]["content"]
+        await assistant.close()
+
+    asyncio.run(scenario())
+    assert world.ledger.works(owner=copier.user.address)["total"] == 0
