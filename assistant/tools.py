@@ -68,7 +68,8 @@ async def _ask(call: Any) -> str:
     try:
         return _json(await call)
     except (LedgerError, ValueError) as exc:
-        return _json({"error": str(getattr(exc, "cause", exc))})
+        cause = getattr(exc, "cause", exc)
+        return _json({"error": str(cause), **getattr(cause, "details", {})})
 
 
 # Making
@@ -127,7 +128,8 @@ async def recommend(runtime: Runtime, query: str | None = None, like_item: str |
 async def register_work(title: str, content: str, runtime: Runtime,
                         origin: Origin = Origin.HUMAN, model_id: str = "",
                         prompt: str = "", co_authors: list[CoAuthor] | None = None) -> str:
-    """Register a text as the caller's work on the ledger (with its provenance and any co-authors' shares)."""
+    """Register a text as the caller's work on the ledger (with its provenance and any co-authors' shares).
+    A near-copy of another user's work is refused, naming that work."""
     context = runtime.context
     shares = [Contributor(a.address, percent_to_bps(a.share_percent)) for a in co_authors or []]
     own = BPS - sum(c.share_bps for c in shares)
@@ -138,7 +140,7 @@ async def register_work(title: str, content: str, runtime: Runtime,
                             hashlib.sha256(prompt.encode()).digest() if prompt else bytes(32))
     return await _ask(context.backends.ledger.register.remote(
         context.credentials, hashlib.sha256(content.encode()).hexdigest(), Metadata(title), provenance, contributors,
-        [], idempotency_key=_once(runtime)))
+        [], text=content, idempotency_key=_once(runtime)))
 
 
 @tool

@@ -38,7 +38,13 @@ class InvalidRequest(LedgerError):
 
 
 class Conflict(LedgerError):
-    """The ledger changed since the caller read it (terms or fee of a purchase): nothing was done."""
+    """The ledger changed since the caller read it (terms or fee of a purchase), or holds what the request
+    would add (``NearCopy``): nothing was done."""
+
+
+class NearCopy(Conflict):
+    """The content copies another user's registered work (``details["work_id"]``): it may be registered as a
+    derivative of that work, which needs a license allowing derivatives."""
 
 
 class InsufficientFunds(LedgerError):

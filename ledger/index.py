@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ CREATE TABLE IF NOT EXISTS works (
     content_hash TEXT NOT NULL, origin INTEGER NOT NULL, model_id TEXT NOT NULL, block INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS works_by_owner ON works (owner, id);
+CREATE INDEX IF NOT EXISTS works_by_content ON works (content_hash);
 CREATE TABLE IF NOT EXISTS contributors (
     work_id INTEGER NOT NULL, account TEXT NOT NULL, share_bps INTEGER NOT NULL, PRIMARY KEY (work_id, account)
 );
@@ -192,6 +194,19 @@ class LedgerIndex:
                           "expires_at": until[Use.PERSONAL], "expired": not _valid(until[Use.PERSONAL], now),
                           "uses": {use.value: end for use, end in until.items()}, "issued_block": r[8]})
         return items, total
+
+    def content_hashes(self) -> list[tuple[int, str]]:
+        """Every work's ``(id, content hash)``, oldest first."""
+        return self.db.execute("SELECT id, content_hash FROM works ORDER BY id").fetchall()
+
+    def has_content(self, content_hash: str) -> bool:
+        return self.db.execute("SELECT 1 FROM works WHERE content_hash = ?", (content_hash,)).fetchone() is not None
+
+    def owners(self, work_ids: Iterable[int]) -> dict[int, str]:
+        """The owner of each of these works that the index knows."""
+        ids = list(work_ids)
+        marks = ", ".join("?" * len(ids))
+        return dict(self.db.execute(f"SELECT id, owner FROM works WHERE id IN ({marks})", ids).fetchall())
 
     def _page(self, select: str, params: list[Any], limit: int, offset: int) -> tuple[list[tuple], int]:
         total = self.db.execute(f"SELECT COUNT(*) FROM ({select})", params).fetchone()[0]

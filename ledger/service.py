@@ -28,12 +28,14 @@ from ledger.chain import Chain, ChainError, open_embedded_chain, open_rpc_chain
 from ledger.client import HUMAN_MADE, Ledger
 from ledger.compile import sources_key
 from ledger.earnings import Earnings, Page, earnings, work_role
-from ledger.errors import Forbidden, InvalidRequest, NotFound
+from ledger.errors import Forbidden, InvalidRequest, NearCopy, NotFound
 from ledger.evm_version import DEFAULT_EVM_VERSION, EvmVersion
 from ledger.idempotency import DEFAULT_TTL_S, IdempotencyStore, idempotent
 from ledger.index import LedgerIndex
 from ledger.keystore import Keystore, KeystoreError
 from ledger.metadata import Metadata, decode, encode
+from ledger.nearcopies import Match, NearCopyIndex
+from ledger.similarity import Fingerprint, SimilaritySettings, fingerprint
 from ledger.transact import send_value
 from ledger.types import (
     Contributor,
@@ -69,6 +71,7 @@ class LedgerSettings:
     funding_wei: int = DEFAULT_FUNDING_WEI  # given to each new account, where there is a funder
     idempotency_ttl_s: int = DEFAULT_TTL_S  # how long the answer to a change made with an idempotency key is kept
     evm_version: EvmVersion = DEFAULT_EVM_VERSION  # the contract is compiled for it; a node must run it
+    similarity: SimilaritySettings = SimilaritySettings()  # what counts as a near-copy of a registered text
 
 
 def keystore_for(data_dir: Path) -> Keystore:
@@ -84,17 +87,22 @@ class LedgerService:
         self.ledger = _deploy_or_attach(self.chain, settings.home, settings.evm_version)
         self.index = LedgerIndex(settings.home / "index.sqlite3", self.ledger)
         applied = self.index.sync()
+        self.near_copies = NearCopyIndex(settings.home / "fingerprints.sqlite3", settings.similarity)
+        self.near_copies.load(self.index.content_hashes())
+        self._registering = threading.Lock()  # a near-copy check and the registration it allows are one step
         self.answers = IdempotencyStore(settings.home / "idempotency.sqlite3", settings.idempotency_ttl_s)
         # (address, sha256 of the API key) -> (unlocked key, the keystore file's stamp when it was unlocked)
         self._signers: LruTtlCache[tuple[str, str], tuple[LocalAccount, tuple[int, int] | None]] = LruTtlCache(
             SIGNER_CACHE_ENTRIES, SIGNER_CACHE_IDLE_S)
         self._funding = threading.Lock()
         self.on_transaction: Callable[[str], None] = lambda kind: None  # e.g. a metrics counter, by kind
-        log.info("ledger %s on %s chain %d at block %d (%d works; %d new events indexed)",
-                 self.ledger.addresses.ledger, "embedded" if self.chain.embedded else settings.rpc_url,
-                 self.chain.w3.eth.chain_id, self.chain.w3.eth.block_number, self.ledger.work_count(), applied)
+        log.info("ledger %s on %s chain %d at block %d (%d works, %d of them texts with a fingerprint; %d new "
+                 "events indexed)", self.ledger.addresses.ledger, "embedded" if self.chain.embedded else settings.rpc_url,
+                 self.chain.w3.eth.chain_id, self.chain.w3.eth.block_number, self.ledger.work_count(),
+                 len(self.near_copies), applied)
 
     def close(self) -> None:
+        self.near_copies.close()
         self.answers.close()
         self.index.close()
         self.chain.close()
@@ -131,15 +139,67 @@ class LedgerService:
     @idempotent
     def register(self, caller: Credentials, content_hash: str, metadata: Metadata,
                  provenance: Provenance = HUMAN_MADE, contributors: Sequence[Contributor] | None = None,
-                 parents: Sequence[int] = ()) -> dict[str, Any]:
-        """Register content (by its hex sha256) as the caller's work."""
+                 parents: Sequence[int] = (), text: str | None = None) -> dict[str, Any]:
+        """Register content (by its hex sha256) as the caller's work.
+
+        ``text`` is the content itself when it is text (its sha256 must be ``content_hash``): a near-copy of
+        another user's work is then refused (``NearCopy``, with that work's id) unless that work is among the
+        ``parents``. The caller's own works never block: a revision registers as a new work (identical bytes
+        are refused for everyone, by the contract)."""
         digest = check.hash32(_hex_bytes(content_hash, "content hash"), "content hash")
-        work = self.ledger.register_work(self._signer(caller), digest, encode(metadata), provenance, contributors,
-                                         parents)
-        self.on_transaction("register")
-        self.index.sync()
+        prints = self._fingerprint(text, digest)
+        signer = self._signer(caller)
+        with self._registering:
+            if prints is not None:
+                self._refuse_near_copies(caller, digest.hex(), prints, parents)
+                self.near_copies.remember(digest.hex(), prints)
+            work = self.ledger.register_work(signer, digest, encode(metadata), provenance, contributors, parents)
+            self.on_transaction("register")
+            self.index.sync()
+            if prints is not None:
+                self.near_copies.add(work.id, digest.hex(), prints)
         log.info("work %d registered by %s", work.id, caller.address)
         return _work_view(work, None)
+
+    def _fingerprint(self, text: str | None, digest: bytes) -> Fingerprint | None:
+        if text is None:
+            return None
+        if hashlib.sha256(text.encode()).digest() != digest:
+            raise InvalidRequest("the content hash is not the sha256 of the text", param="content")
+        return fingerprint(text, self.settings.similarity)
+
+    def _refuse_near_copies(self, caller: Credentials, content_hash: str, prints: Fingerprint,
+                            parents: Sequence[int]) -> None:
+        """Raise ``NearCopy`` for the most similar work of another owner that the text may not resemble.
+
+        It may resemble its declared parents, the caller's own works, and every work of their family trees
+        (what they derive from and what derives from them): the author revising a poem that another user has
+        licensed and remixed is not copying the remix. Identical content is left to the contract, which refuses
+        it for everyone (declaring a parent would not help)."""
+        if self.index.has_content(content_hash):
+            return
+        matches = self.near_copies.matches(prints)
+        if not matches:
+            return
+        owners = self.index.owners(m.work_id for m in matches)
+        own = {m.work_id for m in matches if owners.get(m.work_id) == caller.address}
+        family = self._ancestry(own | set(parents))
+        for match in matches:
+            if match.work_id not in family and not self._ancestry({match.work_id}) & family:
+                raise _near_copy(match)
+
+    def _ancestry(self, work_ids: set[int], limit: int = 64) -> set[int]:
+        """These works and those they derive from, through parents' parents (at most ``limit`` works read)."""
+        seen, todo = set(), list(work_ids)
+        while todo and len(seen) < limit:
+            work_id = todo.pop()
+            if work_id not in seen:
+                seen.add(work_id)
+                try:
+                    todo += [p.work_id for p in self.ledger.work(work_id).parents]
+                except NotFound:  # a declared parent that does not exist: the contract refuses it, with its reason
+                    pass
+        return seen
 
     def work(self, work_id: int) -> dict[str, Any]:
         return _work_view(self.ledger.work(work_id), self.ledger.terms(work_id))
@@ -306,6 +366,15 @@ def _read_records(path: Path) -> dict[str, Any]:
     if not isinstance(records, dict):
         raise ChainError(f"{path} is damaged (not an object of records by chain id)")
     return records
+
+
+def _near_copy(match: Match) -> NearCopy:
+    how = ("is the same text once case, spacing and punctuation are set aside" if match.similarity == 1.0
+           else f"shares {match.similarity:.0%} of its character sequences")
+    return NearCopy(f"this content is a near-copy of work {match.work_id}, registered by another user: it {how}. "
+                    f"To register it as a derivative, declare work {match.work_id} in parents (with a license on "
+                    "it that allows derivatives)", param="content",
+                    details={"work_id": match.work_id, "similarity": round(match.similarity, 4)})
 
 
 def _hex_bytes(value: str, what: str) -> bytes:

@@ -129,6 +129,13 @@ def _bench_ledger(args: argparse.Namespace) -> None:
     run_ledger_bench(args.works, args.purchases, args.verifies, args.out)
 
 
+def _bench_nearcopy(args: argparse.Namespace) -> None:
+    from muse.bench.nearcopy import run_nearcopy_bench
+
+    run_nearcopy_bench(args.generated, args.max_new_tokens, args.passages, args.shingle_chars, args.thresholds,
+                       args.works, args.large, args.registrations, args.seed, args.out)
+
+
 def _bench_load(args: argparse.Namespace) -> None:
     from muse.bench.load import run_load_bench
 
@@ -372,6 +379,31 @@ def build_parser() -> argparse.ArgumentParser:
     led.add_argument("--verifies", type=int, default=1000, help="verify calls per source (default: %(default)s)")
     led.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for JSON and PNG")
     led.set_defaults(run=_bench_ledger)
+    near = benches.add_parser(
+        "nearcopy", help="near-copy check: copies caught and distinct works refused per setting; its cost",
+        description="Seeded and standalone (temporary folder). Registers texts from the bundled model (several "
+        "seeds per theme) and Shakespeare speeches, then checks edited copies of each (case, punctuation, "
+        "whitespace, one or two words, lines reordered, all together) and as many distinct works on the same "
+        "themes, for each shingle size and threshold: the share caught per edit kind and the distinct works "
+        "refused. Then the check's latency with 0, --works and --large works indexed, and registration latency "
+        "through the ledger service before the check, with it on an empty index and next to --works works, "
+        "interleaved. Writes bench-nearcopy.json into --out.")
+    near.add_argument("--generated", type=int, default=96, help="texts from the bundled model (default: %(default)s)")
+    near.add_argument("--max-new-tokens", type=int, default=80, help="tokens per generated text (default: %(default)s)")
+    near.add_argument("--passages", type=int, default=400, help="Shakespeare speeches (default: %(default)s)")
+    near.add_argument("--shingle-chars", type=int, nargs="+", default=[3, 4, 5, 7],
+                      help="shingle sizes to compare (default: %(default)s)")
+    near.add_argument("--thresholds", type=float, nargs="+", default=[0.2, 0.3, 0.4, 0.5, 0.6, 0.7],
+                      help="Jaccard thresholds to compare (default: %(default)s)")
+    near.add_argument("--works", type=int, default=10_000,
+                      help="works indexed for the latency comparison (default: %(default)s)")
+    near.add_argument("--large", type=int, default=0,
+                      help="also time the check and the rebuild at this many works, e.g. 100000 (default: off)")
+    near.add_argument("--registrations", type=int, default=60,
+                      help="registrations timed per condition (default: %(default)s)")
+    near.add_argument("--seed", type=int, default=0, help="seed of every random choice (default: %(default)s)")
+    near.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for the JSON report")
+    near.set_defaults(run=_bench_nearcopy)
     return parser
 
 

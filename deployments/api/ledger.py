@@ -155,13 +155,26 @@ _REGISTER_DOC = {
 @router.post("/v1/works", status_code=201, summary="Register a work as the caller's", openapi_extra=_REGISTER_DOC)
 async def register_work(request: Request, caller: Signer, key: IdempotencyKey = None) -> dict:
     """The work (with ``id`` and ``content_hash``, the hex sha256 of the content's bytes). Send JSON with
-    ``content`` text, or a multipart form with a ``file``, a ``title`` and optional ``metadata`` JSON."""
+    ``content`` text, or a multipart form with a ``file``, a ``title`` and optional ``metadata`` JSON. Text that
+    is a near-copy of another user's work (the same once case, spacing and punctuation are set aside, or most of
+    its character sequences shared) is a 409 whose error names that ``work_id``: register it as a derivative,
+    with that work in ``parents``."""
     content, fields = await _read_registration(request)
     return await _ledger(request).register.remote(
         caller, hashlib.sha256(content).hexdigest(), Metadata(fields.title, fields.media_type),
         fields.provenance.to_ledger(),
         None if fields.contributors is None else [Contributor(c.address, c.share_bps) for c in fields.contributors],
-        fields.parents, idempotency_key=key)
+        fields.parents, text=_text(content), idempotency_key=key)
+
+
+def _text(content: bytes) -> str | None:
+    """The content as text, for the near-copy check, when it is UTF-8: whatever media type is declared (a
+    declaration is the registrant's to choose, so it cannot be what lets a copy through). Other bytes (images,
+    audio) keep the exact-hash check alone."""
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 async def _read_registration(request: Request) -> tuple[bytes, WorkMetadataBody]:

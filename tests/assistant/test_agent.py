@@ -228,3 +228,24 @@ def test_earnings_are_answered_without_approval_and_only_to_their_creator(world)
     assert f"work {work['id']} \"Sold\": 0.01 ETH, 1 license(s)" in english[-1]["content"]
     assert "（" in chinese[-1]["content"] and "购买" in chinese[-1]["content"]
     assert "neither owned nor co-created" in nosy[-1]["content"] and buyer.user.address not in nosy[-1]["content"]
+
+
+def test_registering_a_near_copy_of_someone_elses_work_is_refused_with_its_id(world):
+    author, copier = world.context("poet"), world.context("copycat")
+    verse = "Salt wind at the pier, grey gulls over the harbour wall, and the boats asleep till morning."
+    work = world.ledger.register(author.credentials, hashlib.sha256(verse.encode()).hexdigest(), Metadata("Pier"),
+                                 text=verse)
+
+    async def scenario():
+        assistant = await world.assistant()
+        events = await collect(assistant.send(copier, "copy", f'Register this as mine: "{verse.upper()}"'))
+        assert events[-1]["type"] == "approval_required"
+        events = await collect(assistant.decide(copier, "copy", Decision("approve")))
+        finished = of_type(events, "step_finished")[0]
+        assert finished["tool"] == "register_work" and not finished["ok"]
+        assert finished["result"]["work_id"] == work["id"]
+        assert f"near-copy of work {work['id']}" in events[-1]["content"]
+        await assistant.close()
+
+    asyncio.run(scenario())
+    assert world.ledger.works(owner=copier.user.address)["total"] == 0

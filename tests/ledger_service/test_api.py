@@ -229,3 +229,15 @@ def test_earnings_are_the_callers_own(client, work, owner, member):
     assert theirs.status_code == 403 and "neither owned nor co-created" in error(theirs)
     assert client.get("/v1/account/earnings", headers=buyer.headers).json()["works"] == []
     assert client.get("/v1/account/earnings", headers=owner.headers, params={"limit": 51}).status_code == 422
+
+
+def test_a_near_copy_by_another_user_is_a_409_naming_the_work(client, member):
+    author, copier = member("verse-author"), member("verse-copier")
+    verse = "The harbour lamps are lit, and all the little boats come home to sleep."
+    work = client.post("/v1/works", headers=author.headers, json={"title": "Lamps", "content": verse}).json()
+    response = client.post("/v1/works", headers=copier.headers, json={"title": "Mine", "content": verse.upper()})
+    assert response.status_code == 409, response.text
+    assert response.json()["error"] == {
+        "message": response.json()["error"]["message"], "type": "conflict_error", "param": "content",
+        "work_id": work["id"], "similarity": 1.0}
+    assert f"declare work {work['id']} in parents" in error(response)
