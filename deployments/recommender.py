@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -24,8 +25,12 @@ from deployments.api.limits import RequestLimits
 from deployments.metrics import counter
 from models.recsys.service import RecommenderService, RecommendRequest
 from core.paths import MOVIELENS
+from core.paths import ledger_index_path
 from core.recs_model import load_or_train, model_path, train_and_save
 from core.users import connect
+from core.works import SYNC_INTERVAL_S, WorksFeed
+from ledger.index_reader import IndexReader
+from models.recsys.works import WorksCatalogue, WorksRequest
 
 log = logging.getLogger("ray.serve")
 
@@ -53,6 +58,10 @@ class Recommender:
         self._service: RecommenderService = load_or_train(self._catalogue)
         self._loaded_mtime = _mtime(model_path())
         self._reloading: asyncio.Task | None = None
+        catalogue = WorksCatalogue(lambda texts: self._service.content.encode(texts))
+        self.works = WorksFeed(catalogue, IndexReader(ledger_index_path()), connect())
+        self._stopping = threading.Event()
+        threading.Thread(target=self._follow_works, name="works-feed", daemon=True).start()
         self._api = create_recommend_api(self, connect(), limits)
 
     def __serve_build_asgi_app__(self) -> FastAPI:
@@ -72,6 +81,19 @@ class Recommender:
         counter("muse_recommendations").inc(len(requests))
         return [[asdict(r) for r in recs] for recs in self._service.recommend_many(requests)]
 
+    async def recommend_works(self, request: WorksRequest) -> dict:
+        counter("muse_recommendations").inc()
+        return self.works.answer(request)
+
+    def _follow_works(self) -> None:
+        """Add newly registered works to the catalogue every ``SYNC_INTERVAL_S``, for the replica's lifetime."""
+        while not self._stopping.wait(SYNC_INTERVAL_S):
+            try:
+                if added := self.works.sync():
+                    log.info("works catalogue: %d new works (%d in all)", added, len(self.works.catalogue))
+            except Exception:  # a damaged or locked index must not end the loop: log and try again
+                log.exception("works catalogue: sync failed")
+
     async def item(self, item_id: str) -> dict | None:
         return self._service.item(item_id) if not self._service.unknown_items([item_id]) else None
 
@@ -88,6 +110,9 @@ class Recommender:
         service, stats = await asyncio.to_thread(train_and_save, self._catalogue)
         self._service, self._loaded_mtime = service, _mtime(model_path())
         return stats
+
+    def __del__(self) -> None:
+        self._stopping.set()
 
     async def check_health(self) -> None:
         """Also the hook that picks up a model another process wrote (loaded off the event loop)."""

@@ -35,6 +35,7 @@ from ledger.types import (
     Terms,
 )
 from core.users import User
+from core.work_texts import text_of
 
 MAX_CONTENT_BYTES = 1 << 20  # a registered work's content (text or file): 1 MiB
 MAX_PROMPT_CHARS = 20_000
@@ -156,8 +157,11 @@ async def register_work(request: Request, caller: Signer, key: IdempotencyKey = 
     """The work (with ``id`` and ``content_hash``, the hex sha256 of the content's bytes). Send JSON with
     ``content`` text, or a multipart form with a ``file``, a ``title`` and optional ``metadata`` JSON."""
     content, fields = await _read_registration(request)
+    digest = hashlib.sha256(content).hexdigest()
+    if text := text_of(content, fields.media_type):  # for the recommender, before the work can be indexed
+        request.app.state.work_texts.remember(digest, text)
     return await _ledger(request).register.remote(
-        caller, hashlib.sha256(content).hexdigest(), Metadata(fields.title, fields.media_type),
+        caller, digest, Metadata(fields.title, fields.media_type),
         fields.provenance.to_ledger(),
         None if fields.contributors is None else [Contributor(c.address, c.share_bps) for c in fields.contributors],
         fields.parents, idempotency_key=key)

@@ -1,0 +1,147 @@
+"""The ``works`` catalogue: works registered on the ledger, recommended by content as soon as they exist.
+
+Each work is one MiniLM embedding (title + text, or title + media type for other media), added while the
+recommender serves: no retrain. A user's profile is the weighted mean of the embeddings of the works they
+interacted with (licensed, liked, viewed); a free-text query is embedded with the same encoder. Works the
+user owns or holds a license on are never recommended to them.
+
+The catalogue is swapped whole on each change (one reference assignment), so a request scoring on one
+thread never sees half an addition made on another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.recsys.diversity import mmr
+
+Encoder = Callable[[list[str]], np.ndarray]  # texts -> unit vectors, one row each
+MAX_TEXT_CHARS = 2_000  # what is embedded of a work's text (MiniLM reads ~256 tokens anyway)
+
+
+@dataclass(frozen=True)
+class Work:
+    id: int
+    title: str
+    creator: str  # the owner's address
+    media_type: str
+    text: str = ""  # the work's text, for text media; empty for other media
+
+
+def work_text(work: Work) -> str:
+    """What is embedded: title + text for text, title + media type for other media."""
+    if work.text.strip():
+        return f"{work.title}. {work.text[:MAX_TEXT_CHARS]}"
+    return f"{work.title}. Media type: {work.media_type}"
+
+
+@dataclass(frozen=True)
+class WorksRequest:
+    """``query`` text, or ``liked`` work ids, or the caller's weighted ``history``, or nothing (popular).
+    ``held`` are the works the caller owns or holds a license on: never recommended."""
+
+    query: str | None = None
+    liked: tuple[int, ...] = ()
+    history: tuple[tuple[int, float], ...] = ()
+    held: frozenset[int] = frozenset()
+    k: int = 10
+    exclude_seen: bool = True
+    diversity: float = 0.0
+
+
+@dataclass(frozen=True)
+class WorkRecommendation:
+    id: int
+    title: str
+    creator: str
+    media_type: str
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    works: tuple[Work, ...] = ()
+    embeddings: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    row: dict[int, int] = field(default_factory=dict)  # work id -> row
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # interactions per row
+
+
+class WorksCatalogue:
+    def __init__(self, encode: Encoder):
+        self._encode = encode
+        self._snapshot = _Snapshot()
+
+    def __len__(self) -> int:
+        return len(self._snapshot.works)
+
+    @property
+    def last_id(self) -> int:
+        """The highest work id in the catalogue (0 when empty)."""
+        return max(self._snapshot.row, default=0)
+
+    def ids(self) -> list[int]:
+        return [w.id for w in self._snapshot.works]
+
+    def add(self, works: list[Work]) -> None:
+        """Embed ``works`` and add them (ids already present are replaced by the newer record)."""
+        if not works:
+            return
+        vectors = np.asarray(self._encode([work_text(w) for w in works]), dtype=np.float32)
+        old, new_ids = self._snapshot, {w.id for w in works}
+        keep = [i for i, w in enumerate(old.works) if w.id not in new_ids]
+        all_works = tuple(old.works[i] for i in keep) + tuple(works)
+        embeddings = np.concatenate([old.embeddings[keep], vectors]) if len(keep) else vectors
+        counts = np.concatenate([old.counts[keep], np.zeros(len(works), np.int64)])
+        self._snapshot = _Snapshot(all_works, embeddings, {w.id: i for i, w in enumerate(all_works)}, counts)
+
+    def clear(self) -> None:
+        self._snapshot = _Snapshot()
+
+    def set_counts(self, counts: dict[int, int]) -> None:
+        """How many users interacted with each work (for popularity when nothing is known of the user)."""
+        old = self._snapshot
+        values = np.array([counts.get(w.id, 0) for w in old.works], dtype=np.int64)
+        self._snapshot = _Snapshot(old.works, old.embeddings, old.row, values)
+
+    def unknown(self, ids: Iterable[int]) -> list[int]:
+        row = self._snapshot.row
+        return [i for i in ids if i not in row]
+
+    def recommend(self, request: WorksRequest) -> list[WorkRecommendation]:
+        snap = self._snapshot  # one consistent catalogue for the whole request
+        if not snap.works:
+            return []
+        weights = dict(request.history)
+        weights.update({w: 4.0 for w in request.liked})
+        seen = np.array([snap.row[w] for w in weights if w in snap.row], dtype=np.int64)
+        excluded = {snap.row[w] for w in request.held if w in snap.row}
+        if request.exclude_seen or request.liked:
+            excluded |= set(seen.tolist())
+        if request.query:
+            scores = snap.embeddings @ self._encode([request.query])[0]
+            reason: Callable[[int], str] = lambda _: f"matches '{request.query}'"  # noqa: E731
+        elif len(seen):
+            profile = np.array([weights[snap.works[i].id] for i in seen], np.float32) @ snap.embeddings[seen]
+            scores = snap.embeddings @ (profile / max(float(np.linalg.norm(profile)), 1e-9))
+            reason = lambda item: self._because(snap, item, seen)  # noqa: E731
+        else:  # most interacted with, then newest
+            scores = snap.counts + np.arange(len(snap.works)) / (len(snap.works) + 1.0)
+            reason = lambda item: "popular on Muse" if snap.counts[item] else "new on Muse"  # noqa: E731
+        scores = scores.astype(np.float64)
+        if excluded:
+            scores[list(excluded)] = -np.inf
+        order = np.argsort(-scores, kind="stable")
+        order = order[np.isfinite(scores[order])][: request.k * 5]
+        picked = mmr(order, scores[order], snap.embeddings, request.k, request.diversity)
+        return [WorkRecommendation(snap.works[i].id, snap.works[i].title, snap.works[i].creator,
+                                   snap.works[i].media_type, round(float(scores[i]), 4), reason(int(i)))
+                for i in picked]
+
+    @staticmethod
+    def _because(snap: _Snapshot, item: int, seen: np.ndarray) -> str:
+        closest = seen[int(np.argmax(snap.embeddings[seen] @ snap.embeddings[item]))]
+        return f"similar to {snap.works[closest].title}"
