@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from dataclasses import asdict
 
+from core.users import Users
 from core.work_texts import WorkTexts
 from ledger.index_reader import IndexReader
 from models.recsys.feedback import KIND_WEIGHTS, WORKS, FeedbackStore
@@ -24,13 +26,15 @@ from models.recsys.works import Work, WorksCatalogue, WorksRequest
 log = logging.getLogger(__name__)
 
 SYNC_INTERVAL_S = 0.5
+RETRAIN_INTERVAL_S = 60.0  # the works' ALS is refitted at most this often, when interactions changed
 
 
 class WorksFeed:
     def __init__(self, catalogue: WorksCatalogue, index: IndexReader, db: sqlite3.Connection):
         self.catalogue, self.index = catalogue, index
-        self.texts, self.feedback = WorkTexts(db), FeedbackStore(db, WORKS)
+        self.texts, self.feedback, self.users = WorkTexts(db), FeedbackStore(db, WORKS), Users(db)
         self._contract: str | None = None
+        self._trained: tuple[float, int] = (float("-inf"), -1)  # when, on how many interactions
 
     def sync(self) -> int:
         """Add the works registered since the last call; returns how many."""
@@ -51,7 +55,28 @@ class WorksFeed:
             if item.isdigit():
                 counts[int(item)] = counts.get(int(item), 0) + users
         self.catalogue.set_counts(counts)
+        self._retrain_if_due()
         return added
+
+    def interactions(self) -> list[tuple[str, int, float]]:
+        """Every (user, work id, weight): interactions sent, and licenses under their holder's platform id."""
+        platform_id = {u.address: u.platform_id for u in self.users.all() if u.address}
+        rows = [(user, int(item), weight) for user, item, weight, _ in self.feedback.as_frame().itertuples(index=False)
+                if item.isdigit()]
+        license_weight = KIND_WEIGHTS["license"]
+        return rows + [(platform_id.get(holder, holder), work, license_weight)
+                       for holder, work in self.index.all_licenses()]
+
+    def _retrain_if_due(self) -> None:
+        collaborative = self.catalogue.collaborative
+        last_time, last_count = self._trained
+        if collaborative is None or time.monotonic() - last_time < RETRAIN_INTERVAL_S:
+            return
+        interactions = self.interactions()
+        if len(interactions) != last_count:
+            collaborative.fit(interactions)
+            log.info("works ALS refitted on %d interactions", len(interactions))
+        self._trained = (time.monotonic(), len(interactions))
 
     def history(self, platform_id: str, address: str | None) -> list[tuple[int, float]]:
         """The caller's works with a weight each: their interactions, and licenses from the ledger's events."""

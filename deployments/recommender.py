@@ -30,7 +30,8 @@ from core.recs_model import load_or_train, model_path, train_and_save
 from core.users import connect
 from core.works import SYNC_INTERVAL_S, WorksFeed
 from ledger.index_reader import IndexReader
-from models.recsys.works import WorksCatalogue, WorksRequest
+from models.recsys.works import WorksCatalogue, WorksPolicy, WorksRequest
+from models.recsys.works_cf import WorksCollaborative
 
 log = logging.getLogger("ray.serve")
 
@@ -52,13 +53,15 @@ class Recommender:
     """Its methods are ``async`` although they compute: each takes well under a millisecond, and Serve
     would otherwise hand every call to a thread pool, which costs more than the work."""
 
-    def __init__(self, catalogue: str = "bundled", limits: RequestLimits = RequestLimits()):
+    def __init__(self, catalogue: str = "bundled", limits: RequestLimits = RequestLimits(),
+                 works_policy: WorksPolicy = WorksPolicy()):
         threadpool_limits(1)  # implicit and BLAS threads fight on small machines (see README)
         self._catalogue = resolve_catalogue(catalogue)
         self._service: RecommenderService = load_or_train(self._catalogue)
         self._loaded_mtime = _mtime(model_path())
         self._reloading: asyncio.Task | None = None
-        catalogue = WorksCatalogue(lambda texts: self._service.content.encode(texts))
+        catalogue = WorksCatalogue(lambda texts: self._service.content.encode(texts), works_policy,
+                                   WorksCollaborative())
         self.works = WorksFeed(catalogue, IndexReader(ledger_index_path()), connect())
         self._stopping = threading.Event()
         threading.Thread(target=self._follow_works, name="works-feed", daemon=True).start()
@@ -83,7 +86,10 @@ class Recommender:
 
     async def recommend_works(self, request: WorksRequest) -> dict:
         counter("muse_recommendations").inc()
-        return self.works.answer(request)
+        answer = self.works.answer(request)
+        if explored := sum(item["explore"] for item in answer.get("items", ())):
+            counter("muse_works_explore_impressions").inc(explored)
+        return answer
 
     def _follow_works(self) -> None:
         """Add newly registered works to the catalogue every ``SYNC_INTERVAL_S``, for the replica's lifetime."""

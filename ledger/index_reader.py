@@ -98,5 +98,9 @@ class IndexReader:
                           (address, address))
         return frozenset(r[0] for r in rows)
 
+    def all_licenses(self) -> list[tuple[str, int]]:
+        """Every (holder, work id) license record."""
+        return self._rows("SELECT holder, work_id FROM licenses")
+
     def license_counts(self) -> dict[int, int]:
         return dict(self._rows("SELECT work_id, COUNT(*) FROM licenses GROUP BY work_id"))

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from models.recsys.content import load_encoder
-from models.recsys.works import Work, WorksCatalogue, WorksRequest, work_text
+from models.recsys.works import Work, WorksCatalogue, WorksPolicy, WorksRequest, work_text
+from models.recsys.works_cf import WorksCollaborative
 
 WORKS = [
     Work(1, "Starship Lullaby", "0xA", "text/plain", "Robots sing to sleeping astronauts on a ship bound for Mars."),
@@ -96,3 +97,43 @@ def test_concurrent_additions_keep_each_snapshot_whole(catalogue):
     assert before.embeddings.shape[0] == len(before.works) == 5  # the old snapshot is untouched
     assert catalogue._snapshot.embeddings.shape == (6, 384)
     assert np.allclose(np.linalg.norm(catalogue._snapshot.embeddings, axis=1), 1.0, atol=1e-4)
+
+
+def test_a_share_of_each_list_goes_to_works_with_few_interactions(encode):
+    catalogue = WorksCatalogue(encode, WorksPolicy(explore_share=0.2, few_interactions=5))
+    catalogue.add(WORKS)
+    catalogue.set_counts({1: 50, 2: 40, 3: 30, 4: 20})  # only the cover art (5) is new
+    recs = catalogue.recommend(WorksRequest(k=5))
+    assert [(r.id, r.explore) for r in recs] == [(1, False), (2, False), (3, False), (4, False), (5, True)]
+    assert recs[-1].reason == "new on Muse"
+    catalogue.set_counts({1: 50, 2: 40})  # 3, 4, 5 are new: the one explored is the closest to the query
+    catalogue.policy = WorksPolicy(explore_share=0.5)
+    recs = catalogue.recommend(WorksRequest(query="golden pumpkins in september", k=2))
+    assert [(r.id, r.explore) for r in recs] == [(4, False), (3, True)]
+    assert recs[-1].reason == "new on Muse, matches 'golden pumpkins in september'"
+    assert len(catalogue.recommend(WorksRequest(k=4, held=frozenset({3, 4, 5})))) == 2  # nothing new: no slot kept
+
+
+def taste_groups() -> list[tuple[str, int, float]]:
+    """Users 0-9 like works 1 and 2; users 10-19 like works 3 and 4 (content would say otherwise for 2 and 3)."""
+    return [(f"u{u}", w, 4.0) for u in range(20) for w in ((1, 2) if u < 10 else (3, 4))]
+
+
+def test_als_folds_a_history_in_and_knows_nothing_of_unseen_works():
+    cf = WorksCollaborative()
+    assert cf.scores({1: 4.0}, [1, 2, 3]) is None  # not fitted
+    cf.fit(taste_groups())
+    scores = cf.scores({1: 4.0}, [2, 3, 4, 99])
+    assert scores[0] > scores[1] and scores[0] > scores[2] and scores[3] == 0.0
+    assert cf.scores({99: 4.0}, [1, 2]) is None  # nothing of the history is in the model
+
+
+def test_works_with_many_interactions_follow_als_new_ones_follow_content(encode):
+    catalogue = WorksCatalogue(encode, WorksPolicy(explore_share=0.0), WorksCollaborative())
+    catalogue.add([*WORKS[:4], Work(6, "Iron Moon Base", "0xE", "text/plain", "Robots build a base on the moon.")])
+    catalogue.collaborative.fit(taste_groups())
+    catalogue.set_counts({1: 10, 2: 10, 3: 10, 4: 10})
+    recs = catalogue.recommend(WorksRequest(history=((1, 4.0),), k=4))
+    assert recs[0].id == 2  # both signals agree
+    ranked = [r.id for r in recs]
+    assert ranked.index(6) < ranked.index(3)  # unseen by ALS, close in content: ahead of a work ALS says no to

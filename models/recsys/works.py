@@ -17,8 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models.recsys.diversity import mmr
+from models.recsys.feedback import KIND_WEIGHTS
+from models.recsys.works_cf import WorksCollaborative
 
 Encoder = Callable[[list[str]], np.ndarray]  # texts -> unit vectors, one row each
+KIND_LIKE = KIND_WEIGHTS["like"]
+NEW = "new on Muse"
 MAX_TEXT_CHARS = 2_000  # what is embedded of a work's text (MiniLM reads ~256 tokens anyway)
 
 
@@ -60,6 +64,18 @@ class WorkRecommendation:
     media_type: str
     score: float
     reason: str
+    explore: bool = False  # in a slot kept for works with few interactions
+
+
+@dataclass(frozen=True)
+class WorksPolicy:
+    """How a list is made. ``explore_share`` of each list (2 of 10) is kept for works with fewer than
+    ``few_interactions`` interactions, chosen by content relevance to the user, so that new creators get seen.
+    ALS and content are blended per work with weight ``n / (n + blend_half)`` on ALS for n interactions."""
+
+    explore_share: float = 0.2
+    few_interactions: int = 5
+    blend_half: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -71,8 +87,9 @@ class _Snapshot:
 
 
 class WorksCatalogue:
-    def __init__(self, encode: Encoder):
-        self._encode = encode
+    def __init__(self, encode: Encoder, policy: WorksPolicy = WorksPolicy(),
+                 collaborative: WorksCollaborative | None = None):
+        self._encode, self.policy, self.collaborative = encode, policy, collaborative
         self._snapshot = _Snapshot()
 
     def __len__(self) -> int:
@@ -116,32 +133,57 @@ class WorksCatalogue:
         if not snap.works:
             return []
         weights = dict(request.history)
-        weights.update({w: 4.0 for w in request.liked})
+        weights.update({w: KIND_LIKE for w in request.liked})
         seen = np.array([snap.row[w] for w in weights if w in snap.row], dtype=np.int64)
-        excluded = {snap.row[w] for w in request.held if w in snap.row}
+        excluded = np.zeros(len(snap.works), dtype=bool)
+        excluded[[snap.row[w] for w in request.held if w in snap.row]] = True
         if request.exclude_seen or request.liked:
-            excluded |= set(seen.tolist())
-        if request.query:
-            scores = snap.embeddings @ self._encode([request.query])[0]
-            reason: Callable[[int], str] = lambda _: f"matches '{request.query}'"  # noqa: E731
-        elif len(seen):
-            profile = np.array([weights[snap.works[i].id] for i in seen], np.float32) @ snap.embeddings[seen]
-            scores = snap.embeddings @ (profile / max(float(np.linalg.norm(profile)), 1e-9))
-            reason = lambda item: self._because(snap, item, seen)  # noqa: E731
-        else:  # most interacted with, then newest
-            scores = snap.counts + np.arange(len(snap.works)) / (len(snap.works) + 1.0)
-            reason = lambda item: "popular on Muse" if snap.counts[item] else "new on Muse"  # noqa: E731
-        scores = scores.astype(np.float64)
-        if excluded:
-            scores[list(excluded)] = -np.inf
+            excluded[seen] = True
+        scores, relevance, reason = self._score(snap, request, weights, seen)
+        scores = np.where(excluded, -np.inf, scores)
+        n_explore = min(round(request.k * self.policy.explore_share), request.k)
         order = np.argsort(-scores, kind="stable")
         order = order[np.isfinite(scores[order])][: request.k * 5]
-        picked = mmr(order, scores[order], snap.embeddings, request.k, request.diversity)
+        main = mmr(order, scores[order], snap.embeddings, request.k - n_explore, request.diversity)
+        few = ~excluded & (snap.counts < self.policy.few_interactions)
+        few[main] = False
+        explore = np.argsort(-np.where(few, relevance, -np.inf), kind="stable")[: int(few.sum())][:n_explore]
+        if len(explore) < n_explore:  # not enough new works: the main ranking fills the list
+            taken = set(main.tolist()) | set(explore.tolist())
+            rest = [i for i in order if i not in taken]
+            main = np.concatenate([main, np.array(rest[: n_explore - len(explore)], dtype=np.int64)])
+        picked = [(int(i), False) for i in main] + [(int(i), True) for i in explore]
         return [WorkRecommendation(snap.works[i].id, snap.works[i].title, snap.works[i].creator,
-                                   snap.works[i].media_type, round(float(scores[i]), 4), reason(int(i)))
-                for i in picked]
+                                   snap.works[i].media_type, round(float(scores[i]), 4),
+                                   _new(reason(i)) if new else reason(i), new)
+                for i, new in picked]
+
+    def _score(self, snap: _Snapshot, request: WorksRequest, weights: dict[int, float],
+               seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, Callable[[int], str]]:
+        """Ranking scores, content relevance (what new works are chosen by) and a reason per work."""
+        n = len(snap.works)
+        newness = np.arange(n) / (n + 1.0)
+        if request.query:
+            content = (snap.embeddings @ self._encode([request.query])[0]).astype(np.float64)
+            return content, content, lambda _: f"matches '{request.query}'"
+        if not len(seen):  # nobody known: most interacted with, then newest
+            scores = snap.counts + newness
+            return scores, newness, lambda item: "popular on Muse" if snap.counts[item] else NEW
+        profile = np.array([weights[snap.works[i].id] for i in seen], np.float32) @ snap.embeddings[seen]
+        content = (snap.embeddings @ (profile / max(float(np.linalg.norm(profile)), 1e-9))).astype(np.float64)
+        cf = self.collaborative.scores(weights, [w.id for w in snap.works]) if self.collaborative else None
+        if cf is None:
+            return content, content, lambda item: self._because(snap, item, seen)
+        # Collaborative where a work has interactions, content where it has few: weight n / (n + half).
+        trust = snap.counts / (snap.counts + self.policy.blend_half)
+        scores = trust * cf / max(float(np.abs(cf).max()), 1e-9) + (1 - trust) * content
+        return scores, content, lambda item: self._because(snap, item, seen)
 
     @staticmethod
     def _because(snap: _Snapshot, item: int, seen: np.ndarray) -> str:
         closest = seen[int(np.argmax(snap.embeddings[seen] @ snap.embeddings[item]))]
         return f"similar to {snap.works[closest].title}"
+
+
+def _new(reason: str) -> str:
+    return reason if reason.startswith(NEW) else f"{NEW}, {reason}"
