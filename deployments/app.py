@@ -14,6 +14,7 @@ from deployments.generator import Generator
 from deployments.ledger import LedgerDeployment
 from deployments.recommender import Recommender
 from ledger.idempotency import DEFAULT_TTL_S
+from models.recsys.works import WorksPolicy
 
 
 class AppArgs(BaseModel):
@@ -42,6 +43,7 @@ class RecommendAppArgs(BaseModel):
 
     catalogue: str = "bundled"  # "bundled" (MovieLens latest-small) or a MovieLens-style folder
     limits: RequestLimits = RequestLimits()  # request body size, JSON nesting
+    works_policy: WorksPolicy = WorksPolicy()  # slots kept for new works, ALS/content blend (README: works)
 
 
 def build_app(args: dict) -> Application:
@@ -57,4 +59,4 @@ def build_app(args: dict) -> Application:
 
 def build_recommend_app(args: dict) -> Application:
     args = RecommendAppArgs.model_validate(args)
-    return Recommender.bind(args.catalogue, args.limits)
+    return Recommender.bind(args.catalogue, args.limits, args.works_policy)

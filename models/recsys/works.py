@@ -77,6 +77,12 @@ class WorksPolicy:
     few_interactions: int = 5
     blend_half: float = 5.0
 
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.explore_share <= 1.0:
+            raise ValueError("explore_share is a share of each list, from 0 to 1")
+        if self.few_interactions < 0 or self.blend_half <= 0:
+            raise ValueError("few_interactions must be >= 0 and blend_half > 0")
+
 
 @dataclass(frozen=True)
 class _Snapshot:

@@ -49,7 +49,8 @@ def gateway(service, home, index) -> TestClient:
 
 @pytest.fixture(scope="module")
 def recommend(feed, home):
-    client = TestClient(create_recommend_api(WorksOnly(feed), connect(home / "muse.db")), root_path="/v1/recommend")
+    client = TestClient(create_recommend_api(WorksOnly(feed), connect(home / "muse.db")),
+                        root_path="/v1/recommend")
 
     def post(member=None, **body) -> list[dict]:
         response = client.post("/v1/recommend", json={"catalogue": "works", **body}, headers=member.headers if member else {})
