@@ -21,7 +21,7 @@ from core.users import Users
 from core.work_texts import WorkTexts
 from ledger.index_reader import IndexReader
 from models.recsys.feedback import KIND_WEIGHTS, WORKS, FeedbackStore
-from models.recsys.works import Work, WorksCatalogue, WorksRequest
+from models.recsys.works import Work, WorksCatalogue, WorksRequest, is_work_id
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class WorksFeed:
             added += len(batch)
         counts = self.index.license_counts()
         for item, users in self.feedback.user_counts().items():
-            if item.isdigit():
+            if is_work_id(item):
                 counts[int(item)] = counts.get(int(item), 0) + users
         self.catalogue.set_counts(counts)
         self._retrain_if_due()
@@ -62,7 +62,7 @@ class WorksFeed:
         """Every (user, work id, weight): interactions sent, and licenses under their holder's platform id."""
         platform_id = {u.address: u.platform_id for u in self.users.all() if u.address}
         rows = [(user, int(item), weight) for user, item, weight, _ in self.feedback.as_frame().itertuples(index=False)
-                if item.isdigit()]
+                if is_work_id(item)]
         license_weight = KIND_WEIGHTS["license"]
         return rows + [(platform_id.get(holder, holder), work, license_weight)
                        for holder, work in self.index.all_licenses()]
@@ -80,7 +80,8 @@ class WorksFeed:
 
     def history(self, platform_id: str, address: str | None) -> list[tuple[int, float]]:
         """The caller's works with a weight each: their interactions, and licenses from the ledger's events."""
-        weights = {int(item): weight for item, weight in self.feedback.history(platform_id) if item.isdigit()}
+        weights = {int(item): weight for item, weight in self.feedback.history(platform_id)
+                   if is_work_id(item)}
         for lic in self.index.licenses_of(address) if address else ():
             weights[lic.work_id] = max(weights.get(lic.work_id, 0.0), KIND_WEIGHTS["license"])
         return list(weights.items())

@@ -16,6 +16,7 @@ from deployments.api.auth import Caller, RequiredCaller
 from deployments.errors import ApiError
 from models.recsys.feedback import KIND_WEIGHTS, KINDS, FeedbackStore
 from models.recsys.service import MAX_K
+from models.recsys.works import is_work_id
 
 MAX_LIKED_ITEMS = 100
 MAX_QUERY_CHARS = 500
@@ -53,7 +54,7 @@ class RecommendBody(BaseModel):
                 raise ValueError("genre applies to the movies catalogue only")
             if self.user_id is not None and not is_platform_id(self.user_id):
                 raise ValueError("in the works catalogue user_id can only be your own platform id ('muse:{id}')")
-            if self.liked_items and not all(i.isdigit() for i in self.liked_items):
+            if self.liked_items and not all(map(is_work_id, self.liked_items)):
                 raise ValueError("in the works catalogue liked_items are work ids (numbers)")
         return self
 
@@ -199,7 +200,7 @@ async def _require_work(request: Request, body: InteractionBody) -> None:
     if body.kind == "license":
         raise ApiError(422, "licenses of works are recorded from the ledger when they are bought or granted: "
                        "POST /v1/works/{id}/licenses", param="kind")
-    if not body.item_id.isdigit() or not 1 <= int(body.item_id) <= MAX_WORK_ID:
+    if not is_work_id(body.item_id) or not 1 <= int(body.item_id) <= MAX_WORK_ID:
         raise ApiError(422, "in the works catalogue item_id is a work id (a number from 1)", param="item_id")
     await request.app.state.ledger.work.remote(int(body.item_id))  # NotFound: a 404 naming the work
 

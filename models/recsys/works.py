@@ -11,6 +11,7 @@ thread never sees half an addition made on another.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -23,7 +24,12 @@ from models.recsys.works_cf import WorksCollaborative
 Encoder = Callable[[list[str]], np.ndarray]  # texts -> unit vectors, one row each
 KIND_LIKE = KIND_WEIGHTS["like"]
 NEW = "new on Muse"
-MAX_TEXT_CHARS = 2_000  # what is embedded of a work's text (MiniLM reads ~256 tokens anyway)
+MAX_TEXT_CHARS = 2_000
+WORK_ID = re.compile(r"[0-9]{1,19}")  # a work id as text (ASCII digits only: int() takes others too)
+
+
+def is_work_id(text: str) -> bool:
+    return WORK_ID.fullmatch(text) is not None  # what is embedded of a work's text (MiniLM reads ~256 tokens anyway)
 
 
 @dataclass(frozen=True)

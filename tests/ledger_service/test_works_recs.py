@@ -129,6 +129,7 @@ def test_interactions_on_works(works, gateway, recommend, member):
     assert [(i["item_id"], i["kind"]) for i in items] == [(str(works["autumn"]), "like")]
     for body, status, param in (({"item_id": "999999", "kind": "like"}, 404, None),
                                 ({"item_id": "abc", "kind": "like"}, 422, "item_id"),
+                                ({"item_id": "²", "kind": "like"}, 422, "item_id"),
                                 ({"item_id": str(works["autumn"]), "kind": "license"}, 422, "kind")):
         response = gateway.post("/v1/interactions", headers=reader.headers, json={"catalogue": "works", **body})
         assert response.status_code == status, response.text
@@ -136,7 +137,7 @@ def test_interactions_on_works(works, gateway, recommend, member):
 
 
 def test_bad_works_requests_are_refused(works, recommend):
-    for body in ({"genre": "Comedy"}, {"user_id": "1"}, {"liked_items": ["abc"]}):
+    for body in ({"genre": "Comedy"}, {"user_id": "1"}, {"liked_items": ["abc"]}, {"liked_items": ["²"]}):
         response = recommend.client.post("/v1/recommend", json={"catalogue": "works", **body})
         assert response.status_code == 422, response.text
     unknown = recommend.client.post("/v1/recommend", json={"catalogue": "works", "liked_items": ["424242"]})
