@@ -94,11 +94,17 @@ class WorksFeed:
         return WorksRequest(query, liked, history, held, k, exclude_seen, diversity)
 
     def answer(self, request: WorksRequest) -> dict:
-        """``{"items": [...]}``, each with the work's current ``terms`` (None without an offer); or
-        ``{"unknown_items": [...]}`` for liked works not in the catalogue (yet)."""
-        unknown = self.catalogue.unknown(request.liked)
-        if unknown:
-            return {"unknown_items": [str(i) for i in unknown]}
-        recs = self.catalogue.recommend(request)
+        return self.answer_many([request])[0]
+
+    def answer_many(self, requests: list[WorksRequest]) -> list[dict]:
+        """Per request ``{"items": [...]}``, each with the work's current ``terms`` (None without an offer); or
+        ``{"unknown_items": [...]}`` for liked works not in the catalogue (yet). Queries are embedded together."""
+        unknown = [self.catalogue.unknown(r.liked) for r in requests]
+        valid = [r for r, u in zip(requests, unknown) if not u]
+        answers = iter(self.catalogue.recommend_many(valid))
+        return [{"unknown_items": [str(i) for i in u]} if u else self._with_terms(next(answers))
+                for u in unknown]
+
+    def _with_terms(self, recs: list) -> dict:
         terms = self.index.terms([r.id for r in recs])
         return {"items": [{**asdict(r), "terms": t.model_dump() if (t := terms.get(r.id)) else None} for r in recs]}

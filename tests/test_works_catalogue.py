@@ -137,3 +137,10 @@ def test_works_with_many_interactions_follow_als_new_ones_follow_content(encode)
     assert recs[0].id == 2  # both signals agree
     ranked = [r.id for r in recs]
     assert ranked.index(6) < ranked.index(3)  # unseen by ALS, close in content: ahead of a work ALS says no to
+
+
+def test_a_batch_embeds_its_queries_together_and_answers_each_as_alone(catalogue):
+    requests = [WorksRequest(query="robots in outer space", k=3), WorksRequest(k=2),
+                WorksRequest(query="fruit picking in the fall", k=3), WorksRequest(history=((3, 5.0),), k=2)]
+    batched = catalogue.recommend_many(requests)
+    assert [ids(recs) for recs in batched] == [ids(catalogue.recommend(r)) for r in requests]

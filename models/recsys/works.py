@@ -140,7 +140,14 @@ class WorksCatalogue:
         row = self._snapshot.row
         return [i for i in ids if i not in row]
 
-    def recommend(self, request: WorksRequest) -> list[WorkRecommendation]:
+    def recommend_many(self, requests: list[WorksRequest]) -> list[list[WorkRecommendation]]:
+        """Every request of a batch, their queries embedded in one encoder call (far cheaper than one each)."""
+        queries = [r.query for r in requests if r.query]
+        vectors = dict(zip(queries, self._encode(queries))) if queries else {}
+        return [self.recommend(r, vectors.get(r.query)) for r in requests]
+
+    def recommend(self, request: WorksRequest, query_vector: np.ndarray | None = None) -> list[WorkRecommendation]:
+        """``query_vector``: the query already embedded (else it is embedded here)."""
         snap = self._snapshot  # one consistent catalogue for the whole request
         if not snap.works:
             return []
@@ -151,7 +158,7 @@ class WorksCatalogue:
         excluded[[snap.row[w] for w in request.held if w in snap.row]] = True
         if request.exclude_seen or request.liked:
             excluded[seen] = True
-        scores, relevance, reason = self._score(snap, request, weights, seen)
+        scores, relevance, reason = self._score(snap, request, weights, seen, query_vector)
         scores = np.where(excluded, -np.inf, scores)
         n_explore = min(round(request.k * self.policy.explore_share), request.k)
         order = np.argsort(-scores, kind="stable")
@@ -170,13 +177,14 @@ class WorksCatalogue:
                                    _new(reason(i)) if new else reason(i), new)
                 for i, new in picked]
 
-    def _score(self, snap: _Snapshot, request: WorksRequest, weights: dict[int, float],
-               seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, Callable[[int], str]]:
+    def _score(self, snap: _Snapshot, request: WorksRequest, weights: dict[int, float], seen: np.ndarray,
+               query_vector: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, Callable[[int], str]]:
         """Ranking scores, content relevance (what new works are chosen by) and a reason per work."""
         n = len(snap.works)
         newness = np.arange(n) / (n + 1.0)
         if request.query:
-            content = (snap.embeddings @ self._encode([request.query])[0]).astype(np.float64)
+            vector = self._encode([request.query])[0] if query_vector is None else query_vector
+            content = (snap.embeddings @ vector).astype(np.float64)
             return content, content, lambda _: f"matches '{request.query}'"
         if not len(seen):  # nobody known: most interacted with, then newest
             scores = snap.counts + newness
