@@ -81,6 +81,7 @@ class RecommendedWork(BaseModel):
     terms: OfferedTerms | None = Field(description="the current offer, or null without one")
     score: float
     reason: str
+    explore: bool = Field(description="shown in a slot kept for works with few interactions (new creators)")
 
 
 class RecommendResponse(BaseModel):

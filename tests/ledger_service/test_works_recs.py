@@ -85,6 +85,10 @@ def test_a_registered_work_is_recommended_by_content_with_its_terms(works, recom
     space = next(i for i in items if i["id"] == works["space"])
     assert space["title"] == "Starship Lullaby" and space["creator"] == works["poet"].user.address
     assert space["media_type"] == "text/plain" and space["reason"] == "matches 'robots in space'"
+    assert space["explore"] is False  # k=2 keeps no slot for new works (2 of 10)
+    three = recommend(query="robots in space", k=3)  # 1 slot of 3 kept for works with few interactions
+    assert [(i["id"], i["explore"]) for i in three][2] == (works["autumn"], True)
+    assert three[2]["reason"] == "new on Muse, matches 'robots in space'"
     assert space["terms"] == {"template": "commercial_use", "fee_wei": 10**15, "duration_s": 3600, "active": True}
     assert next(i for i in items if i["id"] == works["orbit"])["terms"] is None
 
