@@ -28,3 +28,8 @@ def muse_home() -> Path:
     home = Path(os.environ.get("MUSE_HOME", ".muse")).expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
     return home
+
+
+def ledger_index_path() -> Path:
+    """The ledger's off-chain index (written by the Ledger; read by the recommender's replicas too)."""
+    return muse_home() / "ledger" / "index.sqlite3"

@@ -17,6 +17,7 @@ from deployments.ledger import LedgerDeployment
 from deployments.recommender import Recommender
 from ledger.evm_version import DEFAULT_EVM_VERSION, EvmVersion
 from ledger.idempotency import DEFAULT_TTL_S
+from models.recsys.works import WorksPolicy
 
 
 class AppArgs(BaseModel):
@@ -47,6 +48,7 @@ class RecommendAppArgs(BaseModel):
 
     catalogue: str = "bundled"  # "bundled" (MovieLens latest-small) or a MovieLens-style folder
     limits: RequestLimits = RequestLimits()  # request body size, JSON nesting
+    works_policy: WorksPolicy = WorksPolicy()  # slots kept for new works, ALS/content blend (README: works)
 
 
 def build_app(args: dict) -> Application:
@@ -62,4 +64,4 @@ def build_app(args: dict) -> Application:
 
 def build_recommend_app(args: dict) -> Application:
     args = RecommendAppArgs.model_validate(args)
-    return Recommender.bind(args.catalogue, args.limits)
+    return Recommender.bind(args.catalogue, args.limits, args.works_policy)

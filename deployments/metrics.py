@@ -25,6 +25,7 @@ MUSE_COUNTERS = {
     "muse_tokens_generated": "tokens generated",
     "muse_recommendations": "recommendation requests answered",
     "muse_ledger_transactions": "ledger transactions sent",
+    "muse_works_explore_impressions": "works shown in the slots kept for works with few interactions",
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -24,8 +25,13 @@ from deployments.api.limits import RequestLimits
 from deployments.metrics import counter
 from models.recsys.service import RecommenderService, RecommendRequest
 from core.paths import MOVIELENS
+from core.paths import ledger_index_path
 from core.recs_model import load_or_train, model_path, train_and_save
 from core.users import connect
+from core.works import SYNC_INTERVAL_S, WorksFeed
+from ledger.index_reader import IndexReader
+from models.recsys.works import WorksCatalogue, WorksPolicy, WorksRequest
+from models.recsys.works_cf import WorksCollaborative
 
 log = logging.getLogger("ray.serve")
 
@@ -47,12 +53,18 @@ class Recommender:
     """Its methods are ``async`` although they compute: each takes well under a millisecond, and Serve
     would otherwise hand every call to a thread pool, which costs more than the work."""
 
-    def __init__(self, catalogue: str = "bundled", limits: RequestLimits = RequestLimits()):
+    def __init__(self, catalogue: str = "bundled", limits: RequestLimits = RequestLimits(),
+                 works_policy: WorksPolicy = WorksPolicy()):
         threadpool_limits(1)  # implicit and BLAS threads fight on small machines (see README)
         self._catalogue = resolve_catalogue(catalogue)
         self._service: RecommenderService = load_or_train(self._catalogue)
         self._loaded_mtime = _mtime(model_path())
         self._reloading: asyncio.Task | None = None
+        catalogue = WorksCatalogue(lambda texts: self._service.content.encode(texts), works_policy,
+                                   WorksCollaborative())
+        self.works = WorksFeed(catalogue, IndexReader(ledger_index_path()), connect())
+        self._stopping = threading.Event()
+        threading.Thread(target=self._follow_works, name="works-feed", daemon=True).start()
         self._api = create_recommend_api(self, connect(), limits)
 
     def __serve_build_asgi_app__(self) -> FastAPI:
@@ -72,6 +84,27 @@ class Recommender:
         counter("muse_recommendations").inc(len(requests))
         return [[asdict(r) for r in recs] for recs in self._service.recommend_many(requests)]
 
+    async def recommend_works(self, request: WorksRequest) -> dict:
+        return await self._works_batch(request)
+
+    @serve.batch(max_batch_size=MAX_BATCH, batch_wait_timeout_s=0.0)
+    async def _works_batch(self, requests: list[WorksRequest]) -> list[dict]:
+        """Concurrent works requests together: their queries go through the encoder in one call."""
+        counter("muse_recommendations").inc(len(requests))
+        answers = self.works.answer_many(requests)
+        if explored := sum(item["explore"] for answer in answers for item in answer.get("items", ())):
+            counter("muse_works_explore_impressions").inc(explored)
+        return answers
+
+    def _follow_works(self) -> None:
+        """Add newly registered works to the catalogue every ``SYNC_INTERVAL_S``, for the replica's lifetime."""
+        while not self._stopping.wait(SYNC_INTERVAL_S):
+            try:
+                if added := self.works.sync():
+                    log.info("works catalogue: %d new works (%d in all)", added, len(self.works.catalogue))
+            except Exception:  # a damaged or locked index must not end the loop: log and try again
+                log.exception("works catalogue: sync failed")
+
     async def item(self, item_id: str) -> dict | None:
         return self._service.item(item_id) if not self._service.unknown_items([item_id]) else None
 
@@ -88,6 +121,9 @@ class Recommender:
         service, stats = await asyncio.to_thread(train_and_save, self._catalogue)
         self._service, self._loaded_mtime = service, _mtime(model_path())
         return stats
+
+    def __del__(self) -> None:
+        self._stopping.set()
 
     async def check_health(self) -> None:
         """Also the hook that picks up a model another process wrote (loaded off the event loop)."""

@@ -58,7 +58,7 @@ def _eval_assistant(args: argparse.Namespace) -> None:
 def _bench_recommend(args: argparse.Namespace) -> None:
     from muse.bench.recommend import run_recommend_bench
 
-    run_recommend_bench(args.url, args.concurrency, args.seconds, args.out)
+    run_recommend_bench(args.url, args.concurrency, args.seconds, args.out, args.key or os.environ.get("MUSE_API_KEY"))
 
 
 def _train_recs(args: argparse.Namespace) -> None:
@@ -121,6 +121,14 @@ def _bench_generate(args: argparse.Namespace) -> None:
     from muse.bench.generate import run_generate_bench
 
     run_generate_bench(args.url, args.concurrency, args.requests, args.max_new_tokens, args.rounds, args.out)
+
+
+def _bench_market(args: argparse.Namespace) -> None:
+    from muse.bench.market import MarketConfig, run_market_bench
+
+    config = MarketConfig(users=args.users, creators=args.creators, works=args.works, requests=args.requests,
+                          retrain_every=args.retrain_every, seed=args.seed)
+    run_market_bench(config, args.out, args.plot)
 
 
 def _bench_ledger(args: argparse.Namespace) -> None:
@@ -321,13 +329,33 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--rounds", type=int, default=3, help="interleaved rounds over the levels (default: %(default)s)")
     gen.set_defaults(run=_bench_generate)
     rec = benches.add_parser("recommend", help="recommendation requests/s and latency over HTTP",
-                             description="Closed-loop clients on /v1/recommend at each concurrency, next to the "
-                             "serving floor (/healthz) and the in-process batched call, in the same run.")
+                             description="Closed-loop clients on /v1/recommend at each concurrency (movies, then "
+                             "works by query), next to the serving floor (/healthz) and the in-process batched call, "
+                             "in the same run.")
     _add_bench_target(rec)
     rec.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 10, 16, 32, 64],
                      help="concurrent clients per level (default: %(default)s)")
     rec.add_argument("--seconds", type=float, default=5.0, help="duration of each level (default: %(default)s)")
+    rec.add_argument("--key", help="an API key (default: $MUSE_API_KEY): registers a few works first, so that the "
+                     "works catalogue measured is not empty")
     rec.set_defaults(run=_bench_recommend)
+    market = benches.add_parser(
+        "market", help="marketplace simulation: popularity, ALS and Muse's works policy side by side (in process)",
+        description="Simulated users with hidden tastes, creators publishing works over time (half of them joining "
+        "in the second half), users asking for recommendations, liking and licensing by hidden taste. The same "
+        "world and coins (--seed) for each policy; the policies run in process, without Ray or HTTP. Prints hit "
+        "rate, exposure Gini, requests until a new work's first impression and the royalty share of late "
+        "creators; writes OUT/bench-market.json and the plot.")
+    market.add_argument("--users", type=int, default=300, help="default: %(default)s")
+    market.add_argument("--creators", type=int, default=60, help="default: %(default)s")
+    market.add_argument("--works", type=int, default=360, help="works published in all (default: %(default)s)")
+    market.add_argument("--requests", type=int, default=6000, help="recommendation requests (default: %(default)s)")
+    market.add_argument("--retrain-every", type=int, default=200, help="ALS refit period, in requests "
+                        "(default: %(default)s)")
+    market.add_argument("--seed", type=int, default=0, help="default: %(default)s")
+    market.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for the JSON report")
+    market.add_argument("--plot", type=Path, default=Path("docs/bench-market.png"), help="default: %(default)s")
+    market.set_defaults(run=_bench_market)
     load = benches.add_parser(
         "load", help="mixed workload on a bounded ramp: latency, errors and replicas over time",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -12,7 +12,8 @@ from muse.cli import build_parser
 COMMANDS = [[], ["serve"], ["train-text"], ["eval-recs"], ["train-recs"], ["users"], ["users", "add"],
             ["users", "list"], ["users", "revoke"], ["users", "rotate"],
             ["bench"], ["bench", "generate"], ["bench", "recommend"], ["bench", "ledger"], ["ledger"],
-            ["ledger", "reindex"], ["chat"], ["demo"], ["bench", "load"], ["bench", "chat"], ["eval-assistant"]]
+            ["ledger", "reindex"], ["chat"], ["demo"], ["bench", "load"], ["bench", "chat"], ["bench", "market"],
+            ["eval-assistant"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "muse")

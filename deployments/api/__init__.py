@@ -19,9 +19,10 @@ from deployments.api.limits import GatewayLimits, RequestLimits
 from deployments.api.rate_limits import rate_limited, rate_limits
 from deployments.errors import install_error_handlers
 from deployments.text_service import TextService
-from models.recsys.feedback import FeedbackStore
+from models.recsys.feedback import WORKS, FeedbackStore
 from core import __version__
 from core.users import Users
+from core.work_texts import WorkTexts
 
 
 UI_PATH = "/ui"
@@ -41,6 +42,8 @@ def _base_api(title: str, db: sqlite3.Connection, limits: RequestLimits, upload_
     )
     api.state.users = Users(db)
     api.state.feedback = FeedbackStore(db)
+    api.state.work_feedback = FeedbackStore(db, WORKS)
+    api.state.work_texts = WorkTexts(db)
     install_error_handlers(api)
     api.add_middleware(BodyLimits, max_body_bytes=limits.max_body_bytes, max_json_depth=limits.max_json_depth,
                        max_upload_bytes=max_upload_bytes, upload_paths=upload_paths)

@@ -36,6 +36,7 @@ from ledger.types import (
     Terms,
 )
 from core.users import User
+from core.work_texts import text_of
 
 MAX_CONTENT_BYTES = 1 << 20  # a registered work's content (text or file): 1 MiB
 MAX_PROMPT_CHARS = 20_000
@@ -160,8 +161,11 @@ async def register_work(request: Request, caller: Signer, key: IdempotencyKey = 
     its character sequences shared) is a 409 whose error names that ``work_id``: register it as a derivative,
     with that work in ``parents``."""
     content, fields = await _read_registration(request)
+    digest = hashlib.sha256(content).hexdigest()
+    if text := text_of(content, fields.media_type):  # for the recommender, before the work can be indexed
+        request.app.state.work_texts.remember(digest, text)
     return await _ledger(request).register.remote(
-        caller, hashlib.sha256(content).hexdigest(), Metadata(fields.title, fields.media_type),
+        caller, digest, Metadata(fields.title, fields.media_type),
         fields.provenance.to_ledger(),
         None if fields.contributors is None else [Contributor(c.address, c.share_bps) for c in fields.contributors],
         fields.parents, text=_text(content), idempotency_key=key)

@@ -8,14 +8,20 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.paths import ledger_index_path
 from core.users import User, is_platform_id
+from ledger.index_reader import IndexReader
+from deployments.api.ledger import MAX_WORK_ID
 from deployments.api.auth import Caller, RequiredCaller
 from deployments.errors import ApiError
-from models.recsys.feedback import KINDS, FeedbackStore
+from models.recsys.feedback import KIND_WEIGHTS, KINDS, FeedbackStore
 from models.recsys.service import MAX_K
+from models.recsys.works import is_work_id
 
 MAX_LIKED_ITEMS = 100
 MAX_QUERY_CHARS = 500
+MAX_INTERACTIONS_PAGE = 100
+Catalogue = Literal["movies", "works"]
 ItemId = Annotated[str, Path(min_length=1, max_length=64)]
 
 router = APIRouter(tags=["recommendations"])
@@ -27,6 +33,7 @@ class RecommendBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    catalogue: Catalogue = Field("movies", description="movies (MovieLens) or works (registered on the ledger)")
     user_id: str | None = Field(None, min_length=1, max_length=64,
                                 description="a MovieLens user, e.g. '1'; or the caller's own platform id, 'muse:{id}'")
     liked_items: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
@@ -42,6 +49,13 @@ class RecommendBody(BaseModel):
         given = [name for name in ("user_id", "liked_items", "query") if getattr(self, name)]
         if len(given) > 1:
             raise ValueError(f"give at most one of user_id, liked_items, query (got {', '.join(given)})")
+        if self.catalogue == "works":
+            if self.genre is not None:
+                raise ValueError("genre applies to the movies catalogue only")
+            if self.user_id is not None and not is_platform_id(self.user_id):
+                raise ValueError("in the works catalogue user_id can only be your own platform id ('muse:{id}')")
+            if self.liked_items and not all(map(is_work_id, self.liked_items)):
+                raise ValueError("in the works catalogue liked_items are work ids (numbers)")
         return self
 
 
@@ -52,8 +66,26 @@ class RecommendedItem(BaseModel):
     reason: str
 
 
+class OfferedTerms(BaseModel):
+    template: str
+    fee_wei: int
+    duration_s: int = Field(description="license lifetime; 0 = perpetual")
+    active: bool = Field(description="on sale (the owner can grant licenses either way)")
+
+
+class RecommendedWork(BaseModel):
+    id: int = Field(description="the work's id on the ledger")
+    title: str
+    creator: str = Field(description="the owner's address")
+    media_type: str
+    terms: OfferedTerms | None = Field(description="the current offer, or null without one")
+    score: float
+    reason: str
+    explore: bool = Field(description="shown in a slot kept for works with few interactions (new creators)")
+
+
 class RecommendResponse(BaseModel):
-    items: list[RecommendedItem]
+    items: list[RecommendedWork] | list[RecommendedItem]
 
 
 def _recommender(request: Request):
@@ -63,9 +95,18 @@ def _recommender(request: Request):
 class InteractionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    catalogue: Catalogue = Field("movies", description="works: item_id is a work id; licenses of works are "
+                                 "recorded from the ledger, not sent")
     item_id: str = Field(min_length=1, max_length=64)
     kind: Literal[KINDS]  # type: ignore[valid-type]
     value: float | None = Field(None, ge=0.5, le=5.0, description="stars, for kind=rate")
+
+
+def _ledger_index(request: Request) -> IndexReader:
+    """The ledger's index in the data directory, opened on first use (or the one a test put in the state)."""
+    if getattr(request.app.state, "ledger_index", None) is None:
+        request.app.state.ledger_index = IndexReader(ledger_index_path())
+    return request.app.state.ledger_index
 
 
 def _feedback(request: Request) -> FeedbackStore:
@@ -85,15 +126,30 @@ def _require_own_history(user_id: str, caller: User | None) -> None:
 
 async def recommend(body: RecommendBody, request: Request, caller: Caller):
     """Recommendations with a reason each. Unknown users get the cold-start path (popular items)."""
-    payload = body.model_dump(exclude_none=True)
+    if body.user_id is not None and is_platform_id(body.user_id):
+        _require_own_history(body.user_id, caller)
+    if body.catalogue == "works":
+        return await _recommend_works(body, request, caller)
+    payload = body.model_dump(exclude_none=True, exclude={"catalogue"})
     if "liked_items" in payload:
         payload["liked_items"] = tuple(payload["liked_items"])
     if body.user_id is not None and is_platform_id(body.user_id):
-        _require_own_history(body.user_id, caller)
         del payload["user_id"]  # the caller's own: their live history, as without a user_id
     if caller is not None and not ("user_id" in payload or body.liked_items or body.query):
         payload["history"] = tuple(_feedback(request).history(caller.platform_id))
-    result = await _recommender(request).recommend(payload)
+    return _found(await _recommender(request).recommend(payload))
+
+
+async def _recommend_works(body: RecommendBody, request: Request, caller: User | None):
+    """The works catalogue: the caller's history includes their licenses; what they own or hold is left out."""
+    recommender = _recommender(request)
+    works_request = recommender.works.request(
+        caller and caller.platform_id, caller and caller.address, body.query,
+        tuple(int(i) for i in body.liked_items or ()), body.k, body.exclude_seen, body.diversity)
+    return _found(await recommender.recommend_works(works_request))
+
+
+def _found(result: dict) -> dict:
     if "unknown_items" in result:
         raise ApiError(404, f"unknown items: {', '.join(result['unknown_items'])}", param="liked_items",
                        kind="not_found_error")
@@ -129,10 +185,41 @@ async def add_interaction(body: InteractionBody, request: Request, caller: Requi
     the caller's very next recommendations."""
     if body.kind == "rate" and body.value is None:
         raise ApiError(422, "a rating needs a value from 0.5 to 5", param="value")
-    if await _recommender(request).item.remote(body.item_id) is None:
-        raise ApiError(404, f"no item '{body.item_id}'", param="item_id", kind="not_found_error")
-    stored = _feedback(request).add(caller.platform_id, body.item_id, body.kind, body.value)
-    return {"item_id": stored.item_id, "kind": stored.kind, "weight": stored.weight, "created_at": stored.created_at}
+    if body.catalogue == "works":
+        await _require_work(request, body)
+        store = request.app.state.work_feedback
+    else:
+        if await _recommender(request).item.remote(body.item_id) is None:
+            raise ApiError(404, f"no item '{body.item_id}'", param="item_id", kind="not_found_error")
+        store = _feedback(request)
+    stored = store.add(caller.platform_id, body.item_id, body.kind, body.value)
+    return {"catalogue": body.catalogue, "item_id": stored.item_id, "kind": stored.kind, "weight": stored.weight,
+            "created_at": stored.created_at}
+
+
+async def _require_work(request: Request, body: InteractionBody) -> None:
+    if body.kind == "license":
+        raise ApiError(422, "licenses of works are recorded from the ledger when they are bought or granted: "
+                       "POST /v1/works/{id}/licenses", param="kind")
+    if not is_work_id(body.item_id) or not 1 <= int(body.item_id) <= MAX_WORK_ID:
+        raise ApiError(422, "in the works catalogue item_id is a work id (a number from 1)", param="item_id")
+    await request.app.state.ledger.work.remote(int(body.item_id))  # NotFound: a 404 naming the work
+
+
+@router.get("/v1/interactions")
+async def list_interactions(request: Request, caller: RequiredCaller, catalogue: Catalogue = "movies",
+                            limit: Annotated[int, Query(ge=1, le=MAX_INTERACTIONS_PAGE)] = 50) -> dict:
+    """The caller's own interactions, newest first. In the works catalogue these include every license the
+    ledger recorded for the caller's account (bought or granted), as ``kind: license``."""
+    store = _feedback(request) if catalogue == "movies" else request.app.state.work_feedback
+    items = [{"item_id": i.item_id, "kind": i.kind, "weight": i.weight, "created_at": i.created_at}
+             for i in store.records(caller.platform_id, limit)]
+    if catalogue == "movies":
+        return {"items": items}
+    licenses = _ledger_index(request).licenses_of(caller.address) if caller.address else []
+    items += [{"item_id": str(lic.work_id), "kind": "license", "weight": KIND_WEIGHTS["license"], "block": lic.block}
+              for lic in reversed(licenses)]
+    return {"items": items[:limit]}
 
 
 @router.post("/v1/admin/retrain", tags=["admin"])

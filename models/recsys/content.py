@@ -8,6 +8,7 @@ queries ("space adventure with robots") and items that nobody has interacted wit
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,9 @@ class ContentIndex:
         self.item_ids = item_ids
         self.embeddings = embeddings.astype(np.float32)
         self._encoder = encoder
+        # One encoding at a time: the works catalogue embeds new works on a thread of its own while requests
+        # embed queries, and a fast tokenizer used from two threads at once can fail ("Already borrowed").
+        self._encoding = threading.Lock()
 
     @classmethod
     def build(cls, catalogue: pd.DataFrame, item_ids: np.ndarray, encoder=None,
@@ -85,9 +89,10 @@ class ContentIndex:
         return content
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        if self._encoder is None:
-            self._encoder = load_encoder()
-        return self._encoder.encode(texts, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
+        with self._encoding:
+            if self._encoder is None:
+                self._encoder = load_encoder()
+            return self._encoder.encode(texts, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
 
     def top(self, vector: np.ndarray, k: int, exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` items most similar to ``vector`` (indices, cosine scores), best first."""

@@ -15,7 +15,7 @@ import pandas as pd
 KIND_WEIGHTS = {"view": 1.0, "like": 4.0, "license": 5.0}  # "rate" uses its value (0.5 to 5 stars)
 KINDS = (*KIND_WEIGHTS, "rate")
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS interactions (
+CREATE TABLE IF NOT EXISTS {table} (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id TEXT NOT NULL,
     item_id TEXT NOT NULL,
@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS interactions (
     weight REAL NOT NULL,
     created_at REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS interactions_by_user ON interactions (user_id);
+CREATE INDEX IF NOT EXISTS {table}_by_user ON {table} (user_id);
 """
 
 
@@ -46,25 +46,40 @@ def weight_of(kind: str, value: float | None) -> float:
     return KIND_WEIGHTS[kind]
 
 
+MOVIES, WORKS = "interactions", "work_interactions"  # one table per catalogue: item ids are the catalogue's own
+
+
 class FeedbackStore:
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-        db.executescript(SCHEMA)
+    def __init__(self, db: sqlite3.Connection, table: str = MOVIES):
+        if table not in (MOVIES, WORKS):
+            raise ValueError(f"no interactions table {table!r}")
+        self.db, self.table = db, table
+        db.executescript(SCHEMA.format(table=table))
 
     def add(self, user_id: str, item_id: str, kind: str, value: float | None = None) -> Interaction:
         interaction = Interaction(user_id, item_id, kind, weight_of(kind, value), time.time())
-        self.db.execute("INSERT INTO interactions (user_id, item_id, kind, weight, created_at) VALUES (?, ?, ?, ?, ?)",
+        self.db.execute(f"INSERT INTO {self.table} (user_id, item_id, kind, weight, created_at) VALUES (?, ?, ?, ?, ?)",
                         (user_id, item_id, kind, interaction.weight, interaction.created_at))
         return interaction
 
     def history(self, user_id: str) -> list[tuple[str, float]]:
         """The user's items with the strongest weight each had (a like outranks an earlier view)."""
-        rows = self.db.execute("SELECT item_id, MAX(weight) FROM interactions WHERE user_id = ? GROUP BY item_id "
+        rows = self.db.execute(f"SELECT item_id, MAX(weight) FROM {self.table} WHERE user_id = ? GROUP BY item_id "
                                "ORDER BY MIN(id)", (user_id,)).fetchall()
         return [(item, float(weight)) for item, weight in rows]
 
     def as_frame(self) -> pd.DataFrame:
         """Every (user, item) pair at its strongest weight, in the columns of ``load_interactions``."""
         rows = self.db.execute("SELECT user_id, item_id, MAX(weight), CAST(MAX(created_at) AS INTEGER) "
-                               "FROM interactions GROUP BY user_id, item_id").fetchall()
+                               f"FROM {self.table} GROUP BY user_id, item_id").fetchall()
         return pd.DataFrame(rows, columns=["user", "item", "weight", "timestamp"])
+
+    def records(self, user_id: str, limit: int) -> list[Interaction]:
+        """The user's latest ``limit`` interactions, newest first."""
+        rows = self.db.execute(f"SELECT user_id, item_id, kind, weight, created_at FROM {self.table} "
+                               "WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit)).fetchall()
+        return [Interaction(*row) for row in rows]
+
+    def user_counts(self) -> dict[str, int]:
+        """How many users interacted with each item."""
+        return dict(self.db.execute(f"SELECT item_id, COUNT(DISTINCT user_id) FROM {self.table} GROUP BY item_id"))
