@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from transformers import (
@@ -125,11 +126,12 @@ class TextGenerator:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text)["input_ids"])
 
-    def chat_prompt(self, messages: list[dict[str, str]]) -> str:
-        """Render chat messages with the model's chat template (a plain one if it has none)."""
+    def chat_prompt(self, messages: list[dict[str, Any]], tools: list[dict] | None = None) -> str:
+        """Render chat messages with the model's chat template (a plain one if it has none). ``tools`` (JSON
+        schemas of functions) go to the template, which may show them to the model or ignore them."""
         template = None if self.tokenizer.chat_template else CHAT_TEMPLATE
-        return self.tokenizer.apply_chat_template(messages, chat_template=template, tokenize=False,
-                                                  add_generation_prompt=True)
+        return self.tokenizer.apply_chat_template(messages, tools=tools or None, chat_template=template,
+                                                  tokenize=False, add_generation_prompt=True)
 
     def encode(self, prompt: str, params: GenerationParams) -> list[int]:
         """Token ids of the prompt, refusing prompts that do not fit the context."""

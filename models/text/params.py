@@ -10,6 +10,8 @@ Limits (also in the README):
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_PROMPT_CHARS = 8_000
@@ -52,7 +54,7 @@ class GenerationParams(BaseModel):
         return self.temperature < GREEDY_BELOW
 
 
-Prompt = str | list[dict[str, str]]  # plain text, or chat messages rendered with the model's template
+Prompt = str | list[dict[str, Any]]  # plain text, or chat messages rendered with the model's template
 
 
 class PromptTooLong(ValueError):
