@@ -32,7 +32,8 @@ class TestMuseChatOpenAI(ChatModelIntegrationTests):
 
     @property
     def chat_model_params(self) -> dict:
-        return {"model": MODEL, "api_key": "unused", "timeout": 120, "max_retries": 0}
+        # stream_usage: ChatOpenAI asks for usage in streams only from api.openai.com unless told (Muse sends it)
+        return {"model": MODEL, "api_key": "unused", "timeout": 120, "max_retries": 0, "stream_usage": True}
 
     @property
     def has_tool_choice(self) -> bool:
