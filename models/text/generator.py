@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from jinja2 import TemplateError
 from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
@@ -130,8 +131,11 @@ class TextGenerator:
         """Render chat messages with the model's chat template (a plain one if it has none). ``tools`` (JSON
         schemas of functions) go to the template, which may show them to the model or ignore them."""
         template = None if self.tokenizer.chat_template else CHAT_TEMPLATE
-        return self.tokenizer.apply_chat_template(messages, tools=tools or None, chat_template=template,
-                                                  tokenize=False, add_generation_prompt=True)
+        try:
+            return self.tokenizer.apply_chat_template(messages, tools=tools or None, chat_template=template,
+                                                      tokenize=False, add_generation_prompt=True)
+        except TemplateError as exc:  # a template may refuse a conversation (roles out of order...): bad input
+            raise ValueError(f"the model's chat template refused the messages: {exc}") from exc
 
     def encode(self, prompt: str, params: GenerationParams) -> list[int]:
         """Token ids of the prompt, refusing prompts that do not fit the context."""
