@@ -8,8 +8,10 @@ as a strict expected failure with the reason; anything else failing is a fault o
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from langchain_core.language_models import BaseChatModel
@@ -19,13 +21,38 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 MODEL = "muse-tiny-shakespeare"
 pytestmark = pytest.mark.integration
 
+NEEDS_GRAMMAR = ("forced tool_choice and JSON response_format need constrained decoding (branch grammar, "
+                 "GenerationParams.grammar), not merged yet: the Shakespeare model writes no call or JSON by itself")
+CANNOT_CHOOSE_TOOLS = ("under tool_choice auto the model must decide to call a tool; the Shakespeare model has no "
+                       "tool parser and was never trained to call one")
+CANNOT_COPY_UNICODE = ("the arguments must carry the Japanese customer name from the request; the Shakespeare model "
+                       "writes English verse, even inside a forced call")
 
-@pytest.fixture(scope="module")
+
+def expected_failure(test: Callable, reason: str) -> Callable:
+    """The standard test ``test``, as a strict expected failure (its parametrization kept)."""
+    if inspect.iscoroutinefunction(test):
+        @functools.wraps(test)
+        async def wrapper(*args, **kwargs):
+            return await test(*args, **kwargs)
+    else:
+        @functools.wraps(test)
+        def wrapper(*args, **kwargs):
+            return test(*args, **kwargs)
+    return pytest.mark.xfail(reason=reason, strict=True)(wrapper)
+
+
+@pytest.fixture(scope="module", autouse=True)
 def muse_url(request) -> str:
-    return os.environ.get("MUSE_STANDARD_TESTS_URL") or request.getfixturevalue("server").url
+    """Where the suite's models point: a test that builds its own model reads ``chat_model_params`` too."""
+    url = os.environ.get("MUSE_STANDARD_TESTS_URL") or request.getfixturevalue("server").url
+    TestMuseChatOpenAI.base_url = f"{url}/v1"
+    return url
 
 
 class TestMuseChatOpenAI(ChatModelIntegrationTests):
+    base_url = ""  # set by the muse_url fixture
+
     @property
     def chat_model_class(self) -> type[BaseChatModel]:
         return ChatOpenAI
@@ -33,14 +60,24 @@ class TestMuseChatOpenAI(ChatModelIntegrationTests):
     @property
     def chat_model_params(self) -> dict:
         # stream_usage: ChatOpenAI asks for usage in streams only from api.openai.com unless told (Muse sends it)
-        return {"model": MODEL, "api_key": "unused", "timeout": 120, "max_retries": 0, "stream_usage": True}
+        return {"model": MODEL, "base_url": self.base_url, "api_key": "unused", "timeout": 120, "max_retries": 0,
+                "stream_usage": True}
 
     @property
     def has_tool_choice(self) -> bool:
         return True
 
-    @pytest.fixture
-    def model(self, request: Any, muse_url: str) -> BaseChatModel:
-        extra = getattr(request, "param", None) or {}
-        return ChatOpenAI(**{**self.standard_chat_model_params, **self.chat_model_params,
-                             "base_url": f"{muse_url}/v1", **extra})
+    base = ChatModelIntegrationTests
+    test_tool_calling = expected_failure(base.test_tool_calling, NEEDS_GRAMMAR)
+    test_tool_calling_async = expected_failure(base.test_tool_calling_async, NEEDS_GRAMMAR)
+    test_bind_runnables_as_tools = expected_failure(base.test_bind_runnables_as_tools, NEEDS_GRAMMAR)
+    test_tool_choice = expected_failure(base.test_tool_choice, NEEDS_GRAMMAR)
+    test_tool_calling_with_no_arguments = expected_failure(base.test_tool_calling_with_no_arguments, NEEDS_GRAMMAR)
+    test_structured_output = expected_failure(base.test_structured_output, NEEDS_GRAMMAR)
+    test_structured_output_async = expected_failure(base.test_structured_output_async, NEEDS_GRAMMAR)
+    test_structured_output_pydantic_2_v1 = expected_failure(base.test_structured_output_pydantic_2_v1, NEEDS_GRAMMAR)
+    test_structured_output_optional_param = expected_failure(base.test_structured_output_optional_param,
+                                                             NEEDS_GRAMMAR)
+    test_agent_loop = expected_failure(base.test_agent_loop, CANNOT_CHOOSE_TOOLS)
+    test_unicode_tool_call_integration = expected_failure(base.test_unicode_tool_call_integration,
+                                                          CANNOT_COPY_UNICODE)
