@@ -252,3 +252,32 @@ def test_muse_routes_keep_422(http):
 def test_a_bad_json_body_is_a_400_on_openai_routes(http):
     response = http.post("/v1/chat/completions", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 400 and response.json()["error"]["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize("model, marker", [("muse-tiny-shakespeare", "<tool_call>"), ("muse-planner", "<tool_call>"),
+                                           ("llama-ish", "parameters")])
+@pytest.mark.parametrize("choice", ["required", {"type": "function", "function": {"name": "get_weather"}}])
+def test_a_forced_tool_choice_constrains_the_output_to_calls_in_the_models_format(client, generator, model,
+                                                                                  marker, choice):
+    client.chat.completions.create(model=model, tools=[WEATHER], tool_choice=choice,
+                                   messages=[{"role": "user", "content": "x"}])
+    params = generator.calls[-1]["params"]
+    assert marker in params["grammar"] and "get_weather" in params["grammar"]
+    assert params["max_new_tokens"] == 256  # constrained output gets room to finish
+
+
+@pytest.mark.parametrize("response_format, constrained", [
+    ({"type": "text"}, False), ({"type": "json_object"}, True),
+    ({"type": "json_schema", "json_schema": {"name": "w", "schema": {"type": "object",
+                                                                   "properties": {"city": {"type": "string"}}}}},
+     True),
+])
+def test_a_json_response_format_constrains_the_output(client, generator, response_format, constrained):
+    client.chat.completions.create(model="muse-tiny-shakespeare", response_format=response_format,
+                                   messages=[{"role": "user", "content": "x"}])
+    assert (generator.calls[-1]["params"]["grammar"] is not None) == constrained
+
+
+def test_no_grammar_under_auto(client, generator):
+    client.chat.completions.create(model="muse-planner", tools=[WEATHER], messages=[{"role": "user", "content": "x"}])
+    assert generator.calls[-1]["params"]["grammar"] is None

@@ -42,6 +42,7 @@ from models.text.params import (
 MAX_CHAT_MESSAGES = 64
 MAX_CONTENT_PARTS = 64  # per message
 DEFAULT_MAX_TOKENS = 64
+CONSTRAINED_DEFAULT_MAX_TOKENS = 256  # under a forced tool_choice or a JSON response_format
 
 router = APIRouter(tags=[OPENAI_TAG])
 
@@ -69,10 +70,13 @@ class OpenAIParams(BaseModel):
     presence_penalty: Literal[0, 0.0] | None = None
     frequency_penalty: Literal[0, 0.0] | None = None
 
-    def params(self, max_tokens: int | None = None) -> GenerationParams:
-        given = {"max_new_tokens": max_tokens or self.max_tokens or DEFAULT_MAX_TOKENS,
+    def params(self, max_tokens: int | None = None, grammar: str | None = None) -> GenerationParams:
+        """``grammar`` constrains the output (constrained output gets a longer default length, since a JSON
+        value or a tool call cut off by the token limit is lost)."""
+        default = CONSTRAINED_DEFAULT_MAX_TOKENS if grammar else DEFAULT_MAX_TOKENS
+        given = {"max_new_tokens": max_tokens or self.max_tokens or default,
                  "temperature": self.temperature, "top_p": self.top_p, "top_k": self.top_k,
-                 "stop": self.stop, "seed": self.seed}
+                 "stop": self.stop, "seed": self.seed, "grammar": grammar}
         return GenerationParams(**{k: v for k, v in given.items() if v is not None})
 
     @property
@@ -200,8 +204,9 @@ async def _completion_events(head: dict, streams: list[AsyncIterator[dict]], inc
 @router.post("/v1/chat/completions")
 async def chat_completions(body: ChatRequest, request: Request):
     text = _service(request, body.model)
-    calls = body.call_reading(text.model(body.model).tool_parser)
-    params = body.params(body.max_completion_tokens)
+    parser = text.model(body.model).tool_parser
+    calls = body.call_reading(parser)
+    params = body.params(body.max_completion_tokens, body.grammar(parser))
     messages: Prompt = [m.for_template() for m in body.messages]
     tools = body.template_tools()
     head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": body.model}

@@ -5,7 +5,9 @@ one function by name), ``parallel_tool_calls``, ``response_format``. Answer side
 its tool parser (``models/text/tool_parsers.py``) into ``message.tool_calls``, or streamed as
 ``delta.tool_calls``. Calls are read only when the request has tools and ``tool_choice`` is not ``none``:
 with ``auto`` by the model's own parser (none configured: plain text), with a forced choice by its parser or
-hermes. Limits are the constants below (README: Limits).
+hermes. A forced ``tool_choice`` and a JSON ``response_format`` constrain the output with a grammar
+(``models/text/grammar.py``): forced calls in the model's format (hermes without a parser), valid JSON.
+Limits are the constants below (README: Limits).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from deployments.errors import ApiError
+from models.text.grammar import GrammarError, json_object_grammar, json_schema_grammar, tool_call_grammar
 from models.text.params import MAX_PROMPT_CHARS
 from models.text.tool_parsers import ToolCall, ToolCallAssembler, make_parser, parse_tool_calls
 
@@ -153,6 +157,19 @@ class ToolFields(BaseModel):
         if not self.tools or self.tool_choice == "none":
             return None
         return [t.model_dump(exclude_none=True) for t in self.tools]
+
+    def grammar(self, model_parser: str | None) -> str | None:
+        """The grammar the output must follow, if any: a 400 for tools or a schema it cannot be built from."""
+        try:
+            if self.forced:
+                tools = [t.model_dump(exclude_none=True) for t in self.tools]
+                return tool_call_grammar(tools, model_parser or FORCED_CALL_PARSER, self.named_tool)
+            if self.response_format is None or self.response_format.type == "text":
+                return None
+            schema = self.response_format.json_schema.schema_ if self.response_format.json_schema else None
+            return json_schema_grammar(schema) if schema else json_object_grammar()
+        except GrammarError as exc:
+            raise ApiError(400, str(exc), param="tools" if self.forced else "response_format") from exc
 
     def call_reading(self, model_parser: str | None) -> CallReading | None:
         """None when the output is plain text: no tools, ``tool_choice: none``, or ``auto`` on a model that

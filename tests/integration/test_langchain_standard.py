@@ -21,8 +21,6 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 MODEL = "muse-tiny-shakespeare"
 pytestmark = pytest.mark.integration
 
-NEEDS_GRAMMAR = ("forced tool_choice and JSON response_format need constrained decoding (branch grammar, "
-                 "GenerationParams.grammar), not merged yet: the Shakespeare model writes no call or JSON by itself")
 CANNOT_CHOOSE_TOOLS = ("under tool_choice auto the model must decide to call a tool; the Shakespeare model has no "
                        "tool parser and was never trained to call one")
 CANNOT_COPY_UNICODE = ("the arguments must carry the Japanese customer name from the request; the Shakespeare model "
@@ -67,17 +65,11 @@ class TestMuseChatOpenAI(ChatModelIntegrationTests):
     def has_tool_choice(self) -> bool:
         return True
 
+    @property
+    def supports_json_mode(self) -> bool:
+        return True  # response_format json_object, under a grammar
+
     base = ChatModelIntegrationTests
-    test_tool_calling = expected_failure(base.test_tool_calling, NEEDS_GRAMMAR)
-    test_tool_calling_async = expected_failure(base.test_tool_calling_async, NEEDS_GRAMMAR)
-    test_bind_runnables_as_tools = expected_failure(base.test_bind_runnables_as_tools, NEEDS_GRAMMAR)
-    test_tool_choice = expected_failure(base.test_tool_choice, NEEDS_GRAMMAR)
-    test_tool_calling_with_no_arguments = expected_failure(base.test_tool_calling_with_no_arguments, NEEDS_GRAMMAR)
-    test_structured_output = expected_failure(base.test_structured_output, NEEDS_GRAMMAR)
-    test_structured_output_async = expected_failure(base.test_structured_output_async, NEEDS_GRAMMAR)
-    test_structured_output_pydantic_2_v1 = expected_failure(base.test_structured_output_pydantic_2_v1, NEEDS_GRAMMAR)
-    test_structured_output_optional_param = expected_failure(base.test_structured_output_optional_param,
-                                                             NEEDS_GRAMMAR)
     test_agent_loop = expected_failure(base.test_agent_loop, CANNOT_CHOOSE_TOOLS)
     test_unicode_tool_call_integration = expected_failure(base.test_unicode_tool_call_integration,
                                                           CANNOT_COPY_UNICODE)

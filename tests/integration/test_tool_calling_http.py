@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import openai
 import pytest
@@ -35,9 +37,9 @@ def client(server) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{server.url}/v1", api_key="unused", max_retries=0, timeout=120)
 
 
-def chat_model(server, model: str) -> ChatOpenAI:
-    return ChatOpenAI(base_url=f"{server.url}/v1", api_key="unused", model=model, max_tokens=24, temperature=0,
-                      max_retries=0, timeout=120)
+def chat_model(server, model: str, max_tokens: int | None = 24) -> ChatOpenAI:
+    return ChatOpenAI(base_url=f"{server.url}/v1", api_key="unused", model=model, max_tokens=max_tokens,
+                      temperature=0, max_retries=0, timeout=120)
 
 
 def test_every_served_model_is_listed_and_answers(client):
@@ -99,3 +101,36 @@ def test_the_openai_client_raises_bad_request_error(client):
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(model=HERMES, messages=[{"role": "user", "content": "x"}],
                                        tool_choice="required")
+
+
+@pytest.mark.parametrize("choice", ["required", {"type": "function", "function": {"name": "get_weather"}}])
+def test_a_forced_tool_choice_gets_calls_from_the_shakespeare_model(client, choice):
+    """The grammar makes even the Shakespeare model (no tool parser) write a hermes call."""
+    answer = client.chat.completions.create(model=SHAKESPEARE, tools=[WEATHER], tool_choice=choice,
+                                            temperature=0, messages=[{"role": "user", "content": "Weather?"}])
+    choice_ = answer.choices[0]
+    assert choice_.finish_reason == "tool_calls" and choice_.message.tool_calls, choice_
+    call = choice_.message.tool_calls[0]
+    assert call.id.startswith("call_") and call.function.name == "get_weather"
+    assert isinstance(json.loads(call.function.arguments)["city"], str)
+
+
+def test_langchain_forced_calls_stream_assemble_and_round_trip(server):
+    model = chat_model(server, SHAKESPEARE, max_tokens=None).bind_tools([get_weather], tool_choice="get_weather")
+    message = model.invoke("Weather in Paris?")
+    assert [c["name"] for c in message.tool_calls] == ["get_weather"]
+    streamed = None
+    for chunk in model.stream("Weather in Paris?"):
+        streamed = chunk if streamed is None else streamed + chunk
+    assert isinstance(streamed, AIMessageChunk)
+    assert [c["name"] for c in streamed.tool_calls] == ["get_weather"]
+    assert isinstance(streamed.tool_calls[0]["args"].get("city"), str)
+    reply = chat_model(server, SHAKESPEARE).bind_tools([get_weather]).invoke(
+        [HumanMessage("Weather in Paris?"), message, ToolMessage("sunny", tool_call_id=message.tool_calls[0]["id"])])
+    assert isinstance(reply, AIMessage) and reply.content
+
+
+def test_a_json_object_response_format_gives_a_json_object(client):
+    answer = client.chat.completions.create(model=SHAKESPEARE, response_format={"type": "json_object"},
+                                            temperature=0, messages=[{"role": "user", "content": "JSON, please."}])
+    assert isinstance(json.loads(answer.choices[0].message.content), dict)
