@@ -17,6 +17,7 @@ from langchain_openai import ChatOpenAI
 
 from core.users import connect
 from deployments.api import create_api
+from deployments.api.tool_calling import CONSTRAINED_ARRAY_ITEMS, CONSTRAINED_STRING_CHARS, bounded_schema
 from deployments.served_models import ServedModel
 from deployments.text_service import TextService
 
@@ -263,7 +264,7 @@ def test_a_forced_tool_choice_constrains_the_output_to_calls_in_the_models_forma
                                    messages=[{"role": "user", "content": "x"}])
     params = generator.calls[-1]["params"]
     assert marker in params["grammar"] and "get_weather" in params["grammar"]
-    assert params["max_new_tokens"] == 256  # constrained output gets room to finish
+    assert params["max_new_tokens"] == 512  # constrained output gets room to finish
 
 
 @pytest.mark.parametrize("response_format, constrained", [
@@ -281,3 +282,16 @@ def test_a_json_response_format_constrains_the_output(client, generator, respons
 def test_no_grammar_under_auto(client, generator):
     client.chat.completions.create(model="muse-planner", tools=[WEATHER], messages=[{"role": "user", "content": "x"}])
     assert generator.calls[-1]["params"]["grammar"] is None
+
+
+def test_constrained_schemas_bound_what_they_leave_open():
+    schema = {"type": "object", "properties": {"city": {"type": "string"}, "kind": {"type": "string", "enum": ["a"]},
+                                               "n": {"type": "integer", "maximum": 5},
+                                               "tags": {"type": "array", "items": {"type": "string"}}}}
+    bounded = bounded_schema(schema)
+    assert bounded["additionalProperties"] is False and "additionalProperties" not in schema  # a copy
+    assert bounded["properties"]["city"]["maxLength"] == CONSTRAINED_STRING_CHARS
+    assert "maxLength" not in bounded["properties"]["kind"]
+    assert bounded["properties"]["n"]["maximum"] == 5 and bounded["properties"]["n"]["minimum"] < 0
+    assert bounded["properties"]["tags"]["maxItems"] == CONSTRAINED_ARRAY_ITEMS
+    assert bounded["properties"]["tags"]["items"]["maxLength"] == CONSTRAINED_STRING_CHARS

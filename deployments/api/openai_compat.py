@@ -42,7 +42,7 @@ from models.text.params import (
 MAX_CHAT_MESSAGES = 64
 MAX_CONTENT_PARTS = 64  # per message
 DEFAULT_MAX_TOKENS = 64
-CONSTRAINED_DEFAULT_MAX_TOKENS = 256  # under a forced tool_choice or a JSON response_format
+CONSTRAINED_DEFAULT_MAX_TOKENS = MAX_NEW_TOKENS_CAP  # under a forced tool_choice or a JSON response_format
 
 router = APIRouter(tags=[OPENAI_TAG])
 

@@ -31,8 +31,33 @@ MAX_TOOLS_BYTES = 64 * 1024  # all the tools of a request, as JSON
 MAX_TOOL_CALLS = 16  # in one assistant message of the history
 MAX_TOOL_CALL_ID_CHARS = 128
 FORCED_CALL_PARSER = "hermes"  # how a model without a parser writes a forced call
+# What a schema leaves open, constrained output bounds: a small model may never close a string or an array, and
+# a call cut off by the token limit is lost. Objects take no properties beyond theirs unless they say so.
+CONSTRAINED_STRING_CHARS = 200  # a string without maxLength (nor enum, const, pattern, format)
+CONSTRAINED_ARRAY_ITEMS = 16  # an array without maxItems
+CONSTRAINED_NUMBER_BOUND = 2**53 - 1  # a number or integer without minimum/maximum stays within +-this
 
 ToolName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$", min_length=1, max_length=MAX_TOOL_NAME_CHARS)]
+
+
+def bounded_schema(schema: Any) -> Any:
+    """``schema`` with the bounds above added where it sets none (a copy; JSON Schema keywords only)."""
+    if isinstance(schema, list):
+        return [bounded_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    bounded = {key: bounded_schema(value) for key, value in schema.items()}
+    kind = schema.get("type")
+    if (kind == "object" or "properties" in schema) and "additionalProperties" not in schema:
+        bounded["additionalProperties"] = False
+    if kind == "string" and not {"maxLength", "enum", "const", "pattern", "format"} & schema.keys():
+        bounded["maxLength"] = CONSTRAINED_STRING_CHARS
+    if kind == "array" and "maxItems" not in schema:
+        bounded["maxItems"] = CONSTRAINED_ARRAY_ITEMS
+    if kind in ("integer", "number"):
+        bounded.setdefault("minimum", -CONSTRAINED_NUMBER_BOUND)
+        bounded.setdefault("maximum", CONSTRAINED_NUMBER_BOUND)
+    return bounded
 
 
 def _json_size(value: Any) -> int:
@@ -162,12 +187,13 @@ class ToolFields(BaseModel):
         """The grammar the output must follow, if any: a 400 for tools or a schema it cannot be built from."""
         try:
             if self.forced:
-                tools = [t.model_dump(exclude_none=True) for t in self.tools]
-                return tool_call_grammar(tools, model_parser or FORCED_CALL_PARSER, self.named_tool)
+                tools = [bounded_schema(t.model_dump(exclude_none=True)) for t in self.tools]
+                return tool_call_grammar(tools, model_parser or FORCED_CALL_PARSER, self.named_tool,
+                                         parallel=self.parallel_tool_calls is not False)
             if self.response_format is None or self.response_format.type == "text":
                 return None
             schema = self.response_format.json_schema.schema_ if self.response_format.json_schema else None
-            return json_schema_grammar(schema) if schema else json_object_grammar()
+            return json_schema_grammar(bounded_schema(schema)) if schema else json_object_grammar()
         except GrammarError as exc:
             raise ApiError(400, str(exc), param="tools" if self.forced else "response_format") from exc
 
