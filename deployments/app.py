@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 from ray.serve import Application
 
 from assistant.agent import ModelSettings
@@ -14,10 +14,13 @@ from deployments.api.limits import GatewayLimits, RequestLimits
 from deployments.gateway import Gateway
 from deployments.generator import Generator
 from deployments.ledger import LedgerDeployment
+from deployments.served_models import ServedModel
 from deployments.recommender import Recommender
 from ledger.evm_version import DEFAULT_EVM_VERSION, EvmVersion
 from ledger.idempotency import DEFAULT_TTL_S
 from models.recsys.works import WorksPolicy
+
+MAX_SERVED_MODELS = 8  # each is loaded in every Generator replica
 
 
 class AppArgs(BaseModel):
@@ -25,8 +28,12 @@ class AppArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    model: str = "bundled"  # "bundled", a model folder, or a hub id (downloads only if HF_HUB_OFFLINE=0)
-    model_name: str = "muse-tiny-shakespeare"  # the id clients see in /v1/models
+    # The served models (deployments/served_models.py): [{name, path, tool_parser}], the default first.
+    models: list[ServedModel] | None = Field(None, min_length=1, max_length=MAX_SERVED_MODELS)
+    # One model, as before ``models``: its path ("bundled", a folder, or a hub id: downloads only if
+    # HF_HUB_OFFLINE=0) and the id clients see in /v1/models. Give these or ``models``, not both.
+    model: str = "bundled"
+    model_name: str = "muse-tiny-shakespeare"
     device: str | None = None  # None: cuda when the replica has a GPU, else cpu
     dtype: str = "auto"  # auto: bfloat16 on a GPU, float32 on a CPU
     torch_threads: int | None = None
@@ -43,6 +50,20 @@ class AppArgs(BaseModel):
     ledger_idempotency_ttl_s: PositiveInt = DEFAULT_TTL_S  # how long a change's answer is kept for its repeats
 
 
+    @model_validator(mode="after")
+    def _one_way_to_name_models(self) -> AppArgs:
+        if self.models is not None and self.model_fields_set & {"model", "model_name"}:
+            raise ValueError("give either `models` or `model`/`model_name`, not both")
+        names = [m.name for m in self.served_models]
+        if len(set(names)) != len(names):
+            raise ValueError(f"model names must be unique: {names}")
+        return self
+
+    @property
+    def served_models(self) -> list[ServedModel]:
+        return self.models or [ServedModel(name=self.model_name, path=self.model)]
+
+
 class RecommendAppArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,11 +75,12 @@ class RecommendAppArgs(BaseModel):
 def build_app(args: dict) -> Application:
     """Serve calls this with the config's ``args``; unknown or mistyped keys fail the deploy with a clear error."""
     args = AppArgs.model_validate(args)
-    generator = Generator.bind(args.model, args.device, args.dtype, args.torch_threads, args.stream_interval_s)
+    generator = Generator.bind(args.served_models, args.device, args.dtype, args.torch_threads,
+                               args.stream_interval_s)
     assistant = ModelSettings(args.assistant_planner, args.assistant_base_url, args.assistant_model)
     chat_limits = ChatLimits(args.chat_max_messages, args.chat_max_threads)
     ledger = LedgerDeployment.bind(args.ledger_rpc_url, args.ledger_idempotency_ttl_s, args.ledger_evm_version)
-    return Gateway.bind(generator, ledger, args.model_name, args.recommend_app, assistant, chat_limits,
+    return Gateway.bind(generator, ledger, args.served_models, args.recommend_app, assistant, chat_limits,
                         args.limits)
 
 

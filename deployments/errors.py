@@ -1,4 +1,7 @@
-"""One error shape for every route: ``{"error": {"message", "type", "param"}}`` (as OpenAI's API does).
+"""One error shape for every route: ``{"error": {"message", "type", "param", "code"}}`` (as OpenAI's API does).
+
+Invalid input is a 422 on Muse's own routes and a 400 on the OpenAI-compatible ones (routes tagged
+``OPENAI_TAG``), since OpenAI, vLLM and the ``openai`` client (``BadRequestError``) expect 400 there.
 
 Bad input is a 4xx that names the field; nothing a caller sends should become a 500. Errors say what, not
 how: a failure of Muse itself reaches the client as what failed and the request id, never as exception text;
@@ -36,14 +39,18 @@ log = logging.getLogger("ray.serve")
 _HTTP_KINDS = {404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error"}
 
 
+OPENAI_TAG = "openai-compatible"
+
+
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, param: str | None = None, kind: str = "invalid_request_error"):
+    def __init__(self, status: int, message: str, param: str | None = None, kind: str = "invalid_request_error",
+                 code: str | None = None):
         super().__init__(message)
-        self.status, self.message, self.param, self.kind = status, message, param, kind
+        self.status, self.message, self.param, self.kind, self.code = status, message, param, kind, code
 
 
-def error_body(message: str, kind: str, param: str | None = None) -> dict:
-    return {"error": {"message": message, "type": kind, "param": param}}
+def error_body(message: str, kind: str, param: str | None = None, code: str | None = None) -> dict:
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
 
 
 _LOCATIONS = {"body", "query", "path", "header"}
@@ -57,11 +64,17 @@ def _field(loc: tuple) -> str:
                                              or p in {"str", "int", "float", "bool"}))
 
 
-def _validation_response(errors: list[dict]) -> JSONResponse:
+def _validation_status(request: Request) -> int:
+    route = request.scope.get("route")
+    return 400 if OPENAI_TAG in (getattr(route, "tags", None) or ()) else 422
+
+
+def _validation_response(request: Request, errors: list[dict]) -> JSONResponse:
     first = errors[0]
     param = _field(tuple(first.get("loc", ())))
     message = "; ".join(f"{_field(tuple(e.get('loc', ()))) or 'body'}: {e['msg']}" for e in errors)
-    return JSONResponse(error_body(message, "invalid_request_error", param or None), status_code=422)
+    return JSONResponse(error_body(message, "invalid_request_error", param or None),
+                        status_code=_validation_status(request))
 
 
 # Ledger errors by type (the contract's revert categories); any other revert is a request the ledger refused.
@@ -88,15 +101,15 @@ def _ledger_response(exc: LedgerError) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.message, exc.kind, exc.param), status_code=exc.status)
+        return JSONResponse(error_body(exc.message, exc.kind, exc.param, exc.code), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _validation_response(list(exc.errors()))
+    async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_response(request, list(exc.errors()))
 
     @app.exception_handler(ValidationError)
-    async def _model_invalid(_: Request, exc: ValidationError) -> JSONResponse:
-        return _validation_response(exc.errors())
+    async def _model_invalid(request: Request, exc: ValidationError) -> JSONResponse:
+        return _validation_response(request, exc.errors())
 
     @app.exception_handler(LedgerError)
     async def _ledger_error(_: Request, exc: LedgerError) -> JSONResponse:

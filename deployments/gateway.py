@@ -17,6 +17,7 @@ from deployments.api.limits import GatewayLimits
 from deployments.metrics import MetricsReader
 from deployments.replica_logs import log_to_replica
 from deployments.serve_status import serve_status
+from deployments.served_models import ServedModel
 from deployments.text_service import TextService
 from models.recsys.feedback import FeedbackStore
 from core.paths import DEFAULT_INTERNAL_URL, INTERNAL_URL_ENV, METRICS_URL_ENV, muse_home
@@ -26,15 +27,15 @@ from core.users import connect
 @serve.deployment(name="Gateway")
 @serve.ingress()
 class Gateway:
-    def __init__(self, generator: DeploymentHandle, ledger: DeploymentHandle, model_name: str, recommend_app: str,
-                 assistant: ModelSettings, chat_limits: ChatLimits,
+    def __init__(self, generator: DeploymentHandle, ledger: DeploymentHandle, models: list[ServedModel],
+                 recommend_app: str, assistant: ModelSettings, chat_limits: ChatLimits,
                  limits: GatewayLimits = GatewayLimits()):
         recommender = serve.get_deployment_handle("Recommender", app_name=recommend_app)
         log_to_replica("assistant")
         db = connect()
-        backends = Backends(generator, recommender, ledger, FeedbackStore(db).history, model_name)
+        backends = Backends(generator, recommender, ledger, FeedbackStore(db).history, models[0].name)
         chat = ChatService(backends, muse_home() / "conversations.sqlite3", assistant, chat_limits)
-        self._api = create_api(TextService(generator, model_name), recommender, ledger, status=serve_status, db=db,
+        self._api = create_api(TextService(generator, models), recommender, ledger, status=serve_status, db=db,
                                chat=chat, limits=limits,
                                demo_url=os.environ.get(INTERNAL_URL_ENV, DEFAULT_INTERNAL_URL),
                                ready_apps=(serve.get_replica_context().app_name, recommend_app))

@@ -7,27 +7,44 @@ from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 from deployments.errors import ApiError
+from deployments.served_models import ServedModel
 from models.text.params import GenerationParams, Prompt, PromptTooLong
 
 T = TypeVar("T")
 
 
 class TextService:
-    """Wraps a handle to the Generator deployment (anything with the same ``stream``/``complete`` methods)."""
+    """Wraps a handle to the Generator deployment (anything with the same ``stream``/``complete`` methods).
 
-    def __init__(self, generator: Any, model_name: str):
+    ``models`` are the served models, the default (for ``/v1/generate``) first; a plain name stands for one
+    model without a tool parser.
+    """
+
+    def __init__(self, generator: Any, models: str | list[ServedModel]):
         self._generator = generator
-        self.model_name = model_name
+        self.models = [ServedModel(name=models)] if isinstance(models, str) else list(models)
+        self.model_name = self.models[0].name
 
-    async def complete(self, prompt: Prompt, params: GenerationParams) -> dict:
+    def model(self, name: str) -> ServedModel:
+        """The served model called ``name``: a 404 ``model_not_found`` (as vLLM answers) if there is none."""
+        for model in self.models:
+            if model.name == name:
+                return model
+        known = ", ".join(repr(m.name) for m in self.models)
+        raise ApiError(404, f"The model '{name}' does not exist; this server has {known}", param="model",
+                       kind="not_found_error", code="model_not_found")
+
+    async def complete(self, prompt: Prompt, params: GenerationParams, model: str | None = None,
+                       tools: list[dict] | None = None) -> dict:
         try:
-            return await self._generator.complete.remote(prompt, params.model_dump())
+            return await self._generator.complete.remote(prompt, params.model_dump(), model, tools)
         except Exception as exc:
             raise _as_api_error(exc) from exc
 
-    async def stream(self, prompt: Prompt, params: GenerationParams) -> AsyncIterator[dict]:
+    async def stream(self, prompt: Prompt, params: GenerationParams, model: str | None = None,
+                     tools: list[dict] | None = None) -> AsyncIterator[dict]:
         """Start a stream and wait for its first chunk, so that bad input fails before any response is sent."""
-        chunks = self._generator.options(stream=True).stream.remote(prompt, params.model_dump())
+        chunks = self._generator.options(stream=True).stream.remote(prompt, params.model_dump(), model, tools)
         try:
             first = await chunks.__anext__()
         except Exception as exc:

@@ -31,5 +31,5 @@ def test_ledger_refusals_keep_their_message():
     response = app_raising(Forbidden("work 3 belongs to someone else")).get("/")
     assert response.status_code == 403
     assert response.json()["error"] == {"message": "work 3 belongs to someone else", "type": "permission_error",
-                                        "param": None}
+                                        "param": None, "code": None}
     assert app_raising(InsufficientFunds("cannot pay")).get("/").status_code == 402

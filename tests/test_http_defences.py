@@ -45,7 +45,7 @@ class BrokenGenerator:
     def stream(self) -> BrokenGenerator:
         return self
 
-    def remote(self, prompt: str, params: dict) -> AsyncIterator[dict]:
+    def remote(self, prompt: str, params: dict, *_: object) -> AsyncIterator[dict]:
         async def chunks() -> AsyncIterator[dict]:
             yield {"text": "O", "tokens": 1, "finish_reason": None, "prompt_tokens": 1, "completion_tokens": 1}
             raise RuntimeError(SECRET)
@@ -137,7 +137,7 @@ def test_ordinary_nesting_passes(recommend_api):
     ({"model": "m" * 257, "messages": [{"role": "user", "content": "a"}]}, "model", "at most 256 characters"),
 ])
 def test_chat_completion_fields_are_bounded(api, body, param, says):
-    error = error_of(api.post("/v1/chat/completions", json={"model": "muse-tiny-shakespeare", **body}), 422)
+    error = error_of(api.post("/v1/chat/completions", json={"model": "muse-tiny-shakespeare", **body}), 400)
     assert error["param"] == param and says in error["message"], error
 
 

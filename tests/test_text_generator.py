@@ -76,3 +76,17 @@ def test_bundled_model_writes_words_from_shakespeare(generator):
     assert len(words) >= 40
     known = sum(w in vocabulary for w in words) / len(words)
     assert known >= 0.85, f"only {known:.0%} of words are English/Shakespearean: {text!r}"
+
+
+def test_a_template_that_refuses_the_messages_is_bad_input(generator, monkeypatch):
+    refusing = "{{ raise_exception('roles must alternate') }}"
+    monkeypatch.setattr(generator.tokenizer, "chat_template", refusing)
+    with pytest.raises(ValueError, match="roles must alternate"):
+        generator.chat_prompt([{"role": "user", "content": "x"}])
+
+
+def test_tools_reach_the_chat_template(generator, monkeypatch):
+    monkeypatch.setattr(generator.tokenizer, "chat_template",
+                        "{% for t in tools %}{{ t['function']['name'] }};{% endfor %}{{ messages[0]['content'] }}")
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
+    assert generator.chat_prompt([{"role": "user", "content": "hi"}], tools) == "get_weather;hi"

@@ -15,8 +15,10 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
+from jinja2 import TemplateError
 from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
@@ -24,6 +26,7 @@ from transformers import (
     GenerationConfig,
 )
 
+from models.text.grammar_mask import GrammarMasks
 from models.text.params import MAX_PROMPT_CHARS, GenerationParams, PromptTooLong
 from models.text.sampling import install_sampler
 from models.text.streaming_text import StopScanner
@@ -35,6 +38,9 @@ log = logging.getLogger(__name__)
 # and at most max_batch_tokens tokens (prefill chunks plus one per decoding request) per step.
 CPU_BATCHING = dict(num_blocks=1024, page_size=32, max_batch_tokens=512, q_padding_interval_size=16,
                     kv_padding_interval_size=64)
+# The sampler's seeds and the grammar masks read each request's tokens when a step is prepared, so the
+# previous step must be complete by then: no asynchronous batching (sdpa never chose it anyway).
+SYNC_BATCHING = dict(use_async_batching=False)
 
 
 # A whole completion is still read in chunks, so that stop strings end generation early.
@@ -105,9 +111,15 @@ class TextGenerator:
         batching = CPU_BATCHING if self.device.type == "cpu" else {}
         self._manager = self.model.init_continuous_batching(
             generation_config=generation_config,
-            continuous_batching_config=ContinuousBatchingConfig(**batching),
+            continuous_batching_config=ContinuousBatchingConfig(**batching, **SYNC_BATCHING),
         )
-        install_sampler(self._manager.logit_processor)
+        self._grammar_masks, self._no_grammar_reason = None, ""
+        try:
+            self._grammar_masks = GrammarMasks(self.tokenizer, self.model.config.vocab_size)
+        except ValueError as exc:
+            self._no_grammar_reason = str(exc)
+            log.warning("%s cannot follow grammars: %s", self.model_path, exc)
+        install_sampler(self._manager.logit_processor, self._grammar_masks)
         self._manager.start()
         log.info("text generator ready: %s on %s (%s), context %d",
                  self.model_path, self.device, dtype, self.context_length)
@@ -125,11 +137,15 @@ class TextGenerator:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text)["input_ids"])
 
-    def chat_prompt(self, messages: list[dict[str, str]]) -> str:
-        """Render chat messages with the model's chat template (a plain one if it has none)."""
+    def chat_prompt(self, messages: list[dict[str, Any]], tools: list[dict] | None = None) -> str:
+        """Render chat messages with the model's chat template (a plain one if it has none). ``tools`` (JSON
+        schemas of functions) go to the template, which may show them to the model or ignore them."""
         template = None if self.tokenizer.chat_template else CHAT_TEMPLATE
-        return self.tokenizer.apply_chat_template(messages, chat_template=template, tokenize=False,
-                                                  add_generation_prompt=True)
+        try:
+            return self.tokenizer.apply_chat_template(messages, tools=tools or None, chat_template=template,
+                                                      tokenize=False, add_generation_prompt=True)
+        except TemplateError as exc:  # a template may refuse a conversation (roles out of order...): bad input
+            raise ValueError(f"the model's chat template refused the messages: {exc}") from exc
 
     def encode(self, prompt: str, params: GenerationParams) -> list[int]:
         """Token ids of the prompt, refusing prompts that do not fit the context."""
@@ -142,6 +158,17 @@ class TextGenerator:
                 f"the model's context of {self.context_length} tokens"
             )
         return ids
+
+    def grammar_matcher(self, grammar: str):
+        """A fresh llguidance matcher for ``grammar``; ``ValueError`` if the grammar (or this model) cannot."""
+        if self._grammar_masks is None:
+            raise ValueError(f"model {self.model_id} cannot follow grammars: {self._no_grammar_reason}")
+        return self._grammar_masks.matcher(grammar)
+
+    @property
+    def constrained_requests(self) -> int:
+        """Requests whose grammar matcher is held (0 when none is running)."""
+        return self._grammar_masks.active if self._grammar_masks else 0
 
     def _sampling_kwargs(self, params: GenerationParams) -> dict:
         if params.greedy:
@@ -162,17 +189,20 @@ class TextGenerator:
         stop-string checks, messages), which matters when many streams share a small CPU.
         """
         ids = self.encode(prompt, params)
+        matcher = await asyncio.to_thread(self.grammar_matcher, params.grammar) if params.grammar else None
         request_id = uuid.uuid4().hex
         outputs: asyncio.Queue = asyncio.Queue()
-        self._manager.register_result_handler(request_id, outputs.put_nowait)
-        self._manager.add_request(
-            ids, request_id=request_id, max_new_tokens=params.max_new_tokens, streaming=True,
-            **self._sampling_kwargs(params),
-        )
         scanner = StopScanner(self.tokenizer, params.stop)
         sent_tokens, last_sent = 0, 0.0
         model_done = finished = False
         try:
+            if matcher is not None:
+                self._grammar_masks.attach(request_id, matcher)
+            self._manager.register_result_handler(request_id, outputs.put_nowait)
+            self._manager.add_request(
+                ids, request_id=request_id, max_new_tokens=params.max_new_tokens, streaming=True,
+                **self._sampling_kwargs(params),
+            )
             while not finished:
                 output = await outputs.get()
                 while not outputs.empty():  # coalesce what arrived meanwhile
@@ -195,6 +225,8 @@ class TextGenerator:
             if not model_done:  # stop string reached, or the caller went away
                 self._manager.cancel_request(request_id)
             self._manager.output_router.result_handlers.pop(request_id, None)
+            if matcher is not None:
+                self._grammar_masks.detach(request_id)
 
     def _finish_reason(self, tokens: list[int], hit_stop: bool) -> str:
         if hit_stop or (tokens and tokens[-1] == self.eos_token_id):
@@ -212,4 +244,6 @@ class TextGenerator:
         """Generate several prompts; they run in the same continuous batch."""
         for prompt in prompts:  # validate all before starting any
             self.encode(prompt, params)
+        if params.grammar:
+            await asyncio.to_thread(self.grammar_matcher, params.grammar)
         return list(await asyncio.gather(*(self.complete(p, params) for p in prompts)))

@@ -6,9 +6,14 @@ Limits (also in the README):
 - ``MAX_STOP_SEQUENCES`` / ``MAX_STOP_CHARS``: at most 4 stop strings of 1-64 characters.
 - A prompt whose tokens plus ``max_new_tokens`` exceed the model's context is refused.
 - ``GREEDY_BELOW``: a temperature under 0.01 (0 included) decodes greedily.
+- ``MAX_GRAMMAR_CHARS``: a grammar (``models.text.grammar`` builds them) of at most 65,536 characters; one that
+  llguidance refuses is a ``ValueError`` when the request starts. Each step of a constrained request also
+  runs within llguidance's default parser limits (``grammar.LIMITS``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -18,6 +23,7 @@ MAX_STOP_SEQUENCES = 4
 MAX_STOP_CHARS = 64
 MAX_SEED = 2**31 - 1
 GREEDY_BELOW = 1e-2  # a temperature under this decodes greedily
+MAX_GRAMMAR_CHARS = 65_536
 
 
 class GenerationParams(BaseModel):
@@ -32,6 +38,9 @@ class GenerationParams(BaseModel):
     top_k: int = Field(50, ge=0, le=100_000, description="0 = no top-k filter")
     stop: list[str] = Field(default_factory=list, max_length=MAX_STOP_SEQUENCES, description="stop strings")
     seed: int | None = Field(None, ge=0, le=MAX_SEED, description="makes sampling reproducible")
+    grammar: str | None = Field(None, min_length=1, max_length=MAX_GRAMMAR_CHARS,
+                                description="llguidance grammar the output must follow (see models.text.grammar); "
+                                            "generation ends when it is complete")
 
     @field_validator("stop", mode="before")
     @classmethod
@@ -52,7 +61,7 @@ class GenerationParams(BaseModel):
         return self.temperature < GREEDY_BELOW
 
 
-Prompt = str | list[dict[str, str]]  # plain text, or chat messages rendered with the model's template
+Prompt = str | list[dict[str, Any]]  # plain text, or chat messages rendered with the model's template
 
 
 class PromptTooLong(ValueError):

@@ -9,7 +9,8 @@ else is in the batch. The result is a mask that leaves only the chosen token, so
 ``argmax`` (the generation config has ``do_sample=False``) picks it.
 
 The processor API passes one int32 per row per processor, so three small carriers pass temperature, top-k
-and top-p to the sampler, which runs last and receives the seed itself.
+and top-p to the sampler, which runs last and receives the seed itself. Grammar-constrained rows are masked
+before all of them (``grammar_mask.GrammarMasks``), so the sampler only ever draws an allowed token.
 """
 
 from __future__ import annotations
@@ -86,14 +87,17 @@ class FusedSampler(ContinuousBatchingLogitsProcessor):
         return torch.full_like(scores, float("-inf")).scatter_(1, chosen, 0.0)
 
 
-def install_sampler(processors: ContinuousBatchingLogitsProcessorList) -> None:
-    """Make ``processors`` (a manager's ``logit_processor``) sample with :class:`FusedSampler`.
+def install_sampler(processors: ContinuousBatchingLogitsProcessorList,
+                    grammar_masks: ContinuousBatchingLogitsProcessor | None = None) -> None:
+    """Make ``processors`` (a manager's ``logit_processor``) sample with :class:`FusedSampler`, after
+    ``grammar_masks`` when given.
 
     Call before the manager starts, on a manager whose generation config has ``do_sample=False``
     (so that transformers adds no warpers of its own).
     """
     received: dict[str, torch.Tensor] = {}
-    added = [
+    added = [grammar_masks] if grammar_masks is not None else []
+    added += [
         _ArgumentCarrier("temperature", torch.float32, 1.0, received),
         _ArgumentCarrier("top_k", torch.int32, 1, received),
         _ArgumentCarrier("top_p", torch.float32, 1.0, received),
