@@ -35,6 +35,16 @@ def _train_text(args: argparse.Namespace) -> None:
           f"held-out perplexity {report.heldout_perplexity} (bigram baseline {report.bigram_baseline_perplexity})")
 
 
+def _train_planner(args: argparse.Namespace) -> None:
+    from models.planner.train import TrainConfig, train
+
+    fields = {k: v for k, v in vars(args).items() if k in TrainConfig.__dataclass_fields__}
+    report = train(TrainConfig(**fields))
+    print(f"saved to {args.out_dir}: {report.parameters:,} parameters, {report.train_seconds:.0f} s "
+          f"({report.tokens_per_second:.0f} tokens/s); held-out exact {report.heldout_exact:.1%}, "
+          f"valid {report.heldout_valid:.1%}")
+
+
 def _eval_recs(args: argparse.Namespace) -> None:
     from models.recsys.evaluate import run_protocol
     from muse.bench.report import print_table, write_json
@@ -226,6 +236,24 @@ def build_parser() -> argparse.ArgumentParser:
         train.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name),
                            help="default: %(default)s")
     train.set_defaults(run=_train_text)
+
+    from models.planner.train import TrainConfig as PlannerConfig
+
+    planner_defaults = PlannerConfig()
+    planner = commands.add_parser(
+        "train-planner", help="train the bundled planner model muse-planner (tokenizer and Llama)",
+        description="Generate the request -> plan corpus (models/planner/corpus.py), train a byte-level BPE "
+        "tokenizer and a small Llama on it (loss on the plan only), score greedy plans on the grammar's held-out "
+        "split, and save the model in transformers format with its model card. The defaults reproduce the "
+        "shipped checkpoint.")
+    planner.add_argument("--out-dir", type=Path, default=planner_defaults.out_dir,
+                         help="where to save (default: %(default)s)")
+    for name in ("train_examples", "heldout_examples", "vocab_size", "hidden_size", "num_layers", "num_heads",
+                 "intermediate_size", "context", "batch_size", "steps", "warmup_steps", "seed", "threads"):
+        planner.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(planner_defaults, name),
+                             help="default: %(default)s")
+    planner.add_argument("--lr", type=float, default=planner_defaults.lr, help="peak learning rate (default: %(default)s)")
+    planner.set_defaults(run=_train_planner)
 
     recs = commands.add_parser("eval-recs", help="evaluate the recommender against baselines (MovieLens)",
                                description="Temporal per-user split, ALS tuned on validation, scored once on "

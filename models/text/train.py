@@ -8,19 +8,19 @@ reported next to an add-one-smoothed bigram baseline on the same tokens.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
-from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
+from transformers import LlamaForCausalLM
 
 from models.text.model_card import write_model_card
 from models.text.tokenizer import train_tokenizer
+from models.training import build_llama, cosine_lr, save_checkpoint
 
 
 @dataclass
@@ -91,23 +91,6 @@ def heldout_perplexity(model: LlamaForCausalLM, ids: torch.Tensor, context: int,
     return math.exp(total_nll / total_tokens)
 
 
-def build_model(cfg: TrainConfig, tokenizer) -> LlamaForCausalLM:
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=cfg.hidden_size,
-        intermediate_size=cfg.intermediate_size,
-        num_hidden_layers=cfg.num_layers,
-        num_attention_heads=cfg.num_heads,
-        num_key_value_heads=cfg.num_heads,
-        max_position_embeddings=cfg.context * 4,
-        tie_word_embeddings=True,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    return LlamaForCausalLM(config)
-
-
 def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
     """Train tokenizer and model, save both to ``cfg.out_dir`` with ``train_report.json``."""
     torch.manual_seed(cfg.seed)
@@ -121,14 +104,12 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
     train_ids = tokenizer(train_text)["input_ids"]
     heldout_ids = tokenizer(heldout_text)["input_ids"]
     data = torch.tensor(train_ids, dtype=torch.long)
-    model = build_model(cfg, tokenizer)
+    model = build_llama(tokenizer, hidden_size=cfg.hidden_size, intermediate_size=cfg.intermediate_size,
+                        num_layers=cfg.num_layers, num_heads=cfg.num_heads, max_positions=cfg.context * 4)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.1, betas=(0.9, 0.95))
 
     def lr_at(step: int) -> float:
-        if step < cfg.warmup_steps:
-            return cfg.lr * (step + 1) / cfg.warmup_steps
-        progress_frac = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
-        return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress_frac)))
+        return cosine_lr(step, cfg.lr, cfg.warmup_steps, cfg.steps)
 
     model.train()
     started = time.perf_counter()
@@ -163,17 +144,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
         bigram_baseline_perplexity=round(bigram_perplexity(train_ids, heldout_ids, len(tokenizer)), 2),
         torch_threads=torch.get_num_threads(),
     )
-    model.generation_config = GenerationConfig(
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    model.save_pretrained(cfg.out_dir)
-    tokenizer.save_pretrained(cfg.out_dir)
-    config_dump = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()}
-    (cfg.out_dir / "train_report.json").write_text(
-        json.dumps({"config": config_dump, "report": asdict(report)}, indent=2) + "\n"
-    )
+    save_checkpoint(model, tokenizer, cfg.out_dir, cfg, report)
     write_model_card(cfg.out_dir)
     return report
 
