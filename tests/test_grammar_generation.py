@@ -105,6 +105,7 @@ def sample_styles(generator, tools: list[dict], name: str | None) -> dict[str, l
     return dict(zip(STYLES, run(both())))
 
 
+@pytest.mark.timeout(1200)  # up to 8 calls of ~50 tokens each: about 420 decoding steps, slow on a busy CPU
 def test_required_tool_calls_parse_and_validate(generator):
     for style, completions in sample_styles(generator, TOOLS[1:], None).items():  # the short tools
         for completion in completions:
