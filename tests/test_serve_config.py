@@ -42,7 +42,7 @@ def test_merge_lists_by_name_and_port_override():
 
 
 def test_unknown_profile_is_a_clear_error():
-    with pytest.raises(FileNotFoundError, match="known: container, gpu"):
+    with pytest.raises(FileNotFoundError, match="known: container, gpu, planner-model"):
         load_config(SERVE_CONFIG, ["nope"])
 
 
