@@ -25,11 +25,11 @@ from ledger.service import Credentials
 from ledger.units import eth_to_wei, percent_to_bps, wei_to_eth
 from ledger.types import BPS, Contributor, Origin, Provenance, Template, Terms
 from core.users import User
+from models.planner.replies import FORMS_ZH
 
 MAX_TOKENS = {"short": 80, "medium": 200, "long": 400}
 MAX_ITEMS = 20
 EARNINGS_DAYS = 30  # the daily series a tool answer carries
-FORMS_ZH = {"poem": "诗", "haiku": "俳句", "sonnet": "十四行诗", "story": "故事", "song": "歌", "limerick": "打油诗"}
 
 
 @dataclass(frozen=True)

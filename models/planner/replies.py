@@ -1,7 +1,7 @@
 """The planner's fixed reply texts (clarifying questions, refusals, help) and its tool-call format.
 
 These are the texts of the muse-planner contract: the model answers with exactly one of them, or with Hermes
-tool calls. ``assistant/intents.py`` holds the same texts for the rules planner; a test keeps both equal.
+tool calls. The rules planner (``assistant/intents.py``) answers with the same texts, imported from here.
 """
 
 from __future__ import annotations

@@ -4,9 +4,7 @@ import re
 
 import pytest
 
-from assistant import intents
-from assistant.tools import FORMS_ZH, TOOLS
-from models.planner import replies
+from assistant.tools import TOOLS
 from models.planner.corpus import SCENARIOS, generate
 from models.planner.replies import is_reply, parse_calls, render_calls
 
@@ -27,13 +25,6 @@ def test_same_seed_same_corpus_and_seeds_differ():
     assert list(generate(300, seed=5)) == list(generate(300, seed=5))
     assert list(generate(300, seed=5)) != list(generate(300, seed=6))
     assert list(generate(300, seed=5)) != list(generate(300, seed=5, split="heldout"))
-
-
-def test_reply_texts_are_the_rules_planners():
-    assert replies.QUESTIONS == intents.QUESTIONS
-    assert replies.REFUSALS == intents.REFUSALS
-    assert replies.HELP == intents.HELP
-    assert replies.FORMS_ZH == FORMS_ZH
 
 
 def test_targets_are_tool_calls_valid_for_the_tools_or_known_replies(examples):
