@@ -172,9 +172,9 @@ class LedgerService:
                             parents: Sequence[int]) -> None:
         """Raise ``NearCopy`` for the most similar work of another owner that the text may not resemble.
 
-        It may resemble its declared parents, the caller's own works, and every work of their family trees
-        (what they derive from and what derives from them): the author revising a poem that another user has
-        licensed and remixed is not copying the remix. Identical content is left to the contract, which refuses
+        It may resemble the caller's own works and what derives from them (the author revising a poem that another
+        user has licensed and remixed is not copying the remix), and its declared parents, what they derive from
+        and what else derives from them. Owning a derivative does not excuse copying its parent. Identical content is left to the contract, which refuses
         it for everyone (declaring a parent would not help)."""
         if self.index.has_content(content_hash):
             return
@@ -183,10 +183,11 @@ class LedgerService:
             return
         owners = self.index.owners(m.work_id for m in matches)
         own = {m.work_id for m in matches if owners.get(m.work_id) == caller.address}
-        family = self._ancestry(own | set(parents))
+        declared = self._ancestry(set(parents))
         for match in matches:
-            if match.work_id not in family and not self._ancestry({match.work_id}) & family:
-                raise _near_copy(match)
+            if match.work_id in own | declared or self._ancestry({match.work_id}) & (own | set(parents)):
+                continue
+            raise _near_copy(match)
 
     def _ancestry(self, work_ids: set[int], limit: int = 64) -> set[int]:
         """These works and those they derive from, through parents' parents (at most ``limit`` works read)."""

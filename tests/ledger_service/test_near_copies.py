@@ -52,6 +52,8 @@ def test_declared_as_a_derivative_it_registers(service, member, original):
     derivative = register(service, remixer, remix, parents=(work["id"],))
     assert derivative["owner"] == remixer.address
     assert derivative["parents"] == [{"work_id": work["id"], "share_bps": 1_000}]
+    with pytest.raises(NearCopy, match=f"work {work['id']}"):  # owning a derivative does not excuse copying its parent
+        register(service, remixer, POEM.lower())
     with pytest.raises(NearCopy, match=f"work {derivative['id']}"):  # a copy of the derivative is refused too
         register(service, member("third").credentials, remix.lower())
     remix_of_remix = remix.replace("sullen", "solemn")  # like both: the remix declared, the original its parent
