@@ -5,6 +5,10 @@ import re
 import pytest
 
 from assistant.tools import TOOLS
+
+# Tools added after the shipped checkpoint was trained: the rules plan them; the grammar learns them with the
+# next `muse train-planner` (adding them now would make the corpus differ from the one the checkpoint saw).
+NOT_YET_IN_CORPUS = {"license_template", "my_earnings"}
 from models.planner.corpus import SCENARIOS, generate
 from models.planner.replies import is_reply, parse_calls, render_calls
 
@@ -49,7 +53,7 @@ def test_targets_are_tool_calls_valid_for_the_tools_or_known_replies(examples):
                     value = 1 if key in INT_ARGS else "x"
                 concrete[key] = value
             schema.model_validate(concrete)
-    assert calls_seen == set(TOOLS_BY_NAME)
+    assert calls_seen == set(TOOLS_BY_NAME) - NOT_YET_IN_CORPUS
 
 
 def test_every_scenario_in_both_languages(examples):
