@@ -121,7 +121,7 @@ def test_a_purchase_never_pays_more_than_the_buyer_agreed(client, member):
     response = client.post(f"/v1/works/{work['id']}/licenses", headers=buyer.headers, json={"max_fee_wei": 10**15})
     assert response.status_code == 409, response.text
     assert response.json()["error"] | {"message": ""} == {"message": "", "type": "conflict_error",
-                                                           "param": "max_fee_wei", "fee_wei": 3 * 10**15}
+                                                           "param": "max_fee_wei", "code": None, "fee_wei": 3 * 10**15}
     assert client.get("/v1/account", headers=buyer.headers).json()["balance_wei"] == balance
     assert client.get("/v1/licenses", params={"holder": buyer.user.address}).json()["total"] == 0
     response = client.post(f"/v1/works/{work['id']}/licenses", headers=buyer.headers,
