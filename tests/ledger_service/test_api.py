@@ -239,5 +239,5 @@ def test_a_near_copy_by_another_user_is_a_409_naming_the_work(client, member):
     assert response.status_code == 409, response.text
     assert response.json()["error"] == {
         "message": response.json()["error"]["message"], "type": "conflict_error", "param": "content",
-        "work_id": work["id"], "similarity": 1.0}
+        "code": None, "work_id": work["id"], "similarity": 1.0}
     assert f"declare work {work['id']} in parents" in error(response)
