@@ -13,7 +13,7 @@ from typing import Any
 from assistant.tools import ChatContext
 from ledger.errors import LedgerError
 from assistant.replies import rights
-from ledger.types import BPS, Template
+from ledger.types import BPS
 from ledger.units import percent_to_bps, wei_to_eth
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -199,7 +199,7 @@ def _add_bench_target(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from models.text.train import TrainConfig
+    from models.text.train_config import TrainConfig
 
     parser = argparse.ArgumentParser(prog="muse", description="Muse: AI-assisted creative work on Ray Serve.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -237,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="default: %(default)s")
     train.set_defaults(run=_train_text)
 
-    from models.planner.train import TrainConfig as PlannerConfig
+    from models.planner.train_config import TrainConfig as PlannerConfig
 
     planner_defaults = PlannerConfig()
     planner = commands.add_parser(

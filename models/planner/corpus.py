@@ -687,7 +687,7 @@ class _Plans(_Request):
                 clause = self.pick([f"recommend {count}movies about {genre}", f"suggest {count}films about {genre}",
                                     f"recommend {count}movies with {genre}"])
             else:
-                clause = self.pick([f"recommend {count}movies", f"recommend me something", f"suggest {count}films for me",
+                clause = self.pick([f"recommend {count}movies", "recommend me something", f"suggest {count}films for me",
                                     f"what should I watch? Recommend {count}movies", f"recommend {count}movies for me"])
         self.add("recommend", **args)
         return _with_end(self, self.polite(re.sub(r"\s+", " ", clause)))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import torch
 from tqdm import tqdm
@@ -22,27 +21,7 @@ from models.planner.model_card import write_model_card
 from models.planner.replies import is_reply, parse_calls
 from models.planner.tokenizer import PLAN, REQUEST, train_tokenizer
 from models.training import build_llama, cosine_lr, save_checkpoint
-
-
-@dataclass
-class TrainConfig:
-    out_dir: Path = Path(__file__).parent / "bundled"
-    train_examples: int = 48_000
-    heldout_examples: int = 300
-    vocab_size: int = 4000
-    hidden_size: int = 192
-    num_layers: int = 4
-    num_heads: int = 4
-    intermediate_size: int = 512
-    context: int = 384
-    batch_size: int = 32
-    steps: int = 1500
-    lr: float = 3e-3
-    warmup_steps: int = 100
-    seed: int = 0
-    # One thread: on the shared 2-core machine (load ~12) two torch threads ran 4-5x slower than one
-    # (barrier waits on descheduled threads): 330 vs 1,600 tokens/s measured.
-    threads: int = 1
+from models.planner.train_config import TrainConfig
 
 
 @dataclass

@@ -12,7 +12,6 @@ import math
 import time
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 from tqdm import tqdm
@@ -21,24 +20,7 @@ from transformers import LlamaForCausalLM
 from models.text.model_card import write_model_card
 from models.text.tokenizer import train_tokenizer
 from models.training import build_llama, cosine_lr, save_checkpoint
-
-
-@dataclass
-class TrainConfig:
-    corpus: Path
-    out_dir: Path
-    vocab_size: int = 2048
-    hidden_size: int = 256
-    num_layers: int = 4
-    num_heads: int = 4
-    intermediate_size: int = 768
-    context: int = 256
-    batch_size: int = 16
-    steps: int = 1200
-    lr: float = 3e-3
-    warmup_steps: int = 100
-    eval_fraction: float = 0.1
-    seed: int = 0
+from models.text.train_config import TrainConfig
 
 
 @dataclass

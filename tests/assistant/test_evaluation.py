@@ -12,7 +12,6 @@ from pydantic_core import PydanticUndefined
 from assistant.agent import SYSTEM_PROMPT, ModelSettings, chat_model
 from assistant.evaluation import (REPLY_KINDS, REQUESTS, REQUESTS_SHA256, TOOL_ARGS, Case, Outcome, evaluate,
                                   file_sha256, load_cases, matches, reply_kind, run_case, score, simulate, summarize)
-from assistant.tools import LEDGER_TOOLS
 
 CASES = load_cases()
 ADDRESS = "0xf8b4c0bf8e704eb5a6162ac20172de3d4a5152cd"
