@@ -31,7 +31,7 @@ def assert_error(response: httpx.Response, status: int | tuple[int, ...], kind: 
     statuses = (status,) if isinstance(status, int) else status
     assert response.status_code in statuses, (response.status_code, response.text[:500])
     error = response.json()["error"]
-    assert error["message"] and set(error) == {"message", "type", "param"}, error
+    assert error["message"] and set(error) == {"message", "type", "param", "code"}, error
     if kind is not None:
         assert error["type"] == kind, error
     return error
