@@ -37,6 +37,9 @@ class Server:
     cwd: Path | None = None  # where `muse serve` starts (None: here)
     profiles: tuple[Path, ...] = (PROFILE,)  # overlays of serve_config.yaml, in order
     env: dict[str, str] = field(default_factory=dict)  # more environment for `muse serve`
+    # Serve's HAProxy ingress binds fixed ports (9101, 8404), so only one server at a time may use it: the
+    # session's. Any other (the wheel's, a real node's) runs Serve's own proxy, next to the session's server.
+    haproxy: bool = False
 
     @property
     def url(self) -> str:
@@ -121,6 +124,7 @@ def launch(server: Server) -> None:
     """Run ``muse serve`` for ``server`` (a fresh Ray session each time), without waiting for it."""
     server.ray_temp_dir = tempfile.mkdtemp(prefix="mray", dir="/tmp")  # short: Ray's socket paths are limited
     env = {**os.environ, "MUSE_HOME": str(server.home), "RAY_AUTH_MODE": "disabled", "PYTHONUNBUFFERED": "1",
+           **({} if server.haproxy else {"RAY_SERVE_ENABLE_HA_PROXY": "0", "RAY_SERVE_THROUGHPUT_OPTIMIZED": "0"}),
            **server.env}
     with server.log.open("a") as log_file:
         server.process = subprocess.Popen(
@@ -194,5 +198,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Server:
     home = tmp_path_factory.mktemp("muse_home")
-    with running(Server(port=_free_port(), home=home, log=home / "serve.log", dashboard_port=_free_port())) as srv:
+    with running(Server(port=_free_port(), home=home, log=home / "serve.log", dashboard_port=_free_port(),
+                        haproxy=True)) as srv:
         yield srv
