@@ -43,7 +43,7 @@ def chat_model(server, model: str, max_tokens: int | None = 24) -> ChatOpenAI:
 
 
 def test_every_served_model_is_listed_and_answers(client):
-    assert [m.id for m in client.models.list()] == [SHAKESPEARE, HERMES]
+    assert [m.id for m in client.models.list()] == [SHAKESPEARE, "muse-planner", HERMES]  # config order
     assert client.models.retrieve(HERMES).id == HERMES
     for model in (SHAKESPEARE, HERMES):
         answer = client.chat.completions.create(model=model, max_tokens=8,
