@@ -141,6 +141,12 @@ def _bench_market(args: argparse.Namespace) -> None:
     run_market_bench(config, args.out, args.plot)
 
 
+def _bench_grammar(args: argparse.Namespace) -> None:
+    from muse.bench.grammar import run_grammar_bench
+
+    run_grammar_bench(args.model, args.requests, args.tokens, args.rounds, args.threads)
+
+
 def _bench_ledger(args: argparse.Namespace) -> None:
     from muse.bench.ledger import run_ledger_bench
 
@@ -384,6 +390,17 @@ def build_parser() -> argparse.ArgumentParser:
     market.add_argument("--out", type=Path, default=Path("bench-results"), help="folder for the JSON report")
     market.add_argument("--plot", type=Path, default=Path("docs/bench-market.png"), help="default: %(default)s")
     market.set_defaults(run=_bench_market)
+    grammar = benches.add_parser(
+        "grammar", help="what grammar-constrained decoding costs: tokens/s of free, constrained and mixed batches",
+        description="In process: each round runs a batch of --requests free requests, one of constrained requests "
+        "(a JSON schema) and one half and half, one after the other, so a busy machine slows them alike. Prints "
+        "the rounds' median tokens/s and each as a share of free.")
+    grammar.add_argument("--model", type=Path, default=None, help="model folder (default: the bundled model)")
+    grammar.add_argument("--requests", type=int, default=8, help="requests per batch, even (default: %(default)s)")
+    grammar.add_argument("--tokens", type=int, default=128, help="max_new_tokens per request (default: %(default)s)")
+    grammar.add_argument("--rounds", type=int, default=3, help="rounds (default: %(default)s)")
+    grammar.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    grammar.set_defaults(run=_bench_grammar)
     load = benches.add_parser(
         "load", help="mixed workload on a bounded ramp: latency, errors and replicas over time",
         formatter_class=argparse.RawDescriptionHelpFormatter,
