@@ -65,15 +65,48 @@ FORMS = {"haiku": "haiku", "sonnet": "sonnet", "limerick": "limerick", "lyrics":
          "小说": "story", "诗": "poem"}
 FORM_WORDS = "|".join(sorted(FORMS, key=len, reverse=True))
 
-INJECTION = re.compile(
-    r"ignore (?:all |any |the |your )*(?:previous|prior|above|earlier|system) (?:instructions|rules|prompts?)"
-    r"|disregard (?:all |your |the )*(?:instructions|rules)|system prompt|developer mode|jailbreak"
-    r"|pretend (?:you are|to be)|you are now|act as (?:an? )?(?:admin|root|owner)"
-    r"|忽略(?:之前|以上|前面|先前|所有)|无视.{0,6}(?:指令|规则)|系统提示|越狱", re.I)
-OTHERS_WORKS = re.compile(
-    r"\b(?!(?:my|mine|our|your|let|it|that|what|there|here|today|he|she|who)\b)[a-z]+'s (?:work|poem|song|story|text|license|royalt|account)"
-    r"|\b(?:someone|somebody|another user|other users?|other people|everyone)(?: else)?'?s?\b.{0,12}\b(?:work|royalt)"
-    r"|别人|他人|其他(?:用户|人)|其它用户|任何人的", re.I)
+# A request that tries to change the assistant's rules: to ignore or replace them, to claim a role, or to skip
+# the approval of ledger changes (which only the person approving can give).
+INJECTION = re.compile("|".join([
+    r"\b(?:ignore|forget|disregard|override|bypass|drop)\b.{0,30}\b(?:instructions|rules|prompts?|told|settings"
+    r"|restrictions|safety|guidelines|approvals?|confirmations?)\b",
+    r"\bskip\b.{0,12}\b(?:approvals?|confirmations?|asking)\b|\bwithout (?:asking|approval|confirm)",
+    r"\bapprove (?:every|all|everything|automatically)\b|\bauto-?approve",
+    r"\bsystem prompt|\bsystem message|^\s*system\s*:|\bnew instructions\b|\bdeveloper mode|\bjailbreak",
+    r"\bpretend (?:you are|to be)|\byou are now\b|\bfrom now on,? you\b|\byou (?:have|has) no (?:rules|restrictions|limits)",
+    r"\bno (?:rules|restrictions|limits) (?:any ?more|now)\b",
+    r"\b(?:act|acting) as (?:an? |the )?(?:admin|administrator|root|owner|system)\b|\badmin(?:istrator)? (?:mode|rights"
+    r"|privileges|access)",
+    r"(?:忽略|忘掉|忘记|无视|不理|绕过|跳过|覆盖).{0,12}(?:指令|规则|设定|设置|限制|提示|确认|审批|批准)",
+    r"不要?再?(?:请求|要求|征求)?(?:确认|审批|批准)|不用(?:确认|审批|批准)|直接批准|自动批准|全部批准|所有交易",
+    r"系统(?:提示|消息|指令)|越狱|从现在(?:开始|起).{0,4}你|你现在是|管理员(?:身份|权限|模式)|以管理员",
+]), re.I | re.M)
+_NOT_OTHERS = r"my|mine|our|your|let|it|that|what|there|here|today|he|she|who|one|world|year|day|night|life"
+# Acts on what belongs to someone else: their works, royalties or account, named by a possessive, by "not mine",
+# by an address whose royalties are claimed, or done "for" someone (替/代).
+OTHERS_WORKS = re.compile("|".join([
+    rf"\b(?!(?:{_NOT_OTHERS})\b)[a-z]+'s (?:work|poem|song|story|text|licen[cs]e|royalt|account|earning|balance"
+    r"|ether|money|funds|wallet)",
+    r"\b(?:someone|somebody|another user|other users?|other people|everyone)(?: else)?'?s?\b.{0,12}\b(?:work|royalt"
+    r"|earning|account)",
+    r"\b(?:isn't|is not|not) (?:mine|my own)\b|\bbelongs? to (?!me\b)|\bdoesn't belong to me\b",
+    rf"\b(?:royalt\w*|earnings?|balance|funds|works?) (?:of|from|owed to|belonging to) {ADDRESS}",
+    rf"{ADDRESS}'s\b|\bon behalf of (?!me\b)",
+    r"别人|他人|其他(?:用户|人)|其它用户|任何人的",
+    r"(?<!关于)(?<!关于我)(?:朋友|邻居|同事|家人|父母|老板|他们|他|她)(?:的|账户里的|账号里的|账户|账号)"
+    r"(?:作品|诗|歌|故事|账户|账号|版税|收益|余额|钱)",
+    r"(?:替|代替|代表)(?!我)[\u4e00-\u9fff]{1,4}?(?:给|把|设置|提取|登记|购买|授权)",
+    r"[\u4e00-\u9fff]{2,3}(?:那首|那篇|那件)|把(?!我)(?!这)[\u4e00-\u9fff]{1,4}的(?:作品|诗|歌|故事)(?:登记|注册)(?:成|为)我",
+    rf"{ADDRESS}(?:的|账户里?的)(?:版税|收益|余额|作品)",
+]), re.I)
+# Buying a license to, verifying or reading about someone else's work is what licensing is for: the "others"
+# refusal is for acts only an owner may do.
+ON_OTHERS_ALLOWED = re.compile(r"\b(?:buy|purchase|verify|check|who owns|tell me about|recommend|like)\b"
+                               r"|购买|买|验证|核实|是谁的|推荐", re.I)
+OWNER_ACTS = re.compile(r"\b(?:register|set|change|price|terms|grant|give|withdraw|claim|cash|sell|offer|transfer)\b"
+                        r"|登记|注册|设置|修改|价格|条款|授予|提取|提现|出售|卖|转", re.I)
+ACCOUNT_WORDS = re.compile(r"\b(?:royalt|earning|balance|account|wallet|funds|money|ether)|版税|收益|余额|账户|账号|钱",
+                           re.I)
 NAMED_WORK = re.compile(r"\bwork\s*(?:#|no\.?|number)?\s*(\d+)\b|#(\d+)|作品\s*#?\s*(\d+)|(\d+)\s*号作品|第\s*(\d+)\s*号",
                         re.I)
 LATEST_WORK = re.compile(r"\bmy (?:latest|last|newest|most recent) (?:work|poem|song|story|text)|我最新的|我最近的|我上一",
@@ -151,9 +184,16 @@ def guard(text: str) -> Reply | None:
     language = language_of(text)
     _, masked = _mask_quotes(text)
     for reason, pattern in (("injection", INJECTION), ("others", OTHERS_WORKS), ("transfer", TRANSFER)):
-        if pattern.search(masked):
+        if pattern.search(masked) and not (reason == "others" and _only_uses_others_work(masked)):
             return Reply(REFUSALS[reason][language], "refuse", language)
     return None
+
+
+def _only_uses_others_work(text: str) -> bool:
+    """A request that buys, verifies or asks about someone else's work (public), does nothing only an owner may
+    do, and does not touch their account (royalties, earnings and balances are the owner's alone to see)."""
+    return (bool(ON_OTHERS_ALLOWED.search(text)) and not OWNER_ACTS.search(ON_OTHERS_ALLOWED.sub(" ", text))
+            and not ACCOUNT_WORDS.search(text))
 
 
 def _intent_of(clause: str) -> str | None:
