@@ -33,29 +33,28 @@ SERVE_THROUGHPUT_MODE = {
 }
 
 
+#: Settings of the config's ``runtime_env`` that the operator's environment overrides under ``muse serve``.
+PASSED_THROUGH = ("HF_HUB_OFFLINE", "FORWARDED_ALLOW_IPS")
+
+
 def replica_environment(metrics_url: str | None = None, internal_url: str | None = None) -> dict[str, str]:
-    """Variables every replica gets: the data directory, offline model loading, single-threaded BLAS, where
-    Ray's Prometheus endpoint is (for ``GET /v1/system/metrics``) and Muse's own HTTP address (the demo's
-    backend)."""
+    """What ``muse serve`` adds to the config's own ``runtime_env`` (which ``serve run`` gets too): the data
+    directory, where Ray's Prometheus endpoint is (for ``GET /v1/system/metrics``), Muse's own HTTP address
+    (the demo's backend), and the operator's ``HF_HUB_OFFLINE`` and ``FORWARDED_ALLOW_IPS`` when set."""
+    passed_through = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
     return {
         "MUSE_HOME": str(muse_home()),
         **({METRICS_URL_ENV: metrics_url} if metrics_url else {}),
         **({INTERNAL_URL_ENV: internal_url} if internal_url else {}),
-        "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
-        "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "TOKENIZERS_PARALLELISM": "false",
-        # Whose X-Forwarded-For the replicas' uvicorn believes (the client address that per-address rate
-        # limits count). uvicorn trusts 127.0.0.1 by default, which is where HAProxy connects from: any
-        # client could then name its own address. None by default; a reverse proxy's address when one sets it.
-        "FORWARDED_ALLOW_IPS": os.environ.get("FORWARDED_ALLOW_IPS", ""),
+        **passed_through,
     }
 
 
 def with_environment(config: dict, env: dict[str, str]) -> dict:
+    """``env`` added to every application's ``runtime_env``, over what the config sets."""
     for app in config.get("applications", []):
-        runtime_env = app.setdefault("runtime_env", {})
-        runtime_env["env_vars"] = {**env, **runtime_env.get("env_vars", {})}
+        runtime_env = app.get("runtime_env", {})  # a new dict per app: YAML anchors share one between apps
+        app["runtime_env"] = {**runtime_env, "env_vars": {**runtime_env.get("env_vars", {}), **env}}
     return config
 
 

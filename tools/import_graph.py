@@ -64,8 +64,9 @@ def plot(edges: Counter[tuple[str, str]], out: Path) -> None:
 
     position = {}
     for floor, packages in enumerate(LAYERS):
+        stagger = 0.12 * (-1) ** floor if len(packages) == 1 else 0.0  # keeps long arrows off the boxes
         for i, package in enumerate(packages):
-            position[package] = ((i + 1) / (len(packages) + 1), floor)
+            position[package] = ((i + 1) / (len(packages) + 1) + stagger, floor)
     fig, ax = plt.subplots(figsize=(7, 6))
     bad = set(upward(edges))
     for (src, dst), files in edges.items():
