@@ -84,8 +84,10 @@ def test_float_and_base64_carry_the_same_vector(http):
 
 def test_langchain_embeddings_rank_similar_texts_higher(http):
     embedder = OpenAIEmbeddings(base_url="http://testserver/v1", api_key="unused", model=EMBEDDING_MODEL,
-                                http_client=http, check_embedding_ctx_length=False, max_retries=0)
-    cat, kitten, taxes = (np.array(v) for v in embedder.embed_documents([CAT, KITTEN, TAXES]))
+                                http_client=http, check_embedding_ctx_length=False, max_retries=0,
+                                chunk_size=MAX_EMBEDDING_INPUTS)
+    many = [CAT, KITTEN, TAXES] + [f"filler {i}" for i in range(MAX_EMBEDDING_INPUTS)]  # two requests
+    cat, kitten, taxes = (np.array(v) for v in embedder.embed_documents(many)[:3])
     assert cat @ kitten > cat @ taxes + 0.3
     np.testing.assert_allclose(embedder.embed_query(CAT), cat, atol=1e-6)
 
