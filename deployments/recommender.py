@@ -2,7 +2,8 @@
 
 It is the ingress of its own Serve application, ``muse-recommend`` at ``/v1/recommend``: the proxy sends
 that route straight to these replicas, so a recommendation costs one hop, as a request to the gateway
-does. The gateway reaches the other methods (items, similar, search, retrain) through a handle.
+does. The gateway reaches the other methods (items, similar, search, retrain, and ``embed`` for
+``POST /v1/embeddings``) through a handle.
 
 A full retrain (``muse train-recs`` or ``POST /v1/admin/retrain``) writes a new model file; every
 replica checks the file during its health checks and swaps the new model in, serving throughout.
@@ -23,6 +24,7 @@ from threadpoolctl import threadpool_limits
 from deployments.api import create_recommend_api
 from deployments.api.limits import RequestLimits
 from deployments.metrics import counter
+from models.recsys.content import Embeddings, embed_many
 from models.recsys.service import RecommenderService, RecommendRequest
 from core.paths import MOVIELENS
 from core.paths import ledger_index_path
@@ -36,6 +38,7 @@ from models.recsys.works_cf import WorksCollaborative
 log = logging.getLogger("ray.serve")
 
 MAX_BATCH = 32
+MAX_EMBED_BATCH = 8  # embedding requests per encoder pass: each may hold up to 128 texts, and all wait for the pass
 
 
 def resolve_catalogue(catalogue: str) -> Path:
@@ -95,6 +98,17 @@ class Recommender:
         if explored := sum(item["explore"] for answer in answers for item in answer.get("items", ())):
             counter("muse_works_explore_impressions").inc(explored)
         return answers
+
+    async def embed(self, texts: list[str]) -> Embeddings:
+        """``POST /v1/embeddings``: the MiniLM vectors of ``texts``, from the encoder the recommendations use (held
+        here, so no second copy of the model and the same vectors)."""
+        return await self._embed_batch(texts)
+
+    @serve.batch(max_batch_size=MAX_EMBED_BATCH, batch_wait_timeout_s=0.0)
+    async def _embed_batch(self, requests: list[list[str]]) -> list[Embeddings]:
+        """Concurrent requests' texts in one encoder pass, on a worker thread: torch releases the GIL, so this
+        replica's recommendations go on meanwhile (``ContentIndex.embed`` takes the encoder a chunk at a time)."""
+        return await asyncio.to_thread(embed_many, self._service.content, requests)
 
     def _follow_works(self) -> None:
         """Add newly registered works to the catalogue every ``SYNC_INTERVAL_S``, for the replica's lifetime."""

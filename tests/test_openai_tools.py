@@ -17,6 +17,7 @@ from langchain_openai import ChatOpenAI
 
 from core.users import connect
 from deployments.api import create_api
+from deployments.api.embeddings import EMBEDDING_MODEL
 from deployments.api.tool_calling import CONSTRAINED_ARRAY_ITEMS, CONSTRAINED_STRING_CHARS, bounded_schema
 from deployments.served_models import ServedModel
 from deployments.text_service import TextService
@@ -92,7 +93,7 @@ def _chat(model: str, http: TestClient) -> ChatOpenAI:
 
 
 def test_models_are_listed_and_found_one_by_one(client, http):
-    assert [m.id for m in client.models.list()] == [m.name for m in MODELS]
+    assert [m.id for m in client.models.list()] == [*(m.name for m in MODELS), EMBEDDING_MODEL]
     assert client.models.retrieve("muse-planner").id == "muse-planner"
     missing = http.get("/v1/models/nope")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "model_not_found"

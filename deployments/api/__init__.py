@@ -7,11 +7,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from common.request_ids import RequestIds
-from deployments.api import generation, openai_compat, recommendations, system
+from deployments.api import embeddings, generation, openai_compat, recommendations, system
 from deployments.api import chat as chat_routes
 from deployments.api import ledger as ledger_routes
 from deployments.api.body_limits import BodyLimits
@@ -87,12 +88,14 @@ def create_api(text: TextService, recommender: Any, ledger: Any, status: Callabl
 
     api.include_router(generation.router, dependencies=[rate_limited("generation")])
     api.include_router(openai_compat.router, dependencies=[rate_limited("generation")])
+    api.include_router(embeddings.router, dependencies=[rate_limited("generation")])
     api.include_router(recommendations.router)
     api.include_router(ledger_routes.router, dependencies=[rate_limited("ledger_writes")])
     if chat is not None:
         api.include_router(chat_routes.router, dependencies=[rate_limited("chat")])
         chat.app = api  # a planner model served here is reached through this app, in-process
     api.include_router(system.router)
+    _document_recommend_app(api)
     if demo_url:
         from muse.demo import mount_demo  # here, not at the top: only the gateway loads Gradio
 
@@ -107,7 +110,27 @@ def create_recommend_api(recommender: Any, db: sqlite3.Connection,
     ``recommender`` has an awaitable ``recommend(request: dict) -> dict``."""
     api = _base_api("Muse recommendations", db, limits)
     api.state.recommender = recommender
-    # The path is relative to the application's route prefix, /v1/recommend.
-    api.post("", response_model=recommendations.RecommendResponse, tags=["recommendations"],
-             summary="Recommendations with a reason each")(recommendations.recommend)
+    _recommend_routes(api, "")  # relative to the application's route prefix, RECOMMEND_PATH
     return api
+
+
+def _recommend_routes(api: FastAPI | APIRouter, prefix: str) -> None:
+    """What the ``muse-recommend`` application serves, under ``prefix``."""
+    api.post(prefix, response_model=recommendations.RecommendResponse, tags=["recommendations"],
+             summary="Recommendations with a reason each")(recommendations.recommend)
+
+
+def _document_recommend_app(api: FastAPI) -> None:
+    """The gateway's ``/openapi.json`` (and so ``/docs``) also documents the routes of ``muse-recommend``, at its
+    route prefix: one schema for the whole HTTP API. They are documented only: Serve's proxy sends that prefix to
+    the Recommender replicas, never to the gateway."""
+    elsewhere = APIRouter()
+    _recommend_routes(elsewhere, recommendations.RECOMMEND_PATH)
+
+    def openapi() -> dict:
+        if api.openapi_schema is None:
+            api.openapi_schema = get_openapi(title=api.title, version=api.version, description=api.description,
+                                             routes=[*api.routes, *elsewhere.routes])
+        return api.openapi_schema
+
+    api.openapi = openapi

@@ -1,6 +1,7 @@
 """OpenAI-compatible routes, so the ``openai`` client and LangChain's ``ChatOpenAI`` work against Muse.
 
-Supported: ``GET /v1/models`` (and ``/v1/models/{id}``), ``POST /v1/completions``, ``POST /v1/chat/completions``
+Supported: ``GET /v1/models`` (and ``/v1/models/{id}``: the text models, then the embedding model of
+``embeddings.py``), ``POST /v1/completions``, ``POST /v1/chat/completions``
 with ``stream`` (and ``stream_options.include_usage``), ``usage``, tools and ``response_format``
 (``tool_calling.py``). Each request names one of the served models. One choice per prompt (``n`` must be 1);
 no logprobs or penalties: a request that asks for them gets a 400 naming the field, in OpenAI's error shape.
@@ -17,6 +18,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from deployments.api.embeddings import EMBEDDING_MODEL
 from deployments.api.generation import Prompts, usage
 from deployments.api.sse import event, sse_response, with_error_event
 from deployments.api.tool_calling import (
@@ -166,12 +168,13 @@ def _model_card(name: str) -> dict:
 
 @router.get("/v1/models")
 async def list_models(request: Request) -> dict:
-    return {"object": "list", "data": [_model_card(m.name) for m in request.app.state.text.models]}
+    names = [*(m.name for m in request.app.state.text.models), EMBEDDING_MODEL]
+    return {"object": "list", "data": [_model_card(name) for name in names]}
 
 
 @router.get("/v1/models/{model_id:path}")
 async def get_model(model_id: str, request: Request) -> dict:
-    return _model_card(request.app.state.text.model(model_id).name)
+    return _model_card(model_id if model_id == EMBEDDING_MODEL else request.app.state.text.model(model_id).name)
 
 
 @router.post("/v1/completions")

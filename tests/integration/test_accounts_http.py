@@ -14,14 +14,15 @@ TERMS = {"template": "commercial_use", "fee_wei": 10**16}
 
 
 def authenticated_routes(client: httpx.Client, work_id: int) -> list[tuple[str, str]]:
-    """Every route that changes something (from the OpenAPI schema), the caller's own reads, and the
-    recommender's /v1/recommend: all of them must refuse a key that is no longer valid."""
+    """Every route that changes something (from the OpenAPI schema, which has the recommender's /v1/recommend
+    too) and the caller's own reads: all of them must refuse a key that is no longer valid."""
     paths = client.get("/openapi.json").json()["paths"]
     changing = [(method, path.replace("{work_id}", str(work_id)).replace("{id}", str(work_id))
                  .replace("{thread_id}", "t")) for path, operations in paths.items() for method in operations
                 if method in CHANGING_METHODS and path not in {"/v1/generate", "/v1/completions",
-                                                                "/v1/chat/completions"}]
-    return [*changing, ("get", "/v1/account"), ("get", "/v1/chat/t"), ("post", "/v1/recommend")]
+                                                                "/v1/chat/completions", "/v1/embeddings"}]
+    assert ("post", "/v1/recommend") in changing
+    return [*changing, ("get", "/v1/account"), ("get", "/v1/chat/t")]
 
 
 def assert_refused_everywhere(client: httpx.Client, key: str, routes: list[tuple[str, str]]) -> None:

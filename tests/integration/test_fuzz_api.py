@@ -1,10 +1,11 @@
 """Fuzz every operation of the gateway's OpenAPI schema (schemathesis) against the real application: whatever
 the input, valid or not by the schema, with a valid key, the answer is never a 5xx.
 
-The schema is read from the running server, so a new route is fuzzed the day it is added. Each operation gets
-FUZZ_EXAMPLES generated requests in each mode (positive: valid by the schema; negative: not). Server-Sent
-Events bodies are read to the end. Hypothesis derandomizes (and so keeps no examples database in the tree):
-the same examples every run, so CI is repeatable (random runs found the sampler's two float32 bugs).
+The schema is read from the running server, so a new route is fuzzed the day it is added; it documents the
+``muse-recommend`` application's ``/v1/recommend`` too, which the proxy sends to the Recommender replicas. Each
+operation gets FUZZ_EXAMPLES generated requests in each mode (positive: valid by the schema; negative: not).
+Server-Sent Events bodies are read to the end. Hypothesis derandomizes (and so keeps no examples database in the
+tree): the same examples every run, so CI is repeatable (random runs found the sampler's two float32 bugs).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ def test_no_request_gets_a_server_error(server):
     schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 20, [op.label for op in operations]
+    # One schema for the whole API: muse-recommend's route (served by its own application) is in it, and fuzzed
+    labels = {op.label for op in operations}
+    assert {"POST /v1/recommend", "POST /v1/interactions", "POST /v1/embeddings"} <= labels, sorted(labels)
     failures = []
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):

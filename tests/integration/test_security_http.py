@@ -10,8 +10,8 @@ import httpx
 
 from tests.integration.http_helpers import as_user, chat_events
 
-# POST routes that change nothing: generation and recommendations are open to anonymous callers.
-READ_ONLY_POSTS = {"/v1/generate", "/v1/completions", "/v1/chat/completions", "/v1/recommend"}
+# POST routes that change nothing: generation, embeddings and recommendations are open to anonymous callers.
+READ_ONLY_POSTS = {"/v1/generate", "/v1/completions", "/v1/chat/completions", "/v1/embeddings", "/v1/recommend"}
 CHANGING_METHODS = {"post", "put", "patch", "delete"}
 
 

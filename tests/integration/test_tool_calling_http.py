@@ -13,6 +13,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 
+from deployments.api.embeddings import EMBEDDING_MODEL
+
 SHAKESPEARE, HERMES = "muse-tiny-shakespeare", "muse-tiny-hermes"
 WEATHER = {"type": "function", "function": {"name": "get_weather", "description": "Weather in a city",
                                             "parameters": {"type": "object",
@@ -43,7 +45,8 @@ def chat_model(server, model: str, max_tokens: int | None = 24) -> ChatOpenAI:
 
 
 def test_every_served_model_is_listed_and_answers(client):
-    assert [m.id for m in client.models.list()] == [SHAKESPEARE, "muse-planner", HERMES]  # config order
+    assert [m.id for m in client.models.list()] == [SHAKESPEARE, "muse-planner", HERMES,  # config order
+                                                     EMBEDDING_MODEL]  # then the recommender's encoder
     assert client.models.retrieve(HERMES).id == HERMES
     for model in (SHAKESPEARE, HERMES):
         answer = client.chat.completions.create(model=model, max_tokens=8,
