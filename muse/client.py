@@ -86,12 +86,15 @@ class MuseClient:
 
     # Requests
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             raise MuseError(None, f"cannot reach Muse at {self.base_url}: {exc}") from exc
-        return _check(response).json()
+        return _check(response)
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._send(method, path, **kwargs).json()
 
     def _events(self, path: str, body: dict) -> Iterator[dict]:
         try:
@@ -137,10 +140,13 @@ class MuseClient:
         body = {"prompt": prompt, "max_new_tokens": max_new_tokens, "temperature": temperature}
         return self._request("POST", "/v1/generate", json=body)["text"]
 
-    def recommend(self, query: str | None = None, liked_items: list[str] | None = None, k: int = 10) -> list[dict]:
+    def recommend(self, query: str | None = None, liked_items: list[str] | None = None, k: int = 10,
+                  catalogue: Literal["movies", "works"] | None = None) -> list[dict]:
         """By free text, like some items, or (neither) for the caller; items with ``id``, ``title``, ``score``,
-        ``reason``."""
+        ``reason`` (works add ``creator`` and ``terms``). ``catalogue`` None: the server's default (movies)."""
         body: dict[str, Any] = {"k": k}
+        if catalogue:
+            body["catalogue"] = catalogue
         if query:
             body["query"] = query
         if liked_items:
@@ -187,3 +193,7 @@ class MuseClient:
     def conversation(self, thread_id: str) -> dict:
         """``messages`` so far and any ``pending`` approval."""
         return self._request("GET", f"/v1/chat/{quote(thread_id, safe='')}")
+
+    def forget(self, thread_id: str) -> None:
+        """Delete a conversation (it no longer counts towards the user's limit of threads)."""
+        self._send("DELETE", f"/v1/chat/{quote(thread_id, safe='')}")

@@ -22,13 +22,14 @@ import pandas as pd
 from fastapi import FastAPI
 
 from ledger.units import WEI_PER_ETH, eth_to_wei, percent_to_bps, wei_to_eth
-from muse.client import MuseClient, MuseError
+from muse.client import Decision, MuseClient, MuseError
 
 TEMPLATES = ["commercial_use", "commercial_remix", "non_commercial_remix", "cc_by"]
 WORK_HEADERS = ["id", "title", "offer"]
 LICENSE_HEADERS = ["work id", "title", "template", "paid (ETH)", "expires"]
 EARNING_HEADERS = ["work id", "title", "earned (ETH)", "licensee", "kind", "template", "fee (ETH)", "when (UTC)"]
 ITEM_HEADERS = ["id", "title", "score", "reason"]
+RECOMMENDED_WORK_HEADERS = ["id", "title", "creator", "terms", "reason"]
 REPLICA_HEADERS = ["application", "deployment", "status", "replicas"]
 METRIC_HEADERS = ["deployment", "requests/s", "errors/s", "p50 ms", "p99 ms", "requests (total)"]
 MAX_SHOWN_CHARS = 1_500
@@ -293,6 +294,59 @@ class DemoHandlers:
         return [[i["id"], i["title"], "", ", ".join(i.get("genres", []) or [])] for i in items], \
             f"Catalogue items matching “{text.strip()}”"
 
+    # Works: recommended, and licensed through the assistant, with its approval as in Chat
+
+    @_shows_errors
+    def recommend_works(self, text: str, key: str) -> tuple[list, dict, str]:
+        """Works matching ``text`` (or, without it, for the signed-in user), and the License choice over them."""
+        return self._works(text, key)
+
+    @_shows_errors
+    def license_work(self, work_id: int | None, key: str) -> tuple:
+        """Ask the assistant to buy a license on the chosen work, in a conversation of its own: its plan reads the
+        offer, then stops for approval with the summary of what the purchase pays."""
+        if not key:
+            raise ValueError("Sign in first")
+        if work_id is None:
+            raise ValueError("Choose a work to license")
+        thread = f"ui-license-{uuid.uuid4().hex[:16]}"
+        with self._client(key) as client:
+            events = list(client.chat(thread, f"Buy a license for work {int(work_id)}."))
+            pending = next((e["pending"] for e in events if e.get("type") == "approval_required"), [])
+            if not pending:
+                client.forget(thread)
+                return "", "", *_license_buttons(False), _outcome(events)
+        return thread, _license_summary(pending), *_license_buttons(True), "Waiting for your approval"
+
+    @_shows_errors
+    def approve_license(self, thread: str, text: str, key: str) -> tuple:
+        """Approve the pending purchase: the assistant buys the license; the list is read again."""
+        return self._decide_license(thread, text, key, "approve")
+
+    @_shows_errors
+    def reject_license(self, thread: str, text: str, key: str) -> tuple:
+        """Reject the pending purchase: nothing is paid."""
+        return self._decide_license(thread, text, key, "reject")
+
+    def _decide_license(self, thread: str, text: str, key: str, decision: Decision) -> tuple:
+        """The run continues with the decision; its conversation is then deleted (it had one job)."""
+        if not (key and thread):
+            raise ValueError("Nothing is waiting for approval")
+        with self._client(key) as client:
+            outcome = _outcome(list(client.approve(thread, decision)))
+            client.forget(thread)
+        return "", "", *_license_buttons(False), outcome, *self._works(text, key)
+
+    def _works(self, text: str, key: str) -> tuple[list, dict, str]:
+        query = (text or "").strip()
+        with self._client(key) as client:
+            works = client.recommend(query=query or None, k=10, catalogue="works")
+        caption = (f"Works matching “{query}”" if query else
+                   "Works for you" if key else "Popular works (sign in for your own)")
+        choices = [(f"{w['id']} · {w['title']} · {_offer(w.get('terms'))}", w["id"]) for w in works]
+        return (_recommended_work_rows(works),
+                gr.update(choices=choices, value=choices[0][1] if choices else None), caption)
+
     # Rights
 
     @_shows_errors
@@ -355,6 +409,31 @@ def _pending_of(client: MuseClient, thread: str) -> list[dict]:
 
 def _decision_buttons(active: bool) -> tuple[dict, dict]:
     return gr.update(interactive=active), gr.update(interactive=active)
+
+
+def _license_buttons(waiting: bool) -> tuple[dict, dict, dict]:
+    """Approve, Reject (only while a purchase waits), License (only while none does)."""
+    return gr.update(interactive=waiting), gr.update(interactive=waiting), gr.update(interactive=not waiting)
+
+
+def _license_summary(pending: list[dict]) -> str:
+    """The pending calls as the assistant explains them (for a purchase: the fee, the rights, the balance after)."""
+    return "\n".join(["**Waiting for your approval** (Approve or Reject):",
+                      *(f"- `{call['tool']}`: {call.get('summary') or call.get('description', '')}" for call in pending)])
+
+
+def _outcome(events: list[dict]) -> str:
+    """What the assistant ended its run with: its reply, else the error it reported."""
+    for event in reversed(events):
+        if event.get("type") == "message" and event.get("content"):
+            return event["content"]
+        if event.get("type") == "error":
+            return f"Error: {event.get('message', 'the assistant failed')}"
+    return ""
+
+
+def _recommended_work_rows(works: list[dict]) -> list[list[Any]]:
+    return [[w["id"], w["title"], w["creator"], _offer(w.get("terms")), w["reason"]] for w in works]
 
 
 def _item_rows(items: list[dict]) -> list[list[Any]]:
@@ -488,6 +567,34 @@ def _discover_tab(handlers: DemoHandlers, key: gr.State) -> None:
         by_text.click(handlers.recommend_by_text, [text, key], [results, caption])
         similar.click(handlers.similar_items, [item, key], [results, caption])
         search.click(handlers.search_items, [query, key], [results, caption])
+        _works_view(handlers, key)
+
+
+def _works_view(handlers: DemoHandlers, key: gr.State) -> None:
+    """Works registered on Muse, recommended; License asks the assistant, whose purchase waits for approval."""
+    gr.Markdown("### Works on Muse")
+    with gr.Row(equal_height=True):
+        text = gr.Textbox(label="Describe a work (empty: for you)", placeholder="bees above the clouds",
+                          elem_id="works-text", scale=4)
+        run = gr.Button("Recommend works", elem_id="works-run", scale=1)
+    caption = gr.Markdown(elem_id="works-caption")
+    works = _table(RECOMMENDED_WORK_HEADERS, "works-results", "Works")
+    thread = gr.State("")
+    with gr.Row(equal_height=True):
+        chosen = gr.Dropdown([], value=None, label="Work to license", elem_id="license-work", scale=4)
+        license_ = gr.Button("License", variant="primary", elem_id="license", scale=1)
+    pending = gr.Markdown(elem_id="license-pending")
+    with gr.Row():
+        approve = gr.Button("Approve", variant="primary", interactive=False, elem_id="license-approve")
+        reject = gr.Button("Reject", variant="stop", interactive=False, elem_id="license-reject")
+    outcome = gr.Markdown(elem_id="license-outcome")
+    listed = [works, chosen, caption]
+    decided = [thread, pending, approve, reject, license_, outcome, *listed]
+    run.click(handlers.recommend_works, [text, key], listed)
+    text.submit(handlers.recommend_works, [text, key], listed)
+    license_.click(handlers.license_work, [chosen, key], decided[:6])
+    approve.click(handlers.approve_license, [thread, text, key], decided)
+    reject.click(handlers.reject_license, [thread, text, key], decided)
 
 
 def _rights_tab(handlers: DemoHandlers, key: gr.State) -> None:
