@@ -251,8 +251,9 @@ class _Planner:
 
     def _register(self, clause: str) -> None:
         parents = _parents(clause)
-        planned = next((i for i, step in enumerate(self.steps) if step.tool == "register_work"), None)
-        if planned is not None and not re.search(r"QUOTE\d", clause):  # "...: register it as a derivative of work 3"
+        planned = max((i for i, step in enumerate(self.steps) if step.tool == "register_work"), default=None)
+        if (planned is not None and not re.search(r"QUOTE\d", clause)
+                and (self.generated is None or self.generated < planned)):  # "...: register it as a derivative of work 3"
             if parents:
                 self.steps[planned] = Step("register_work", {**self.steps[planned].args, "parents": parents})
             return

@@ -78,6 +78,13 @@ def test_other_requests_keep_their_meaning(request_text, tool):
         assert isinstance(plan, Plan) and plan.steps[0].tool == tool, plan
 
 
+def test_each_text_written_is_registered_once():
+    plan = read_request("Write a poem about rain and register it, then write a poem about snow and register it as a "
+                        "derivative of work 2")
+    assert [(s.tool, s.args.get("parents")) for s in plan.steps] == [
+        ("generate_text", None), ("register_work", None), ("generate_text", None), ("register_work", [2])]
+
+
 @pytest.mark.parametrize(("request_text", "parents"), DERIVATIVES)
 def test_derivatives_declare_their_parents(request_text, parents):
     plan = read_request(request_text)
