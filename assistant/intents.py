@@ -60,7 +60,7 @@ ADDRESS = r"0x[0-9a-fA-F]{40}"
 NUMBER = r"\d+(?:\.\d+)?"
 QUOTES = [("\"", "\""), ("“", "”"), ("「", "」"), ("『", "』"), ("'", "'"), ("‘", "’")]
 FORMS = {"haiku": "haiku", "sonnet": "sonnet", "limerick": "limerick", "lyrics": "song", "song": "song",
-         "story": "story", "tale": "story", "verse": "poem", "poem": "poem",
+         "story": "story", "stories": "story", "tale": "story", "verse": "poem", "poetry": "poem", "poem": "poem",
          "俳句": "haiku", "十四行诗": "sonnet", "打油诗": "limerick", "歌词": "song", "歌": "song", "故事": "story",
          "小说": "story", "诗": "poem"}
 FORM_WORDS = "|".join(sorted(FORMS, key=len, reverse=True))
@@ -111,6 +111,22 @@ NAMED_WORK = re.compile(r"\bwork\s*(?:#|no\.?|number)?\s*(\d+)\b|#(\d+)|作品\s
                         re.I)
 LATEST_WORK = re.compile(r"\bmy (?:latest|last|newest|most recent) (?:work|poem|song|story|text)|我最新的|我最近的|我上一",
                          re.I)
+WORK_NOUNS = rf"works|pieces|texts|writing|{FORM_WORDS}|作品"
+NOT_MINE = "".join(f"(?<!my {word})" for word in ("", "own ", "latest ", "last ", "newest ", "new "))  # selling mine
+LIKE_MINE = re.compile(
+    r"\b(?:like|similar to|resembling|close to|related to)\s+(?:mine|my (?:own )?(?:works?|poems?|stor(?:y|ies)|texts?"
+    r"|songs?|writing))\b|(?:和|与|跟|同|像|类似于?|相似于)我的(?:作品|诗|故事|歌|文字)", re.I)
+LICENSABLE = re.compile(
+    rf"\blicen[cs]able\b|\bwhat (?:can|could) i licen[cs]e\b|\b{NOT_MINE}(?:{WORK_NOUNS})s?\b.{{0,40}}?"
+    r"(?:\b(?:(?:can|could|may|might) i|i (?:can|could|may|might))\s+(?:licen[cs]e|buy|get a licen[cs]e)"
+    r"|\b(?:available|open|offered) (?:to|for) licen[cs]|\bon offer\b|\bfor sale\b|\bup for licen[cs])"
+    r"|(?:可以|能|可)(?:授权|购买授权|买授权|获得授权|获取授权)|开放授权的|在售|出售中", re.I)
+RECOMMEND_WORKS = re.compile(rf"\b(?:recommend|suggest)\b(?:\s+(?!like\b|similar\b|such\b)[\w-]+){{0,3}}?\s+(?:{WORK_NOUNS})s?\b"
+                             r"|推荐.{0,8}(?:作品|诗|故事|歌|俳句)", re.I)
+DERIVATIVE = re.compile(r"\bderivative\b|\bremix of\b|\badaptation of\b|\bderived from\b|\bbased on\b"
+                        r"|衍生|改编自|基于", re.I)
+PARENT_IDS = re.compile(r"(?:\bworks?\s*(?:#|no\.?|number)?\s*|#|作品\s*#?\s*)(\d+(?:\s*(?:,|and|和|与|、|，)\s*#?\d+)*)",
+                        re.I)
 TRANSFER = re.compile(r"\btransfer\b|\bsteal\b|转给|转让|过户|偷", re.I)
 
 CLAUSE_SPLIT = re.compile(
@@ -121,6 +137,9 @@ CLAUSE_SPLIT = re.compile(
 
 INTENTS: list[tuple[str, re.Pattern[str]]] = [
     # The order breaks ties inside one clause: the first that matches is the clause's intent.
+    # Works on offer or like the caller's: a question about a catalogue of works, never about one named work.
+    ("works", re.compile(rf"\A(?!.*(?:{NAMED_WORK.pattern}))(?s:.*?)(?:{LIKE_MINE.pattern}|{LICENSABLE.pattern}"
+                         rf"|{RECOMMEND_WORKS.pattern})", re.I)),
     ("withdraw", re.compile(r"\bwithdraw|\bcash (?:out|in)\b|\bpay (?:me|out)\b|提取|提现|取出|领取", re.I)),
     ("rights", re.compile(r"\bwhat (?:does|do|would)\b.{0,50}\b(?:allow|permit|mean|let|cover)"
                           r"|\bwhat (?:is|are|'s)\b.{0,12}\b(?:non-?commercial remix|commercial remix|commercial use|cc[- ]?by)\b"
@@ -196,6 +215,11 @@ def _only_uses_others_work(text: str) -> bool:
             and not ACCOUNT_WORDS.search(text))
 
 
+def declares_parents(text: str) -> bool:
+    """Whether ``text`` names works it derives from ("register it as a derivative of work 3")."""
+    return bool(_parents(text))
+
+
 def _intent_of(clause: str) -> str | None:
     return next((name for name, pattern in INTENTS if pattern.search(clause)), None)
 
@@ -266,6 +290,13 @@ class _Planner:
         self.generated = self._add("generate_text", topic=topic, form=form, length=length, language=self.language)
 
     def _register(self, clause: str) -> None:
+        parents = _parents(clause)
+        planned = max((i for i, step in enumerate(self.steps) if step.tool == "register_work"), default=None)
+        if (planned is not None and not re.search(r"QUOTE\d", clause)
+                and (self.generated is None or self.generated < planned)):  # "...: register it as a derivative of work 3"
+            if parents:
+                self.steps[planned] = Step("register_work", {**self.steps[planned].args, "parents": parents})
+            return
         title = _titled(self.text, self.quotes)
         quoted = self._quote_in(clause, but=title)
         if quoted is not None:
@@ -282,6 +313,8 @@ class _Planner:
         co_authors = _co_authors(self.text)
         if co_authors:
             args["co_authors"] = co_authors
+        if parents:
+            args["parents"] = parents
         self.work = Ref(self._add("register_work", **args), "id")
 
     def _terms(self, clause: str) -> None:
@@ -374,6 +407,25 @@ class _Planner:
             args["query"] = _clean(next(g for g in about.groups() if g), self.quotes)
         self._add("recommend", **args)
 
+    def _works(self, clause: str) -> None:
+        """Works by other creators: like the caller's own, or for the caller (about a topic), of a form, on offer."""
+        lowered = clause.lower()
+        args: dict[str, Any] = {}
+        form = next((FORMS[w] for w in sorted(FORMS, key=len, reverse=True) if w in lowered), None)
+        if form is not None:
+            args["form"] = form
+        if LICENSABLE.search(clause):
+            args["licensable"] = True
+        count = re.search(rf"\b(\d+)\s+(?:\w+\s+)?(?:{WORK_NOUNS})|(\d+)\s*(?:首|篇|个|件|部)", clause, re.I)
+        if count:
+            args["k"] = min(int(next(g for g in count.groups() if g)), 20)
+        if LIKE_MINE.search(clause):
+            args["like_mine"] = True
+        elif about := re.search(r"\b(?:about|on the theme of)\s+(.+?)(?:\s+(?:that|which|i can|i could|i may)\b.*)?$"
+                                r"|关于(.+?)的", clause, re.I):
+            args["query"] = _clean(next(g for g in about.groups() if g), self.quotes)
+        self._add("recommend_works", **args)
+
     def _search(self, clause: str) -> None:
         if re.search(r"\b(?:like|similar to)\s+\S|类似", clause, re.I):  # "find movies like X" asks for neighbours
             return self._recommend(clause)
@@ -399,6 +451,13 @@ def _topic(clause: str) -> str | None:
     topic = found.group(1)
     topic = re.sub(r"^(?:the|a|an)\s+", "", topic.strip(), flags=re.I)
     return topic[:40] or None
+
+
+def _parents(clause: str) -> list[int]:
+    """The works a clause declares the text derived from: "as a derivative of work 3", "作品3和5的衍生作品"."""
+    if not DERIVATIVE.search(clause):
+        return []
+    return [int(n) for found in PARENT_IDS.findall(clause) for n in re.findall(r"\d+", found)]
 
 
 def _titled(text: str, quotes: list[str]) -> str | None:

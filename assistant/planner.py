@@ -21,9 +21,9 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field
 
-from assistant.intents import Plan, Ref, Reply, language_of
+from assistant.intents import Plan, Ref, Reply, declares_parents, language_of
 from assistant.plan_sources import PlanSource, RulesPlanSource, plan_from_view, reference_text
-from assistant.replies import stopped_for_want_of, summary
+from assistant.replies import near_copy_of, stopped_for_want_of, summary
 
 REJECTED_PREFIX = "User rejected"  # how HumanInTheLoopMiddleware words a rejected call's ToolMessage
 
@@ -73,7 +73,8 @@ class Planner(BaseChatModel):
 
 
 def _chunks(message: AIMessage) -> Iterator[ChatGenerationChunk]:
-    """A reply streams word by word (the chat shows it as it comes); a tool call comes whole."""
+    """A reply streams word by word (the chat shows it as it comes), its metadata (a reply's kind, which the next
+    request is read with) on the first word; a tool call comes whole."""
     if message.tool_calls:
         yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_calls=message.tool_calls,
                                                          response_metadata=message.response_metadata))
@@ -81,7 +82,8 @@ def _chunks(message: AIMessage) -> Iterator[ChatGenerationChunk]:
     words = message.content.split(" ") if " " in message.content else list(message.content)
     for n, word in enumerate(words):
         piece = word if n == 0 or " " not in message.content else f" {word}"
-        yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+        yield ChatGenerationChunk(message=AIMessageChunk(content=piece,
+                                                         response_metadata=message.response_metadata if n == 0 else {}))
 
 
 def next_message(decision: Plan | Reply, results: list[dict[str, Any]]) -> AIMessage:
@@ -91,7 +93,9 @@ def next_message(decision: Plan | Reply, results: list[dict[str, Any]]) -> AIMes
     done = len(results)
     stopped = next((r for r in results if r["error"] is not None), None)
     if stopped is not None or done == len(decision.steps):
-        return AIMessage(content=summary(decision, results))
+        resembled = near_copy_of(stopped) if stopped is not None else None
+        return AIMessage(content=summary(decision, results),
+                         response_metadata={"near_copy": resembled} if resembled is not None else {})
     step = decision.steps[done]
     try:
         args = _resolve(step.args, results)
@@ -110,13 +114,14 @@ def plan_view(plan: Plan) -> list[dict[str, Any]]:
 def _current_turn(messages: Sequence[BaseMessage]) -> tuple[str, list[dict[str, Any]], Plan | None]:
     """The request being worked on, the tool results since it was made, and its plan if already made.
 
-    A request answered by a clarifying question is joined with the user's next message (the answer)."""
+    A request answered by a clarifying question is joined with the user's next message (the answer), and so is a
+    registration refused as a near-copy with the message that declares it a derivative."""
     humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
     if not humans:
         return "", [], None
     last = humans[-1]
     request = messages[last].text
-    if len(humans) > 1 and _asked_back(messages[humans[-2] + 1:last]):
+    if len(humans) > 1 and _asked_back(messages[humans[-2] + 1:last], request):
         request = f"{messages[humans[-2]].text} {request}"
     since = messages[last + 1:]
     planned = next((m.response_metadata["plan"] for m in since
@@ -125,9 +130,12 @@ def _current_turn(messages: Sequence[BaseMessage]) -> tuple[str, list[dict[str, 
     return request, [_result(m) for m in since if isinstance(m, ToolMessage)], known
 
 
-def _asked_back(answers: Sequence[BaseMessage]) -> bool:
+def _asked_back(answers: Sequence[BaseMessage], request: str) -> bool:
     replies = [m for m in answers if isinstance(m, AIMessage)]
-    return bool(replies) and replies[-1].response_metadata.get("reply") == "clarify"
+    if not replies:
+        return False
+    said = replies[-1].response_metadata
+    return said.get("reply") == "clarify" or (said.get("near_copy") is not None and declares_parents(request))
 
 
 def _result(message: ToolMessage) -> dict[str, Any]:

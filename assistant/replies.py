@@ -3,6 +3,7 @@ stopped if it did (the user rejected a change, a service refused, an earlier res
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from assistant.intents import Language, Plan
@@ -34,14 +35,35 @@ STOPPED = {
 }
 
 
+NEAR_COPY = {
+    "en": "`register_work` did not go through: this text is a near-copy of work {work_id} ({similarity:.0%} alike), "
+          "registered by another user, so I stopped there. If your text builds on it, register it as a derivative: "
+          "get a license on work {work_id} that allows derivatives (commercial remix, non-commercial remix or CC BY), "
+          "then say \"register it as a derivative of work {work_id}\". Work {work_id} is then owed its revenue share.",
+    "zh": "`register_work` 没有成功：这段文字与另一位用户登记的作品 {work_id} 高度相似（相似度 {similarity:.0%}），"
+          "所以我停在这里。如果你的作品基于它，可以登记为衍生作品：先获得作品 {work_id} 允许衍生创作的许可"
+          "（商业改编、非商业改编或 CC BY），然后说“登记为作品{work_id}的衍生作品”。作品 {work_id} 将获得相应的收入分成。",
+}
+
+
 def summary(plan: Plan, results: list[dict[str, Any]]) -> str:
     """One line per finished step, then why the plan stopped, if it stopped early."""
     lines = [done(r["tool"], r["value"], plan.language) for r in results if r["error"] is None]
     failed = next((r for r in results if r["error"] is not None), None)
-    if failed is not None:
+    if failed is not None and near_copy_of(failed) is not None:
+        lines.append(NEAR_COPY[plan.language].format(**failed["value"]))
+    elif failed is not None:
         kind = "rejected" if failed["error"] == "rejected" else "failed"
         lines.append(STOPPED[kind][plan.language].format(tool=failed["tool"], error=failed["error"]))
     return "\n\n".join(lines) or STOPPED["no_input"][plan.language].format(tool=plan.steps[0].tool)
+
+
+def near_copy_of(result: dict[str, Any]) -> int | None:
+    """The work a refused registration resembles: the ledger's near-copy refusal names it, with the similarity."""
+    value = result["value"]
+    if result["tool"] == "register_work" and isinstance(value, dict) and {"error", "work_id", "similarity"} <= value.keys():
+        return int(value["work_id"])
+    return None
 
 
 def stopped_for_want_of(tool: str, language: Language, results: list[dict[str, Any]]) -> str:
@@ -92,6 +114,8 @@ def done(tool: str, value: Any, language: Language) -> str:
         head = f"你的作品（共 {value.get('total', len(works))} 件）：" if zh else \
             f"Your works ({value.get('total', len(works))} in all):"
         return _listing(head, [f"{w['id']}: {w['title']}" for w in works], zh)
+    if tool == "recommend_works":
+        return _works_answer(value, zh)
     if tool in ("recommend", "search_catalogue"):
         items = value.get("items", [])
         head = ("为你推荐：" if tool == "recommend" else "找到：") if zh else \
@@ -111,6 +135,44 @@ def _work_answer(work: dict[str, Any], zh: bool) -> str:
     if zh:
         return f"{head}。许可以 {template} 条款出售，价格 {terms['fee_eth']} ETH，允许：{rights(template, True)}。"
     return f"{head}. A license costs {terms['fee_eth']} ETH under {template}, which allows {rights(template, False)}."
+
+
+def _works_answer(value: dict[str, Any], zh: bool) -> str:
+    """Recommended works: id, title, creator, the fee while a license is on offer, and why each was picked."""
+    kind = "like_mine" if value["like_mine"] else "licensable" if value["licensable"] else "for_you"
+    lines = []
+    for work in value["items"]:
+        creator = work["creator"]
+        if zh:
+            fee = f"{work['fee_eth']} ETH（{work['template']}）" if work["fee_eth"] is not None else "暂无授权出售"
+            lines.append(f"作品 {work['id']}《{work['title']}》，创作者 {creator}：{fee}；{reason_zh(work['reason'])}")
+        else:
+            fee = f"{work['fee_eth']} ETH ({work['template']})" if work["fee_eth"] is not None else "no license on offer"
+            lines.append(f"work {work['id']} \"{work['title']}\" by {creator}: {fee}; {work['reason']}")
+    return _listing(_WORKS_HEADS[kind]["zh" if zh else "en"], lines, zh)
+
+
+_WORKS_HEADS = {"like_mine": {"en": "Works like yours:", "zh": "和你的作品相似的作品："},
+                "licensable": {"en": "Works you could license:", "zh": "可以授权的作品："},
+                "for_you": {"en": "Works recommended for you:", "zh": "为你推荐的作品："}}
+_REASONS_ZH = [(re.compile(r"^new on Muse(?:, )?"), "Muse 上的新作品"), (re.compile(r"^popular on Muse$"), "在 Muse 上受欢迎"),
+               (re.compile(r"^matches '(.*)'$", re.S), "与“{0}”相符"), (re.compile(r"^similar to (.*)$", re.S), "与《{0}》相似")]
+
+
+def reason_zh(reason: str) -> str:
+    """The recommender's reason ("new on Muse, similar to Harbour") in Chinese; an unknown one as it is."""
+    parts = []
+    while reason:
+        for pattern, text in _REASONS_ZH:
+            found = pattern.match(reason)
+            if found:
+                parts.append(text.format(*found.groups()))
+                reason = reason[found.end():]
+                break
+        else:
+            parts.append(reason)
+            break
+    return "，".join(parts)
 
 
 def rights(template: str, zh: bool) -> str:

@@ -98,11 +98,35 @@ async def _register(args: dict, context: ChatContext, zh: bool) -> str:
     split = ", ".join(f"{'你' if zh and i == 0 else 'you' if i == 0 else address[:10] + '…'} {_share(bps)}"
                       for i, (address, bps) in enumerate(shares))
     origin = args.get("origin", "human")
+    parents = " ".join([await _owed_to_parent(work_id, context, zh) for work_id in args.get("parents") or []])
     if zh:
         return (f"在账本上登记《{args['title']}》为你的作品（来源：{origin}；仅记录内容的哈希，不上传正文）。"
-                f"今后的授权收入分配：{split}。不花费 ETH（只需少量手续费）。")
+                + (f"{parents}扣除上述分成后，" if parents else "今后的")
+                + f"授权收入分配：{split}。不花费 ETH（只需少量手续费）。")
     return (f"Registers \"{args['title']}\" as your work on the ledger (origin: {origin}; only the content's hash "
-            f"is recorded). Future license revenue is split: {split}. Moves no ether (a little gas).")
+            f"is recorded). " + (f"{parents} The rest of its" if parents else "Future")
+            + f" license revenue is split: {split}. Moves no ether (a little gas).")
+
+
+async def _owed_to_parent(work_id: int, context: ChatContext, zh: bool) -> str:
+    """What declaring ``work_id`` a parent means: the revenue share it will take (the one in the caller's license
+    allowing derivatives, else, for its own creators, its terms'), or that the ledger will refuse it."""
+    ledger, address = context.backends.ledger, context.credentials.address
+    work = await ledger.work.remote(work_id)
+    verdict = await ledger.verify.remote(work_id, address, "derivative")
+    if verdict["valid"]:
+        share: int | None = verdict["license"]["rev_share_bps"]
+    elif address in {c["address"] for c in work["contributors"]} or work["owner"] == address:
+        share = (work.get("terms") or {}).get("rev_share_bps", 0)
+    else:
+        share = None
+    if share is None:
+        return (f"你没有作品 {work_id}《{work['title']}》允许衍生创作的许可：账本将拒绝这次登记。" if zh else
+                f"You hold no license on work {work_id} \"{work['title']}\" that allows derivatives: the ledger will "
+                "refuse the registration.")
+    return (f"它声明为作品 {work_id}《{work['title']}》的衍生作品：其授权收入的 {_share(share)} 归作品 {work_id}。" if zh else
+            f"It is declared a derivative of work {work_id} \"{work['title']}\", which is owed {_share(share)} of its "
+            "license revenue.")
 
 
 async def _grant(args: dict, context: ChatContext, zh: bool) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from langchain.tools import ToolRuntime, tool
@@ -25,10 +25,15 @@ from ledger.service import Credentials
 from ledger.units import eth_to_wei, percent_to_bps, wei_to_eth
 from ledger.types import BPS, Contributor, Origin, Provenance, Template, Terms
 from core.users import User
+from core.works import WorksAsk
 from models.planner.replies import FORMS_ZH
 
 MAX_TOKENS = {"short": 80, "medium": 200, "long": 400}
 MAX_ITEMS = 20
+# A works recommendation filtered by form or by an offer is picked from this many candidates (the recommender's
+# most); the caller's newest MAX_ITEMS works stand for "mine".
+WORKS_CANDIDATES = 100
+Form = Literal["poem", "haiku", "sonnet", "story", "song", "limerick"]
 EARNINGS_DAYS = 30  # the daily series a tool answer carries
 
 
@@ -121,15 +126,53 @@ async def recommend(runtime: Runtime, query: str | None = None, like_item: str |
     return _json({"basis": "text" if query else "your activity", **result})
 
 
+@tool
+async def recommend_works(runtime: Runtime, query: str | None = None, form: Form | None = None,
+                          licensable: bool = False, like_mine: bool = False, k: int = 5) -> str:
+    """Recommend works registered on Muse by other creators: for the caller, matching free text (``query``), or
+    like the caller's own works (``like_mine``). ``form`` keeps text works and ranks them by that form;
+    ``licensable`` keeps works whose license is on offer. Each with its creator, fee in ETH and the reason."""
+    context, k = runtime.context, max(1, min(k, MAX_ITEMS))
+    liked: tuple[int, ...] = ()
+    if like_mine:
+        mine = await context.backends.ledger.works.remote(context.credentials.address, None, MAX_ITEMS, 0)
+        liked = tuple(work["id"] for work in mine["items"])
+        if not liked:
+            return _json({"error": "you have no registered works yet"})
+    text = None if like_mine else " ".join(part for part in (form, query) if part) or None
+    ask = WorksAsk(context.user.platform_id, context.credentials.address, text, liked, WORKS_CANDIDATES)
+    answer = await context.backends.recommender.recommend_works_for.remote(ask)
+    if "unknown_items" in answer:  # works registered a moment ago, not yet followed by the recommender
+        known = tuple(i for i in liked if str(i) not in answer["unknown_items"])
+        if not known:
+            return _json({"error": "your works are not in the recommendations yet: ask again in a few seconds"})
+        answer = await context.backends.recommender.recommend_works_for.remote(replace(ask, liked=known))
+    offers = [_offer(item) for item in answer["items"]
+              if (form is None or item["media_type"].startswith("text/"))]
+    items = [offer for offer in offers if offer["fee_eth"] is not None or not licensable][:k]
+    return _json({"query": query, "form": form, "licensable": licensable, "like_mine": like_mine, "items": items})
+
+
+def _offer(item: dict[str, Any]) -> dict[str, Any]:
+    """A recommended work as the assistant shows it: its fee and template only while a license is on offer."""
+    terms = item.get("terms")
+    on_offer = bool(terms and terms["active"])
+    return {"id": item["id"], "title": item["title"], "creator": item["creator"], "media_type": item["media_type"],
+            "fee_eth": wei_to_eth(terms["fee_wei"]) if on_offer else None,
+            "template": terms["template"] if on_offer else None, "reason": item["reason"]}
+
+
 # The ledger: changes (each waits for the user's approval)
 
 
 @tool
 async def register_work(title: str, content: str, runtime: Runtime,
                         origin: Origin = Origin.HUMAN, model_id: str = "",
-                        prompt: str = "", co_authors: list[CoAuthor] | None = None) -> str:
+                        prompt: str = "", co_authors: list[CoAuthor] | None = None,
+                        parents: list[int] | None = None) -> str:
     """Register a text as the caller's work on the ledger (with its provenance and any co-authors' shares).
-    A near-copy of another user's work is refused, naming that work."""
+    ``parents``: the works it derives from (each needs a license allowing derivatives, and is owed its revenue
+    share). A near-copy of another user's work is refused, naming that work: declared as a parent, it may pass."""
     context = runtime.context
     shares = [Contributor(a.address, percent_to_bps(a.share_percent)) for a in co_authors or []]
     own = BPS - sum(c.share_bps for c in shares)
@@ -140,7 +183,7 @@ async def register_work(title: str, content: str, runtime: Runtime,
                             hashlib.sha256(prompt.encode()).digest() if prompt else bytes(32))
     return await _ask(context.backends.ledger.register.remote(
         context.credentials, hashlib.sha256(content.encode()).hexdigest(), Metadata(title), provenance, contributors,
-        [], text=content, idempotency_key=_once(runtime)))
+        parents or [], text=content, idempotency_key=_once(runtime)))
 
 
 @tool
@@ -250,7 +293,7 @@ async def _with_eth(call: Any) -> dict:
                          if key.endswith("_wei")}}
 
 
-TOOLS = [generate_text, search_catalogue, recommend, register_work, set_license_terms, buy_license, grant_license,
+TOOLS = [generate_text, search_catalogue, recommend, recommend_works, register_work, set_license_terms, buy_license, grant_license,
          withdraw_royalties, verify_license, work_details, license_template, my_works, my_account, my_earnings]
 LEDGER_TOOLS = frozenset({"register_work", "set_license_terms", "buy_license", "grant_license",
                           "withdraw_royalties"})

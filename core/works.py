@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from core.users import Users
 from core.work_texts import WorkTexts
@@ -27,6 +27,18 @@ log = logging.getLogger(__name__)
 
 SYNC_INTERVAL_S = 0.5
 RETRAIN_INTERVAL_S = 60.0  # the works' ALS is refitted at most this often, when interactions changed
+
+
+@dataclass(frozen=True)
+class WorksAsk:
+    """A caller's works recommendation as it crosses to a Recommender replica (the assistant's, through a handle):
+    who asks (their history and holdings are read beside the catalogue), and ``query`` or ``liked`` work ids."""
+
+    platform_id: str | None
+    address: str | None
+    query: str | None = None
+    liked: tuple[int, ...] = ()
+    k: int = 10
 
 
 class WorksFeed:

@@ -30,7 +30,7 @@ from core.paths import MOVIELENS
 from core.paths import ledger_index_path
 from core.recs_model import load_or_train, model_path, train_and_save
 from core.users import connect
-from core.works import SYNC_INTERVAL_S, WorksFeed
+from core.works import SYNC_INTERVAL_S, WorksAsk, WorksFeed
 from ledger.index_reader import IndexReader
 from models.recsys.works import WorksCatalogue, WorksPolicy, WorksRequest
 from models.recsys.works_cf import WorksCollaborative
@@ -89,6 +89,10 @@ class Recommender:
 
     async def recommend_works(self, request: WorksRequest) -> dict:
         return await self._works_batch(request)
+
+    async def recommend_works_for(self, ask: WorksAsk) -> dict:
+        """``recommend_works`` for a caller named in ``ask``: their history and holdings are read here."""
+        return await self._works_batch(self.works.request(ask.platform_id, ask.address, ask.query, ask.liked, ask.k))
 
     @serve.batch(max_batch_size=MAX_BATCH, batch_wait_timeout_s=0.0)
     async def _works_batch(self, requests: list[WorksRequest]) -> list[dict]:
