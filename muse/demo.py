@@ -3,9 +3,9 @@ and watch the system. Every handler talks to Muse's HTTP API through ``MuseClien
 key was given at sign-in (kept in the session's state, never logged).
 
 Handlers call the Muse at a URL fixed when the demo is built, never one taken from the browser's request (a
-forged ``Host`` header would otherwise send requests, and the user's key, anywhere): mounted in the gateway
-(``mount_demo``) that is the gateway's own address as ``muse serve`` knows it; ``muse demo --url`` runs it
-standalone.
+forged ``Host`` header would otherwise send requests, and the user's key, anywhere): in ``muse serve``'s own
+application for it (``muse/demo_app.py``, at ``/ui``) that is the gateway's address as ``muse serve`` knows it;
+``muse demo --url`` runs it standalone.
 """
 
 from __future__ import annotations
@@ -530,8 +530,8 @@ def _auto_refresh(on: bool) -> gr.Timer:
     return gr.Timer(active=on)
 
 
-def mount_demo(app: FastAPI, base_url: str, path: str = "/ui", max_file_size: int | None = None) -> FastAPI:
-    """Serve the demo from ``app`` at ``path``; its handlers call the Muse at ``base_url`` (that same Muse).
+def mount_demo(app: FastAPI, base_url: str, path: str, max_file_size: int | None = None) -> FastAPI:
+    """Serve the demo from ``app`` at ``path``; its handlers call the Muse at ``base_url``.
     Uploads to it are refused over ``max_file_size`` bytes."""
     return gr.mount_gradio_app(app, build_demo(base_url), path=path, footer_links=["api"],
                                max_file_size=max_file_size)
