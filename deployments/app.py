@@ -1,5 +1,6 @@
-"""Muse's two Serve applications, referenced by ``serve_config.yaml``: ``build_app`` (the gateway, the
-generator and the ledger, at ``/``) and ``build_recommend_app`` (the recommender, which serves ``/v1/recommend`` itself)."""
+"""Two of Muse's Serve applications, referenced by ``serve_config.yaml``: ``build_app`` (the gateway, the
+generator and the ledger, at ``/``) and ``build_recommend_app`` (the recommender, which serves ``/v1/recommend`` itself).
+The third, the demo at ``/ui``, is ``muse.demo_app:build_demo_app``."""
 
 from __future__ import annotations
 

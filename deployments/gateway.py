@@ -20,7 +20,7 @@ from deployments.serve_status import serve_status
 from deployments.served_models import ServedModel
 from deployments.text_service import TextService
 from models.recsys.feedback import FeedbackStore
-from core.paths import DEFAULT_INTERNAL_URL, INTERNAL_URL_ENV, METRICS_URL_ENV, muse_home
+from core.paths import METRICS_URL_ENV, muse_home
 from core.users import connect
 
 
@@ -37,7 +37,6 @@ class Gateway:
         chat = ChatService(backends, muse_home() / "conversations.sqlite3", assistant, chat_limits)
         self._api = create_api(TextService(generator, models), recommender, ledger, status=serve_status, db=db,
                                chat=chat, limits=limits,
-                               demo_url=os.environ.get(INTERNAL_URL_ENV, DEFAULT_INTERNAL_URL),
                                ready_apps=(serve.get_replica_context().app_name, recommend_app))
         metrics_url = os.environ.get(METRICS_URL_ENV)
         self._api.state.metrics = MetricsReader(metrics_url) if metrics_url else None

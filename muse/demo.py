@@ -3,9 +3,9 @@ and watch the system. Every handler talks to Muse's HTTP API through ``MuseClien
 key was given at sign-in (kept in the session's state, never logged).
 
 Handlers call the Muse at a URL fixed when the demo is built, never one taken from the browser's request (a
-forged ``Host`` header would otherwise send requests, and the user's key, anywhere): mounted in the gateway
-(``mount_demo``) that is the gateway's own address as ``muse serve`` knows it; ``muse demo --url`` runs it
-standalone.
+forged ``Host`` header would otherwise send requests, and the user's key, anywhere): in ``muse serve``'s own
+application for it (``muse/demo_app.py``, at ``/ui``) that is the gateway's address as ``muse serve`` knows it;
+``muse demo --url`` runs it standalone.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import pandas as pd
 from fastapi import FastAPI
 
 from ledger.units import WEI_PER_ETH, eth_to_wei, percent_to_bps, wei_to_eth
+from common.metric_window import MetricsWindow
+from muse import system_view
 from muse.client import Decision, MuseClient, MuseError
 
 TEMPLATES = ["commercial_use", "commercial_remix", "non_commercial_remix", "cc_by"]
@@ -30,8 +32,6 @@ LICENSE_HEADERS = ["work id", "title", "template", "paid (ETH)", "expires"]
 EARNING_HEADERS = ["work id", "title", "earned (ETH)", "licensee", "kind", "template", "fee (ETH)", "when (UTC)"]
 ITEM_HEADERS = ["id", "title", "score", "reason"]
 RECOMMENDED_WORK_HEADERS = ["id", "title", "creator", "terms", "reason"]
-REPLICA_HEADERS = ["application", "deployment", "status", "replicas"]
-METRIC_HEADERS = ["deployment", "requests/s", "errors/s", "p50 ms", "p99 ms", "requests (total)"]
 MAX_SHOWN_CHARS = 1_500
 NOT_SIGNED_IN = "Not signed in: paste an API key from `muse users add NAME`."
 
@@ -157,20 +157,6 @@ def _offer(offer: dict | None) -> str:
         return "not offered"
     return f"{offer['template']} · {wei_to_eth(offer['fee_wei'])} ETH" + ("" if offer.get("active", True)
                                                                           else " (off sale)")
-
-
-def _replica_rows(status: dict) -> list[list[str]]:
-    rows = []
-    for app_name, app in sorted(status.get("applications", {}).items()):
-        for name, deployment in sorted(app.get("deployments", {}).items()):
-            replicas = ", ".join(f"{state}: {n}" for state, n in sorted(deployment.get("replicas", {}).items()))
-            rows.append([app_name, name, deployment.get("status", ""), replicas or "none"])
-    return rows
-
-
-def _metric_rows(metrics: dict) -> list[list[Any]]:
-    return [[name, d.get("requests_per_s"), d.get("errors_per_s"), d.get("p50_ms"), d.get("p99_ms"),
-             d.get("requests_total")] for name, d in sorted(metrics.get("deployments", {}).items())]
 
 
 class DemoHandlers:
@@ -387,17 +373,11 @@ class DemoHandlers:
     # System
 
     @_shows_errors
-    def system(self) -> tuple[list, list, str]:
-        """Replicas per deployment, and request rates and latency where Muse publishes them."""
+    def system(self, window: MetricsWindow) -> tuple:
+        """Replicas per deployment, and request rates and latency over this viewer's own window of samples
+        (kept in the session's state: another viewer's refresh never moves it), with their plots."""
         with self._client() as client:
-            replicas = _replica_rows(client.system_status())
-            try:
-                metrics = client.system_metrics()
-            except MuseError as exc:
-                return replicas, [], f"Request metrics: not available ({exc.message})"
-        if metrics is None:
-            return replicas, [], "Request metrics: not available on this Muse"
-        return replicas, _metric_rows(metrics), f"Request rates over the last {metrics.get('window_s', 0)} s"
+            return *system_view.refresh(client, window), window
 
 
 def _pending_of(client: MuseClient, thread: str) -> list[dict]:
@@ -629,18 +609,27 @@ def _rights_tab(handlers: DemoHandlers, key: gr.State) -> None:
 
 
 def _system_tab(handlers: DemoHandlers) -> None:
+    """Refreshing starts when the tab is first opened (while the box is ticked), so that a page that never
+    shows it reads no metrics."""
     with gr.Tab("System", id="system", elem_id="tab-system") as tab:
+        window = gr.State(system_view.new_window)
         with gr.Row(equal_height=True):
             refresh = gr.Button("Refresh", elem_id="system-refresh", scale=0)
-            auto = gr.Checkbox(label="Refresh every 5 s", value=False, elem_id="system-auto")
-        replicas = _table(REPLICA_HEADERS, "replicas-table", "Replicas per deployment")
+            auto = gr.Checkbox(label=f"Refresh every {system_view.REFRESH_S:g} s", value=True, elem_id="system-auto")
+        replicas = _table(system_view.REPLICA_HEADERS, "replicas-table", "Replicas per deployment")
         metrics_line = gr.Markdown(elem_id="metrics-status")
-        metrics = _table(METRIC_HEADERS, "metrics-table", "Requests and latency")
-        timer = gr.Timer(5, active=False)
-        outputs = [replicas, metrics, metrics_line]
-        refresh.click(handlers.system, None, outputs)
-        tab.select(handlers.system, None, outputs)
-        timer.tick(handlers.system, None, outputs)
+        metrics = _table(system_view.METRIC_HEADERS, "metrics-table", "Requests and latency")
+        replicas_frame, rates_frame = system_view.plot_frames(system_view.new_window())
+        with gr.Row():
+            replicas_plot = gr.LinePlot(replicas_frame, x="time", y="replicas", color="deployment", elem_id="replicas-plot",
+                        title="Running replicas", x_title="time (UTC)")
+            rates_plot = gr.LinePlot(rates_frame, x="time", y="requests/s", color="deployment", elem_id="rates-plot",
+                        title=f"Requests/s (each point over {system_view.PLOT_RATE_S:g} s)", x_title="time (UTC)")
+        timer = gr.Timer(system_view.REFRESH_S, active=False)
+        outputs = [replicas, metrics, metrics_line, replicas_plot, rates_plot, window]
+        refresh.click(handlers.system, [window], outputs)
+        tab.select(handlers.system, [window], outputs).then(_auto_refresh, [auto], [timer])
+        timer.tick(handlers.system, [window], outputs)
         auto.change(_auto_refresh, [auto], [timer])
 
 
@@ -648,8 +637,8 @@ def _auto_refresh(on: bool) -> gr.Timer:
     return gr.Timer(active=on)
 
 
-def mount_demo(app: FastAPI, base_url: str, path: str = "/ui", max_file_size: int | None = None) -> FastAPI:
-    """Serve the demo from ``app`` at ``path``; its handlers call the Muse at ``base_url`` (that same Muse).
+def mount_demo(app: FastAPI, base_url: str, path: str, max_file_size: int | None = None) -> FastAPI:
+    """Serve the demo from ``app`` at ``path``; its handlers call the Muse at ``base_url``.
     Uploads to it are refused over ``max_file_size`` bytes."""
     return gr.mount_gradio_app(app, build_demo(base_url), path=path, footer_links=["api"],
                                max_file_size=max_file_size)

@@ -43,6 +43,25 @@ def test_rates_and_percentiles_cover_the_window_between_scrapes():
     generator = second["deployments"]["Generator"]
     assert second["window_s"] == 10.0
     assert generator["requests_per_s"] == pytest.approx(6.0) and generator["errors_per_s"] == 0
-    # In the window all 60 requests were slow (the fast bucket did not grow): p50 is in the 100 ms bucket.
-    assert generator["p50_ms"] == 100.0 and generator["p99_ms"] == 100.0
+    # In the window all 60 requests were slow (the fast bucket did not grow): both quantiles are interpolated
+    # inside the 10-100 ms bucket, not its upper bound.
+    assert generator["p50_ms"] == 55.0 and generator["p99_ms"] == 99.1
     assert second["muse"]["muse_tokens_generated|"] == {"total": 4000, "per_s": pytest.approx(300.0)}
+    assert second["sample"]["at"] == 10.0  # the scrape itself, for clients with windows of their own
+    assert second["sample"]["counters"]["serve_deployment_request_counter_total|Generator"] == {
+        "application=muse,deployment=Generator,replica=r1": 160}
+
+
+def test_another_callers_snapshot_does_not_reset_the_window():
+    """Three callers a few seconds apart: the last one's rates still span the minute, not the 1 s since the
+    second call."""
+    scrapes = iter([export(0, 0, 0, 0, 0), export(600, 0, 600, 0, 0), export(601, 0, 601, 0, 0)])
+    clock = iter([0.0, 60.0, 61.0])
+    reader = MetricsReader("http://metrics.invalid/metrics", clock=lambda: next(clock),
+                           transport=httpx.MockTransport(lambda request: httpx.Response(200, text=next(scrapes))))
+    for _ in range(2):
+        asyncio.run(reader.snapshot())
+    third = asyncio.run(reader.snapshot({"Generator": 2}))
+    assert third["window_s"] == 61.0  # back to the latest scrape at least a minute older (t=0), not t=60
+    assert third["deployments"]["Generator"]["requests_per_s"] == pytest.approx(601 / 61, abs=0.01)
+    assert third["deployments"]["Generator"]["replicas"] == 2

@@ -26,9 +26,8 @@ from core.users import Users
 from core.work_texts import WorkTexts
 
 
-UI_PATH = "/ui"
 HEALTH_RECHECK_S = 5.0
-UPLOAD_PATHS = ("/v1/works", f"{UI_PATH}/gradio_api/upload")  # bodies up to max_upload_bytes
+UPLOAD_PATHS = ("/v1/works",)  # bodies up to max_upload_bytes
 
 
 def _base_api(title: str, db: sqlite3.Connection, limits: RequestLimits, upload_paths: tuple[str, ...] = (),
@@ -54,13 +53,12 @@ def _base_api(title: str, db: sqlite3.Connection, limits: RequestLimits, upload_
 
 def create_api(text: TextService, recommender: Any, ledger: Any, status: Callable[[], dict],
                db: sqlite3.Connection, chat: chat_routes.ChatService | None = None,
-               limits: GatewayLimits = GatewayLimits(), demo_url: str | None = None,
-               ready_apps: Sequence[str] = ()) -> FastAPI:
+               limits: GatewayLimits = GatewayLimits(), ready_apps: Sequence[str] = ()) -> FastAPI:
     """The gateway's app. ``recommender`` and ``ledger`` are handles to those deployments (or anything with
     their ``method.remote(...)``); ``/v1/recommend`` itself is served by the Recommender replicas
-    (``create_recommend_api``). ``chat`` is the assistant (its routes are left out without it); the demo at
-    ``/ui`` is mounted when ``demo_url``, the address its handlers call this Muse at, is given. ``/healthz``
-    answers 503 until every application in ``ready_apps`` runs (this one and the recommender's)."""
+    (``create_recommend_api``). ``chat`` is the assistant (its routes are left out without it). The demo at
+    ``/ui`` is an application of its own (``muse/demo_app.py``). ``/healthz`` answers 503 until every
+    application in ``ready_apps`` runs."""
     api = _base_api("Muse", db, limits, UPLOAD_PATHS, limits.max_upload_bytes)
     api.state.rate_limits = rate_limits(limits)
     api.state.text = text
@@ -96,10 +94,6 @@ def create_api(text: TextService, recommender: Any, ledger: Any, status: Callabl
         chat.app = api  # a planner model served here is reached through this app, in-process
     api.include_router(system.router)
     _document_recommend_app(api)
-    if demo_url:
-        from muse.demo import mount_demo  # here, not at the top: only the gateway loads Gradio
-
-        mount_demo(api, demo_url, UI_PATH, max_file_size=limits.max_upload_bytes)
     return api
 
 

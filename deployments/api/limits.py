@@ -32,11 +32,16 @@ class RequestLimits(BaseModel):
     max_json_depth: int = Field(MAX_JSON_DEPTH, ge=4, le=1000)
 
 
-class GatewayLimits(RequestLimits):
+class UploadLimits(RequestLimits):
+    """Limits of an application that takes uploads (the gateway's works, the demo's files)."""
+
+    max_upload_bytes: int = Field(MAX_UPLOAD_BYTES, ge=1024)
+
+
+class GatewayLimits(UploadLimits):
     """The gateway's limits. Rates are per caller (an API key's user, else the client's address) and per
     gateway replica; they apply to the routes that change something or generate (not to GET)."""
 
-    max_upload_bytes: int = Field(MAX_UPLOAD_BYTES, ge=1024)
     generation: Rate = Rate(per_s=200, burst=400)  # /v1/generate, /v1/completions, /v1/chat/completions
     chat: Rate = Rate(per_s=100, burst=200)  # POST /v1/chat, POST /v1/chat/{id}/approve
     ledger_writes: Rate = Rate(per_s=10, burst=30)  # POST/PUT of works, terms, licenses, withdrawals
