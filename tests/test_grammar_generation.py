@@ -67,6 +67,8 @@ def parse_calls(text: str, style: str) -> list[dict]:
         calls.append(call)
         if at == len(text):
             return calls
+        if style == "hermes" and text.startswith("<tool_call>", at):  # hermes calls may follow each other directly
+            continue
         assert text.startswith(separator, at), text
         at += len(separator)
 
