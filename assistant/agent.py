@@ -42,6 +42,7 @@ class ModelSettings:
     planner: Literal["rules", "model"] = "rules"
     base_url: str | None = None
     model: str = "muse-planner"
+    copy_spans: bool = True  # send strict tool schemas that admit only the request's spans (ModelPlanSource)
 
 
 INTERNAL_BASE_URL = "http://muse.internal/v1"  # this Muse's own routes, when reached through a given client
@@ -57,7 +58,7 @@ def chat_model(settings: ModelSettings, http_client: httpx.AsyncClient | None = 
     endpoint = ChatOpenAI(base_url=settings.base_url or INTERNAL_BASE_URL, model=settings.model, temperature=0,
                           max_tokens=PLAN_MAX_TOKENS, api_key=os.environ.get(API_KEY_ENV, "unused"),
                           http_async_client=http_client if settings.base_url is None else None, max_retries=1)
-    return Planner(source=ModelPlanSource(endpoint, SYSTEM_PROMPT))
+    return Planner(source=ModelPlanSource(endpoint, SYSTEM_PROMPT, settings.copy_spans))
 
 
 def build_agent(model: BaseChatModel, checkpointer: BaseCheckpointSaver) -> CompiledStateGraph:

@@ -21,6 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
 
+from assistant.copy_spans import request_tools
 from assistant.intents import HELP, QUESTIONS, REFUSALS, Language, Plan, Ref, Reply, Step, guard, language_of, read_request
 from assistant.tools import TOOLS
 
@@ -54,20 +55,32 @@ class RulesPlanSource:
 
 
 class ModelPlanSource:
-    """A chat model that does tool calling (``ChatOpenAI`` at Muse's own ``/v1``, at vLLM, at any endpoint)."""
+    """A chat model that does tool calling (``ChatOpenAI`` at Muse's own ``/v1``, at vLLM, at any endpoint).
 
-    def __init__(self, model: BaseChatModel, system_prompt: str):
+    With ``copy_spans``, each request binds the tools as ``strict`` schemas whose copy arguments (topic, texts,
+    titles, queries, addresses) only admit spans of that request (``assistant.copy_spans``): a server that
+    applies strict schemas (Muse's, by constrained decoding) then never lets the model write a topic it
+    memorised instead of the user's. Leave it off for an endpoint that refuses such schemas (OpenAI's strict
+    mode, for one, wants every argument required)."""
+
+    def __init__(self, model: BaseChatModel, system_prompt: str, copy_spans: bool = False):
+        self._chat = model
         self._model: Runnable = model.bind_tools(TOOLS)
+        self._copy_spans = copy_spans
         self._system = f"{system_prompt}\n\n{PLAN_INSTRUCTIONS}"
 
     def _messages(self, request: str) -> list:
         return [SystemMessage(self._system), HumanMessage(request)]
 
+    def _bound(self, request: str) -> Runnable:
+        return self._chat.bind_tools(request_tools(request)) if self._copy_spans else self._model
+
     def plan(self, request: str) -> Plan | Reply:
-        return guard(request) or read_answer(self._model.invoke(self._messages(request)), language_of(request))
+        return guard(request) or read_answer(self._bound(request).invoke(self._messages(request)),
+                                             language_of(request))
 
     async def aplan(self, request: str) -> Plan | Reply:
-        return guard(request) or read_answer(await self._model.ainvoke(self._messages(request)),
+        return guard(request) or read_answer(await self._bound(request).ainvoke(self._messages(request)),
                                              language_of(request))
 
 

@@ -45,6 +45,7 @@ class AppArgs(BaseModel):
     assistant_planner: Literal["rules", "model"] = "rules"  # where the assistant's plans come from (README)
     assistant_base_url: str | None = None  # for "model": an OpenAI-compatible endpoint's /v1; None: this Muse's
     assistant_model: str = "muse-planner"  # for "model": the model name at that endpoint
+    assistant_copy_spans: bool = True  # for "model": tool schemas that admit only the request's spans (README)
     limits: GatewayLimits = GatewayLimits()  # request body sizes, JSON nesting, rates per caller
     chat_max_messages: PositiveInt = ChatLimits.max_messages  # per conversation
     chat_max_threads: PositiveInt = ChatLimits.max_threads  # conversations per user
@@ -78,7 +79,8 @@ def build_app(args: dict) -> Application:
     args = AppArgs.model_validate(args)
     generator = Generator.bind(args.served_models, args.device, args.dtype, args.torch_threads,
                                args.stream_interval_s)
-    assistant = ModelSettings(args.assistant_planner, args.assistant_base_url, args.assistant_model)
+    assistant = ModelSettings(args.assistant_planner, args.assistant_base_url, args.assistant_model,
+                              args.assistant_copy_spans)
     chat_limits = ChatLimits(args.chat_max_messages, args.chat_max_threads)
     ledger = LedgerDeployment.bind(args.ledger_rpc_url, args.ledger_idempotency_ttl_s, args.ledger_evm_version)
     return Gateway.bind(generator, ledger, args.served_models, args.recommend_app, assistant, chat_limits,

@@ -62,7 +62,7 @@ def _eval_assistant(args: argparse.Namespace) -> None:
     from muse.eval_assistant import run_eval_assistant
 
     run_eval_assistant(args.base_url, args.model, args.requests, args.lang, args.limit, args.max_steps,
-                       not args.no_rules, args.out)
+                       not args.no_rules, args.out, not args.free_arguments)
 
 
 def _bench_recommend(args: argparse.Namespace) -> None:
@@ -279,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "$MUSE_ASSISTANT_API_KEY)")
     assistant.add_argument("--model", help="the endpoint's model (default: the assistant's, muse-tiny-shakespeare)")
     assistant.add_argument("--no-rules", action="store_true", help="leave out the offline rules planner")
+    assistant.add_argument("--free-arguments", action="store_true",
+                           help="send the endpoint Muse's plain tool schemas, not strict ones that admit only the "
+                           "request's spans for topics, texts, queries and addresses")
     assistant.add_argument("--requests", type=Path,
                            help="request set (default: assistant/eval/requests.jsonl, shipped with Muse)")
     assistant.add_argument("--lang", choices=["en", "zh"], action="append",

@@ -18,14 +18,15 @@ COLUMNS = [("planner", "planner"), ("lang", "lang"), ("cases", "cases"), ("exact
 
 
 def run_eval_assistant(base_url: str | None, model: str | None, requests: Path | None, langs: list[str] | None,
-                       limit: int | None, max_steps: int, rules: bool, out: Path) -> dict:
+                       limit: int | None, max_steps: int, rules: bool, out: Path, copy_spans: bool = True) -> dict:
     requests = requests or REQUESTS
     cases = [c for c in load_cases(requests) if not langs or c.lang in langs]
     cases = cases[:limit] if limit else cases
     planners = {"rules": chat_model(ModelSettings())} if rules else {}
     if base_url:
         model = model or ModelSettings().model
-        planners[f"model:{model}"] = chat_model(ModelSettings("model", base_url, model))
+        name = f"model:{model}" + ("" if copy_spans else " (free arguments)")
+        planners[name] = chat_model(ModelSettings("model", base_url, model, copy_spans))
     if not planners:
         raise SystemExit("error: no planner to evaluate (--no-rules needs --base-url)")
     report = evaluate(planners, cases, SYSTEM_PROMPT, max_steps,

@@ -8,11 +8,13 @@ import torch
 from transformers import AutoTokenizer
 
 from core.paths import BUNDLED_TEXT_MODEL
+from models.planner.train_config import TrainConfig as PlannerTrainConfig
 from models.text.grammar import (
     MAX_TOOL_CALLS,
     GrammarError,
     json_object_grammar,
     json_schema_grammar,
+    optional_tool_call_grammar,
     tool_call_grammar,
 )
 from models.text.grammar_mask import GrammarMasks, unpack_bitmask
@@ -70,6 +72,40 @@ def test_hermes_calls_required_and_named(masks):
     assert accepts(masks, named, ping)
     assert not accepts(masks, named, one)
     assert not accepts(masks, named, ping + "\n" + ping)
+
+
+def test_optional_calls_are_plain_text_or_calls_to_strict_schemas(masks):
+    """``tool_choice: auto`` with a strict tool: text the parser reads as content, or calls whose arguments
+    follow the strict tools' schemas (any object for the others)."""
+    tools = [{**TOOLS[0], "function": {**TOOLS[0]["function"], "strict": True}}, TOOLS[1]]
+    one = '<tool_call>{"name": "generate_text", "arguments": {"topic": "moon", "form": "poem"}}</tool_call>'
+    hermes = optional_tool_call_grammar(tools, "hermes")
+    assert accepts(masks, hermes, "What should the poem be about?")
+    assert accepts(masks, hermes, one)
+    assert accepts(masks, hermes, one + one)  # calls may follow each other directly, as muse-planner writes them
+    assert accepts(masks, hermes, '<tool_call>{"name": "ping", "arguments": {"free": [1]}}</tool_call>')
+    assert not accepts(masks, hermes, one.replace('"poem"', '"ode"'))
+    assert not accepts(masks, hermes, "Sure! " + one)  # no call hidden after text
+    assert not accepts(masks, optional_tool_call_grammar(tools, "hermes", parallel=False), one + one)
+    llama = optional_tool_call_grammar(tools, "llama3_json")
+    assert accepts(masks, llama, "Which form?")
+    assert accepts(masks, llama, '{"name": "generate_text", "parameters": {"topic": "moon", "form": "lullaby"}}')
+    assert not accepts(masks, llama, '{"name": "generate_text", "parameters": {"topic": "moon"}}')
+    assert not accepts(masks, llama, ' {"not": "a call"}')
+
+
+def test_added_tokens_that_are_not_special_are_text():
+    """muse-planner writes ``<tool_call>`` and ``{"name": "generate_text", "arguments": {`` as single added
+    tokens: a grammar that spells them out must take those tokens, not only their pieces."""
+    planner = AutoTokenizer.from_pretrained(PlannerTrainConfig().out_dir)
+    masks = GrammarMasks(planner, vocab_size=len(planner))
+    call = '<tool_call>{"name": "generate_text", "arguments": {"topic": "the moon", "form": "poem"}}</tool_call>'
+    ids = planner.encode(call, add_special_tokens=False)
+    assert planner.convert_ids_to_tokens(ids[:2]) == ["<tool_call>", '{"name": "generate_text", "arguments": {']
+    matcher = masks.matcher(tool_call_grammar(TOOLS, "hermes"))
+    assert matcher.consume_tokens(ids) and matcher.is_accepting()
+    eos = masks.matcher(json_object_grammar())  # special tokens stay special: EOS is no text
+    assert not eos.consume_tokens([planner.eos_token_id])
 
 
 def test_llama3_json_calls(masks):

@@ -57,9 +57,13 @@ def parse_calls(text: str, style: str) -> list[dict]:
     """The tool calls of ``text``, which must hold nothing else; each checked against its tool's schema."""
     begin, end, separator, arguments = CALL_SYNTAX[style]
     calls, at = [], 0
+    newline = "\n" if style == "hermes" else ""  # hermes markers may stand on their own lines
     while True:
         assert text.startswith(begin, at), text
-        call, at = json.JSONDecoder().raw_decode(text, at + len(begin))
+        at += len(begin)
+        at += len(newline) if newline and text.startswith(newline, at) else 0
+        call, at = json.JSONDecoder().raw_decode(text, at)
+        at += len(newline) if newline and text.startswith(newline + end, at) else 0
         assert text.startswith(end, at), text
         at += len(end)
         assert list(call) == ["name", arguments], call
@@ -67,6 +71,8 @@ def parse_calls(text: str, style: str) -> list[dict]:
         calls.append(call)
         if at == len(text):
             return calls
+        if style == "hermes" and text.startswith("<tool_call>", at):  # hermes calls may follow each other directly
+            continue
         assert text.startswith(separator, at), text
         at += len(separator)
 

@@ -6,8 +6,10 @@ its tool parser (``models/text/tool_parsers.py``) into ``message.tool_calls``, o
 ``delta.tool_calls``. Calls are read only when the request has tools and ``tool_choice`` is not ``none``:
 with ``auto`` by the model's own parser (none configured: plain text), with a forced choice by its parser or
 hermes. A forced ``tool_choice`` and a JSON ``response_format`` constrain the output with a grammar
-(``models/text/grammar.py``): forced calls in the model's format (hermes without a parser), valid JSON.
-Limits are the constants below (README: Limits).
+(``models/text/grammar.py``): forced calls in the model's format (hermes without a parser), valid JSON. Under
+``auto``, tools marked ``"strict": true`` (OpenAI's Structured Outputs) constrain a call the model makes to their
+schema, while it may still answer in plain text; without ``strict`` (or on a model that writes no calls) the
+output is free. Limits are the constants below (README: Limits).
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from deployments.errors import ApiError
-from models.text.grammar import GrammarError, json_object_grammar, json_schema_grammar, tool_call_grammar
+from models.text.grammar import (
+    GrammarError,
+    json_object_grammar,
+    json_schema_grammar,
+    optional_tool_call_grammar,
+    tool_call_grammar,
+)
 from models.text.params import MAX_PROMPT_CHARS
 from models.text.tool_parsers import ToolCall, ToolCallAssembler, make_parser, parse_tool_calls
 
@@ -185,17 +193,29 @@ class ToolFields(BaseModel):
 
     def grammar(self, model_parser: str | None) -> str | None:
         """The grammar the output must follow, if any: a 400 for tools or a schema it cannot be built from."""
+        parallel, strict = self.parallel_tool_calls is not False, self.strict_calls(model_parser)
         try:
             if self.forced:
-                tools = [bounded_schema(t.model_dump(exclude_none=True)) for t in self.tools]
-                return tool_call_grammar(tools, model_parser or FORCED_CALL_PARSER, self.named_tool,
-                                         parallel=self.parallel_tool_calls is not False)
+                return tool_call_grammar(self._bounded_tools(), model_parser or FORCED_CALL_PARSER, self.named_tool,
+                                         parallel)
+            if strict:
+                return optional_tool_call_grammar(self._bounded_tools(), model_parser, parallel)
             if self.response_format is None or self.response_format.type == "text":
                 return None
             schema = self.response_format.json_schema.schema_ if self.response_format.json_schema else None
             return json_schema_grammar(bounded_schema(schema)) if schema else json_object_grammar()
         except GrammarError as exc:
-            raise ApiError(400, str(exc), param="tools" if self.forced else "response_format") from exc
+            raise ApiError(400, str(exc), param="tools" if self.forced or strict else "response_format") from exc
+
+    def strict_calls(self, model_parser: str | None) -> bool:
+        """Whether calls under ``auto`` are constrained: a strict tool, a model that writes calls, and no JSON
+        ``response_format`` (which then constrains the output instead, as before)."""
+        return (self.tool_choice in (None, "auto") and model_parser is not None
+                and any(t.function.strict for t in self.tools or ())
+                and (self.response_format is None or self.response_format.type == "text"))
+
+    def _bounded_tools(self) -> list[dict]:
+        return [bounded_schema(t.model_dump(exclude_none=True)) for t in self.tools]
 
     def call_reading(self, model_parser: str | None) -> CallReading | None:
         """None when the output is plain text: no tools, ``tool_choice: none``, or ``auto`` on a model that

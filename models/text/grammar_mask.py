@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import llguidance
 import llguidance.hf
 import torch
+from llguidance._tokenizer import TokenizerWrapper
 from llguidance.torch import allocate_token_bitmask, fill_next_token_bitmask_par
 from transformers import PreTrainedTokenizerFast
 from transformers.generation.continuous_batching.cb_logits_processors import ContinuousBatchingLogitsProcessor
@@ -51,6 +52,32 @@ class _Row:
                             self.matcher.get_error()[:300])
 
 
+class _AddedTokensAsText:
+    """What ``llguidance.LLTokenizer`` reads from a tokenizer (``TokenizerWrapper``'s duck type): every token's
+    bytes, and which ids are special."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerFast, vocab_size: int):
+        loaded = llguidance.hf.from_tokenizer(tokenizer, n_vocab=vocab_size)
+        self._tokenizer = tokenizer
+        self.eos_token_id = tokenizer.eos_token_id
+        self.bos_token_id = tokenizer.bos_token_id
+        self.special_token_ids = sorted(set(tokenizer.all_special_ids))
+        self.tokens = [loaded.decode_bytes([i]) for i in range(vocab_size)]
+
+    def __call__(self, text: str) -> list[int]:
+        return self._tokenizer.encode(text, add_special_tokens=False)
+
+
+def text_tokenizer(tokenizer: PreTrainedTokenizerFast, vocab_size: int) -> llguidance.LLTokenizer:
+    """llguidance's view of ``tokenizer`` in which added tokens that are not special are text, as they are to
+    transformers (a decode that skips special tokens keeps them). llguidance's own loader makes every added token
+    special, reachable only by name in a grammar: a model whose tool-call markers or JSON pieces are added tokens
+    (muse-planner's ``<tool_call>`` and ``{"name": "generate_text", "arguments": {``, Qwen's ``<tool_call>``)
+    could then write a constrained call only by spelling it in pieces it never learned."""
+    return llguidance.LLTokenizer(TokenizerWrapper(_AddedTokensAsText(tokenizer, vocab_size)), n_vocab=vocab_size,
+                                  eos_token=tokenizer.eos_token_id)
+
+
 def unpack_bitmask(bitmask: torch.Tensor, vocab_size: int) -> torch.Tensor:
     """``[rows, ceil(V / 32)]`` int32 bitmask (bit ``t % 32`` of word ``t // 32``) -> ``[rows, V]`` allowed."""
     bits = (bitmask.unsqueeze(-1) >> _BITS.to(bitmask.device)) & 1
@@ -68,7 +95,7 @@ class GrammarMasks(ContinuousBatchingLogitsProcessor):
         extra ids are never allowed)."""
         if tokenizer.eos_token_id is None:
             raise ValueError("grammar-constrained decoding needs a tokenizer with an EOS token")
-        self.tokenizer = llguidance.hf.from_tokenizer(tokenizer, n_vocab=max(vocab_size, len(tokenizer)))
+        self.tokenizer = text_tokenizer(tokenizer, max(vocab_size, len(tokenizer)))
         self._eos = tokenizer.eos_token_id
         self._executor = llguidance.LLExecutor()
         self._bitmask = allocate_token_bitmask(1, self.tokenizer.vocab_size)
