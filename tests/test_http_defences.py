@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from assistant.chat import Assistant
 from deployments.api import create_api, create_recommend_api
-from deployments.api.limits import MAX_BODY_BYTES, GatewayLimits, Rate, RequestLimits
+from deployments.api.limits import MAX_BODY_BYTES, GatewayLimits, Rate, RequestLimits, UploadLimits
 from deployments.api.rate_limits import TokenBuckets
 from deployments.text_service import TextService
 from core.paths import REPO_ROOT
@@ -215,10 +215,14 @@ def test_generation_over_its_rate_is_a_429_with_retry_after_per_caller(db):
 
 def test_serve_config_states_the_defaults():
     """serve_config.yaml lists the limits for operators; they must be the ones the code applies anyway."""
-    gateway_args, recommend_args = (app["args"] for app in yaml.safe_load((REPO_ROOT / "serve_config.yaml").read_text())
-                                    ["applications"])
-    assert AppArgs.model_validate(gateway_args).limits == GatewayLimits()
-    assert RecommendAppArgs.model_validate(recommend_args).limits == RequestLimits()
+    from muse.demo_app import DemoAppArgs  # here: only this test needs Gradio loaded
+
+    args = {app["name"]: app["args"] for app in yaml.safe_load((REPO_ROOT / "serve_config.yaml").read_text())
+            ["applications"]}
+    assert args.keys() == {"muse", "muse-recommend", "muse-ui"}
+    assert AppArgs.model_validate(args["muse"]).limits == GatewayLimits()
+    assert RecommendAppArgs.model_validate(args["muse-recommend"]).limits == RequestLimits()
+    assert DemoAppArgs.model_validate(args["muse-ui"]).limits == UploadLimits()
 
 
 def test_healthz_is_503_until_every_muse_application_runs(db, monkeypatch):
