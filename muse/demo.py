@@ -21,6 +21,17 @@ import gradio as gr
 import pandas as pd
 from fastapi import FastAPI
 
+from assistant.events import (
+    ApprovalRequired,
+    ChatEvent,
+    ErrorEvent,
+    MessageEvent,
+    PendingCall,
+    PlanEvent,
+    StepFinished,
+    StepStarted,
+    TokenEvent,
+)
 from ledger.units import WEI_PER_ETH, eth_to_wei, percent_to_bps, wei_to_eth
 from muse.client import MuseClient, MuseError
 
@@ -70,7 +81,7 @@ class Transcript:
 
     def __init__(self, messages: list[dict]):
         self.messages = [dict(m, metadata=dict(m.get("metadata") or {})) for m in messages]
-        self.pending: list[dict] = []
+        self.pending: list[PendingCall] = []
         self._reply: dict | None = None
 
     def add(self, role: str, content: str, **metadata: Any) -> dict:
@@ -79,10 +90,8 @@ class Transcript:
         self._reply = None
         return message
 
-    def apply(self, event: dict) -> None:
-        handler = getattr(self, f"_on_{event.get('type')}", None)
-        if handler is not None:
-            handler(event)
+    def apply(self, event: ChatEvent) -> None:
+        getattr(self, f"_on_{event.type}")(event)
 
     def decide(self, decision: str) -> None:
         """Mark the panels waiting for approval with the user's decision."""
@@ -99,55 +108,54 @@ class Transcript:
                 return message
         return self.add("assistant", "", id=call_id, title=tool)
 
-    def _on_plan(self, event: dict) -> None:
-        steps = "\n".join(f"{n}. `{s['tool']}` {json.dumps(s.get('args', {}), ensure_ascii=False)}"
-                          for n, s in enumerate(event.get("steps", []), 1))
+    def _on_plan(self, event: PlanEvent) -> None:
+        steps = "\n".join(f"{n}. `{s.tool}` {json.dumps(s.args, ensure_ascii=False)}"
+                          for n, s in enumerate(event.steps, 1))
         self.add("assistant", steps or "(no steps)", title="Plan", status="done")
 
-    def _on_step_started(self, event: dict) -> None:
-        panel = self._panel(event["id"], event["tool"])
-        panel["content"] = f"Arguments:\n{_block(event.get('args', {}))}"
+    def _on_step_started(self, event: StepStarted) -> None:
+        panel = self._panel(event.id, event.tool)
+        panel["content"] = f"Arguments:\n{_block(event.args)}"
         panel["metadata"].update(log="running", status="pending")
 
-    def _on_step_finished(self, event: dict) -> None:
-        panel = self._panel(event["id"], event["tool"])
-        panel["content"] = f"{panel['content']}\n\nResult:\n{_block(event.get('result'))}".strip()
-        panel["metadata"].update(log="done" if event.get("ok", True) else "failed", status="done")
+    def _on_step_finished(self, event: StepFinished) -> None:
+        panel = self._panel(event.id, event.tool)
+        panel["content"] = f"{panel['content']}\n\nResult:\n{_block(event.result)}".strip()
+        panel["metadata"].update(log="done" if event.ok else "failed", status="done")
 
-    def _on_approval_required(self, event: dict) -> None:
-        self.pending = event.get("pending", [])
+    def _on_approval_required(self, event: ApprovalRequired) -> None:
+        self.pending = event.pending
         for call in self.pending:
-            panel = self._panel(call.get("id") or call["tool"], call["tool"])
-            summary = f"{call['summary']}\n\n" if call.get("summary") else ""
-            panel["content"] = f"{summary}Arguments:\n{_block(call.get('args', {}))}"
+            panel = self._panel(call.id or call.tool, call.tool)
+            summary = f"{call.summary}\n\n" if call.summary else ""
+            panel["content"] = f"{summary}Arguments:\n{_block(call.args)}"
             panel["metadata"].update(log=WAITING, status="pending")
 
-    def _on_token(self, event: dict) -> None:
+    def _on_token(self, event: TokenEvent) -> None:
         if self._reply is None:
             reply = self.add("assistant", "")
             self._reply = reply
-        self._reply["content"] += event.get("text", "")
+        self._reply["content"] += event.text
 
-    def _on_message(self, event: dict) -> None:
-        content = event.get("content", "")
+    def _on_message(self, event: MessageEvent) -> None:
         if self._reply is not None:
-            self._reply["content"] = content or self._reply["content"]
-        elif content:
-            self.add("assistant", content)
+            self._reply["content"] = event.content or self._reply["content"]
+        elif event.content:
+            self.add("assistant", event.content)
         self._reply = None
 
-    def _on_error(self, event: dict) -> None:
-        message = event.get("message", "the assistant failed")
+    def _on_error(self, event: ErrorEvent) -> None:
+        message = event.message or "the assistant failed"
         gr.Warning(message)
         self.add("assistant", f"Error: {message}")
 
 
-def _pending_markdown(pending: list[dict]) -> str:
+def _pending_markdown(pending: list[PendingCall]) -> str:
     if not pending:
         return ""
     lines = ["**Waiting for your approval** (Approve or Reject):"]
     for call in pending:
-        lines.append(f"- `{call['tool']}` {call.get('description', '')}\n\n{_block(call.get('args', {}))}")
+        lines.append(f"- `{call.tool}` {call.description}\n\n{_block(call.args)}")
     return "\n".join(lines)
 
 
@@ -233,7 +241,7 @@ class DemoHandlers:
         yield from self._stream(transcript, key, thread, lambda client: client.approve(thread, decision))
 
     def _stream(self, transcript: Transcript, key: str, thread: str,
-                run: Callable[[MuseClient], Iterator[dict]]) -> Iterator[tuple]:
+                run: Callable[[MuseClient], Iterator[ChatEvent]]) -> Iterator[tuple]:
         """Apply the run's events as they come; after a refusal (e.g. a decision still pending), show what
         the conversation is really waiting for."""
         yield self._chat_outputs(transcript, "", busy=True)
@@ -346,9 +354,9 @@ class DemoHandlers:
         return replicas, _metric_rows(metrics), f"Request rates over the last {metrics.get('window_s', 0)} s"
 
 
-def _pending_of(client: MuseClient, thread: str) -> list[dict]:
+def _pending_of(client: MuseClient, thread: str) -> list[PendingCall]:
     try:
-        return client.conversation(thread)["pending"]
+        return client.conversation(thread).pending
     except MuseError:
         return []
 
