@@ -26,6 +26,7 @@ from ledger.units import eth_to_wei, percent_to_bps, wei_to_eth
 from ledger.types import BPS, Contributor, Origin, Provenance, Template, Terms
 from core.users import User
 from models.planner.replies import FORMS_ZH
+from models.recsys.errors import UnknownItem
 
 MAX_TOKENS = {"short": 80, "medium": 200, "long": 400}
 MAX_ITEMS = 20
@@ -117,7 +118,10 @@ async def recommend(runtime: Runtime, query: str | None = None, like_item: str |
         request["query"] = query
     else:
         request["history"] = tuple(backends.history(runtime.context.user.platform_id))
-    result = await backends.recommender.recommend.remote(request)
+    try:
+        result = await backends.recommender.recommend.remote(request)
+    except UnknownItem as exc:
+        return _json({"error": str(getattr(exc, "cause", exc))})
     return _json({"basis": "text" if query else "your activity", **result})
 
 

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from common.request_ids import HEADER, hidden_failure
 from ledger.chain import ChainError
+from models.recsys.errors import UnknownItem
 from ledger.errors import (
     Conflict,
     Forbidden,
@@ -114,6 +115,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     async def _ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
         return _ledger_response(exc)
+
+    @app.exception_handler(UnknownItem)
+    async def _unknown_item(_: Request, exc: UnknownItem) -> JSONResponse:
+        """Items a recommendation request names that the catalogue does not hold (raised by the Recommender, in
+        this process or behind a handle)."""
+        return JSONResponse(error_body(str(getattr(exc, "cause", exc)), "not_found_error", "liked_items"),
+                            status_code=404)
 
     @app.exception_handler(BackPressureError)
     async def _overloaded(_: Request, exc: BackPressureError) -> JSONResponse:

@@ -23,6 +23,7 @@ from ledger.earnings import MAX_DAYS, MAX_LICENSES, MAX_WORKS, Earnings, Page
 from ledger.idempotency import MAX_KEY_CHARS
 from ledger.metadata import MAX_MEDIA_TYPE_CHARS, MAX_TITLE_BYTES, Metadata
 from ledger.service import Credentials
+from ledger.views import Account, LedgerStatus, LicensePage, LicenseView, Verification, Withdrawal, WorkPage, WorkView
 from ledger.types import (
     BPS,
     MAX_CONTRIBUTORS,
@@ -153,7 +154,8 @@ _REGISTER_DOC = {
             "metadata": {"type": "string", "description": "JSON: the other fields of the JSON form"}}}}}}}
 
 
-@router.post("/v1/works", status_code=201, summary="Register a work as the caller's", openapi_extra=_REGISTER_DOC)
+@router.post("/v1/works", status_code=201, summary="Register a work as the caller's", openapi_extra=_REGISTER_DOC,
+             response_model=WorkView)
 async def register_work(request: Request, caller: Signer, key: IdempotencyKey = None) -> dict:
     """The work (with ``id`` and ``content_hash``, the hex sha256 of the content's bytes). Send JSON with
     ``content`` text, or a multipart form with a ``file``, a ``title`` and optional ``metadata`` JSON. Text that
@@ -207,7 +209,7 @@ async def _read_registration(request: Request) -> tuple[bytes, WorkMetadataBody]
     return content, fields
 
 
-@router.get("/v1/works", summary="List works (from the index)")
+@router.get("/v1/works", summary="List works (from the index)", response_model=WorkPage)
 async def list_works(request: Request, caller: Caller,
                      owner: Annotated[str | None, Query(max_length=42, description="an address, or 'me'")] = None,
                      q: Annotated[str | None, Query(min_length=1, max_length=100, description="words in titles")] = None,
@@ -216,19 +218,22 @@ async def list_works(request: Request, caller: Caller,
     return await _ledger(request).works.remote(_owner_filter(owner, caller), q, limit, offset)
 
 
-@router.get("/v1/works/{work_id}", summary="A work, its provenance, contributors and current terms (from the chain)")
+@router.get("/v1/works/{work_id}", summary="A work, its provenance, contributors and current terms (from the chain)",
+            response_model=WorkView)
 async def get_work(request: Request, work_id: WorkId) -> dict:
     return await _ledger(request).work.remote(work_id)
 
 
-@router.put("/v1/works/{work_id}/terms", summary="Set the terms a license is sold on (owner only)")
+@router.put("/v1/works/{work_id}/terms", summary="Set the terms a license is sold on (owner only)",
+            response_model=WorkView)
 async def set_terms(request: Request, work_id: WorkId, body: TermsBody, caller: Signer,
                     key: IdempotencyKey = None) -> dict:
     terms = Terms(body.template, body.fee_wei, body.rev_share_bps, body.duration_s, body.transferable, body.active)
     return await _ledger(request).set_terms.remote(caller, work_id, terms, idempotency_key=key)
 
 
-@router.post("/v1/works/{work_id}/licenses", status_code=201, summary="Buy a license, or grant one (owner)")
+@router.post("/v1/works/{work_id}/licenses", status_code=201, summary="Buy a license, or grant one (owner)",
+             response_model=LicenseView)
 async def license_work(request: Request, work_id: WorkId, caller: Signer, body: LicenseBody | None = None,
                        key: IdempotencyKey = None) -> dict:
     """Without ``grant_to`` the caller buys a license at the work's current fee (paid from its account, split
@@ -242,7 +247,8 @@ async def license_work(request: Request, work_id: WorkId, caller: Signer, body: 
                                                      idempotency_key=key)
 
 
-@router.get("/v1/licenses/verify", summary="Whether an address may use a work so (public)")
+@router.get("/v1/licenses/verify", summary="Whether an address may use a work so (public)",
+            response_model=Verification)
 async def verify_license(request: Request, work_id: Annotated[int, Query(ge=1, le=MAX_WORK_ID)],
                          holder: Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$")],
                          use: Literal["personal", "commercial", "derivative"] = "commercial",
@@ -252,7 +258,7 @@ async def verify_license(request: Request, work_id: Annotated[int, Query(ge=1, l
     return await _ledger(request).verify.remote(work_id, holder, use, source)
 
 
-@router.get("/v1/licenses", summary="List licenses (from the index)")
+@router.get("/v1/licenses", summary="List licenses (from the index)", response_model=LicensePage)
 async def list_licenses(request: Request, caller: Caller,
                         holder: Annotated[str | None, Query(max_length=42, description="an address, or 'me'")] = None,
                         work_id: Annotated[int | None, Query(ge=1, le=MAX_WORK_ID)] = None,
@@ -261,7 +267,7 @@ async def list_licenses(request: Request, caller: Caller,
     return await _ledger(request).licenses.remote(_owner_filter(holder, caller), work_id, limit, offset)
 
 
-@router.get("/v1/account", summary="The caller's address, balance and royalties owed")
+@router.get("/v1/account", summary="The caller's address, balance and royalties owed", response_model=Account)
 async def account(request: Request, caller: Signer) -> dict:
     return await _ledger(request).account.remote(caller.address)
 
@@ -283,11 +289,12 @@ async def earnings(request: Request, caller: Signer,
     return await _ledger(request).earnings.remote(caller.address, work_id, Page(limit, offset, licenses, days))
 
 
-@router.post("/v1/account/withdraw", summary="Pay the caller's royalties into its account")
+@router.post("/v1/account/withdraw", summary="Pay the caller's royalties into its account",
+             response_model=Withdrawal)
 async def withdraw(request: Request, caller: Signer, key: IdempotencyKey = None) -> dict:
     return await _ledger(request).withdraw.remote(caller, idempotency_key=key)
 
 
-@router.get("/v1/ledger", summary="The ledger's contract, chain and size")
+@router.get("/v1/ledger", summary="The ledger's contract, chain and size", response_model=LedgerStatus)
 async def ledger_status(request: Request) -> dict:
     return await _ledger(request).status.remote()

@@ -137,7 +137,7 @@ async def recommend(body: RecommendBody, request: Request, caller: Caller):
         del payload["user_id"]  # the caller's own: their live history, as without a user_id
     if caller is not None and not ("user_id" in payload or body.liked_items or body.query):
         payload["history"] = tuple(_feedback(request).history(caller.platform_id))
-    return _found(await _recommender(request).recommend(payload))
+    return await _recommender(request).recommend(payload)
 
 
 async def _recommend_works(body: RecommendBody, request: Request, caller: User | None):
@@ -146,14 +146,7 @@ async def _recommend_works(body: RecommendBody, request: Request, caller: User |
     works_request = recommender.works.request(
         caller and caller.platform_id, caller and caller.address, body.query,
         tuple(int(i) for i in body.liked_items or ()), body.k, body.exclude_seen, body.diversity)
-    return _found(await recommender.recommend_works(works_request))
-
-
-def _found(result: dict) -> dict:
-    if "unknown_items" in result:
-        raise ApiError(404, f"unknown items: {', '.join(result['unknown_items'])}", param="liked_items",
-                       kind="not_found_error")
-    return result
+    return await recommender.recommend_works(works_request)
 
 
 @router.get("/v1/items")
