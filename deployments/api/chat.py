@@ -25,7 +25,8 @@ from assistant.tools import ChatContext
 from deployments.api.ledger import Signer
 from deployments.api.auth import RequiredCaller
 from deployments.api.bounds import ToolArgs
-from deployments.api.sse import event, event_stream_doc, sse_response
+from deployments.api.openapi_docs import event_stream_doc
+from deployments.api.sse import event, sse_response
 from deployments.errors import ApiError
 
 THREAD_ID = r"^[A-Za-z0-9_.-]{1,64}$"

@@ -18,6 +18,7 @@ from pydantic_core import from_json
 from starlette.datastructures import UploadFile
 
 from deployments.api.auth import Caller, RequiredCaller, bearer
+from deployments.api.openapi_docs import inline_schema
 from deployments.errors import ApiError
 from ledger.earnings import MAX_DAYS, MAX_LICENSES, MAX_WORKS, Earnings, Page
 from ledger.idempotency import MAX_KEY_CHARS
@@ -147,7 +148,7 @@ def _owner_filter(value: str | None, caller: User | None) -> str | None:
 
 _REGISTER_DOC = {
     "requestBody": {"required": True, "content": {
-        "application/json": {"schema": RegisterBody.model_json_schema(ref_template="#/components/schemas/{model}")},
+        "application/json": {"schema": inline_schema(RegisterBody, "validation")},
         "multipart/form-data": {"schema": {"type": "object", "required": ["title", "file"], "properties": {
             "file": {"type": "string", "format": "binary", "description": f"at most {MAX_CONTENT_BYTES} bytes"},
             "title": {"type": "string"},
