@@ -71,14 +71,12 @@ class Recommender:
     def __serve_build_asgi_app__(self) -> FastAPI:
         return self._api
 
-    async def recommend(self, request: dict) -> dict:
+    async def recommend(self, request: RecommendRequest) -> dict:
         """``{"items": [...]}``; ``UnknownItem`` when liked items (or items of the history) are not in the
         catalogue."""
-        history = tuple((item, float(weight)) for item, weight in request.get("history", ()))
-        unknown = self._service.unknown_items(list(request.get("liked_items", ())) + [i for i, _ in history])
-        if unknown:
+        if unknown := self._service.unknown_items([*request.liked_items, *(i for i, _ in request.history)]):
             raise UnknownItem(unknown)
-        return {"items": await self._recommend_batch(RecommendRequest(**{**request, "history": history}))}
+        return {"items": await self._recommend_batch(request)}
 
     # No waiting for a batch to fill: whatever queued while the previous batch was scored goes together.
     @serve.batch(max_batch_size=MAX_BATCH, batch_wait_timeout_s=0.0)

@@ -32,6 +32,7 @@ from ledger.errors import Forbidden, InvalidRequest, NearCopy, NotFound
 from ledger.evm_version import DEFAULT_EVM_VERSION, EvmVersion
 from ledger.idempotency import DEFAULT_TTL_S, IdempotencyStore, idempotent
 from ledger.index import LedgerIndex
+from ledger.inputs import content_hash
 from ledger.keystore import Keystore, KeystoreError
 from ledger.metadata import Metadata, decode, encode
 from ledger.nearcopies import Match, NearCopyIndex
@@ -175,7 +176,7 @@ class LedgerService:
     def _fingerprint(self, text: str | None, digest: bytes) -> Fingerprint | None:
         if text is None:
             return None
-        if hashlib.sha256(text.encode()).digest() != digest:
+        if content_hash(text.encode()) != digest.hex():
             raise InvalidRequest("the content hash is not the sha256 of the text", param="content")
         return fingerprint(text, self.settings.similarity)
 

@@ -8,7 +8,6 @@ The routes call the Ledger deployment (``request.app.state.ledger``, a handle or
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -22,6 +21,7 @@ from deployments.api.openapi_docs import inline_schema
 from deployments.errors import ApiError
 from ledger.earnings import MAX_DAYS, MAX_LICENSES, MAX_WORKS, Earnings, Page
 from ledger.idempotency import MAX_KEY_CHARS
+from ledger.inputs import ADDRESS_PATTERN, MAX_PROVENANCE_PROMPT_CHARS, Address, content_hash, prompt_digest
 from ledger.metadata import MAX_MEDIA_TYPE_CHARS, MAX_TITLE_BYTES, Metadata
 from ledger.service import Credentials
 from ledger.views import Account, LedgerStatus, LicensePage, LicenseView, Verification, Withdrawal, WorkPage, WorkView
@@ -41,14 +41,12 @@ from core.users import User
 from core.work_texts import text_of
 
 MAX_CONTENT_BYTES = 1 << 20  # a registered work's content (text or file): 1 MiB
-MAX_PROMPT_CHARS = 20_000
 MAX_WEI = 2**256 - 1
 MAX_PAGE = 100
 MAX_WORK_ID = 2**63 - 1
 
 router = APIRouter(tags=["ledger"])
 WorkId = Annotated[int, Path(ge=1, le=MAX_WORK_ID, description="a work's id (from 1)")]
-Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$", description="an EVM address, 0x + 40 hex digits")]
 HexDigest = Annotated[str, Field(pattern=r"^(0x)?[0-9a-fA-F]{64}$")]
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=1, max_length=MAX_KEY_CHARS, pattern=r"^[!-~]+$",
@@ -64,14 +62,14 @@ class ProvenanceBody(BaseModel):
 
     origin: Origin = Origin.HUMAN
     model_id: str = Field("", max_length=MAX_MODEL_ID_BYTES)
-    prompt: str | None = Field(None, max_length=MAX_PROMPT_CHARS)
+    prompt: str | None = Field(None, max_length=MAX_PROVENANCE_PROMPT_CHARS)
     prompt_hash: HexDigest | None = None
 
     def to_ledger(self) -> Provenance:
         if self.prompt is not None and self.prompt_hash is not None:
             raise ApiError(422, "give prompt or prompt_hash, not both", param="provenance.prompt_hash")
-        digest = (hashlib.sha256(self.prompt.encode()).digest() if self.prompt is not None
-                  else bytes.fromhex(self.prompt_hash.removeprefix("0x")) if self.prompt_hash else bytes(32))
+        digest = (prompt_digest(self.prompt) if self.prompt_hash is None
+                  else bytes.fromhex(self.prompt_hash.removeprefix("0x")))
         return Provenance(self.origin, self.model_id, digest)
 
 
@@ -164,7 +162,7 @@ async def register_work(request: Request, caller: Signer, key: IdempotencyKey = 
     its character sequences shared) is a 409 whose error names that ``work_id``: register it as a derivative,
     with that work in ``parents``."""
     content, fields = await _read_registration(request)
-    digest = hashlib.sha256(content).hexdigest()
+    digest = content_hash(content)
     if text := text_of(content, fields.media_type):  # for the recommender, before the work can be indexed
         request.app.state.work_texts.remember(digest, text)
     return await _ledger(request).register.remote(
@@ -251,7 +249,7 @@ async def license_work(request: Request, work_id: WorkId, caller: Signer, body: 
 @router.get("/v1/licenses/verify", summary="Whether an address may use a work so (public)",
             response_model=Verification)
 async def verify_license(request: Request, work_id: Annotated[int, Query(ge=1, le=MAX_WORK_ID)],
-                         holder: Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$")],
+                         holder: Annotated[str, Query(pattern=ADDRESS_PATTERN)],
                          use: Literal["personal", "commercial", "derivative"] = "commercial",
                          source: Annotated[Literal["chain", "index"], Query(
                              description="chain: the contract's answer; index: the off-chain index's")] = "chain",

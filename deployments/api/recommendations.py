@@ -15,7 +15,7 @@ from deployments.api.ledger import MAX_WORK_ID
 from deployments.api.auth import Caller, RequiredCaller
 from deployments.errors import ApiError
 from models.recsys.feedback import KIND_WEIGHTS, KINDS, FeedbackStore
-from models.recsys.service import MAX_K
+from models.recsys.service import MAX_K, RecommendRequest
 from models.recsys.works import is_work_id
 
 MAX_LIKED_ITEMS = 100
@@ -135,9 +135,10 @@ async def recommend(body: RecommendBody, request: Request, caller: Caller):
         payload["liked_items"] = tuple(payload["liked_items"])
     if body.user_id is not None and is_platform_id(body.user_id):
         del payload["user_id"]  # the caller's own: their live history, as without a user_id
-    if caller is not None and not ("user_id" in payload or body.liked_items or body.query):
-        payload["history"] = tuple(_feedback(request).history(caller.platform_id))
-    return await _recommender(request).recommend(payload)
+    wanted = RecommendRequest(**payload)
+    if caller is not None:
+        wanted = wanted.for_caller(lambda: _feedback(request).history(caller.platform_id))
+    return await _recommender(request).recommend(wanted)
 
 
 async def _recommend_works(body: RecommendBody, request: Request, caller: User | None):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
-class UnknownItem(LookupError):
-    """Items a request names (liked, or in its history) that the catalogue does not hold (yet)."""
+class UnknownItem(KeyError):
+    """Items a request names (looked up, liked, or in its history) that the catalogue does not hold (yet)."""
 
     def __init__(self, items: Iterable[str]):
         self.items = [str(i) for i in items]
