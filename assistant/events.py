@@ -1,16 +1,8 @@
 """The assistant's chat events and conversation pages: the one definition of what ``POST /v1/chat`` streams and
 ``GET /v1/chat/{thread_id}`` answers. The assistant produces these models, the gateway sends them, and Muse's
-client (and through it the demo and ``muse chat``) parses them back with ``parse_event``.
-
-Each event has a ``type``:
-
-- ``plan``: ``steps``, the tool calls planned for the request (``tool``, ``args``);
-- ``step_started`` / ``step_finished``: ``id``, ``tool``, ``args``; finished has ``result`` and ``ok`` instead;
-- ``token``: ``text``, a piece of the reply as the model writes it;
-- ``approval_required``: ``pending``, the ledger changes waiting for a decision (the stream ends there), each
-  with a plain-language ``summary`` of what approving it does;
-- ``message``: ``content``, the final reply;
-- ``error``: ``message``.
+client (and through it the demo and ``muse chat``) parses them back with ``parse_event``. Each event has a
+``type``: ``plan``, ``step_started``, ``step_finished``, ``token``, ``approval_required`` (the stream ends
+there), ``message`` or ``error``.
 
 Only pydantic here: the client side imports it without the agent's dependencies.
 """
@@ -40,11 +32,15 @@ class PendingCall(BaseModel):
 
 
 class PlanEvent(BaseModel):
+    """The tool calls planned for the request, before the first runs."""
+
     type: Literal["plan"] = "plan"
     steps: list[ToolCall]
 
 
 class StepStarted(BaseModel):
+    """A tool call starts (a ledger change only once approved)."""
+
     type: Literal["step_started"] = "step_started"
     id: str
     tool: str
@@ -52,6 +48,8 @@ class StepStarted(BaseModel):
 
 
 class StepFinished(BaseModel):
+    """A tool call's result; ``ok`` is false when the tool refused or failed (the result says why)."""
+
     type: Literal["step_finished"] = "step_finished"
     id: str
     tool: str
@@ -60,21 +58,29 @@ class StepFinished(BaseModel):
 
 
 class TokenEvent(BaseModel):
+    """A piece of the reply, as the model writes it."""
+
     type: Literal["token"] = "token"
     text: str
 
 
 class ApprovalRequired(BaseModel):
+    """The run waits for a decision on these ledger changes; the stream ends here."""
+
     type: Literal["approval_required"] = "approval_required"
     pending: list[PendingCall]
 
 
 class MessageEvent(BaseModel):
+    """The reply, whole."""
+
     type: Literal["message"] = "message"
     content: str
 
 
 class ErrorEvent(BaseModel):
+    """The run failed; ``message`` says what, with the request id to find the details in the log."""
+
     type: Literal["error"] = "error"
     message: str
 

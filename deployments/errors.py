@@ -17,7 +17,7 @@ import math
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ray.serve.exceptions import BackPressureError
 from starlette.exceptions import HTTPException
 
@@ -52,6 +52,29 @@ class ApiError(Exception):
 
 def error_body(message: str, kind: str, param: str | None = None, code: str | None = None) -> dict:
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+class ErrorDetail(BaseModel):
+    """A refusal's reason; a ledger refusal may add what it is about (a near-copy's ``work_id``, the current
+    ``fee_wei`` above a buyer's ``max_fee_wei``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    message: str
+    type: str
+    param: str | None = Field(description="the field at fault, when one is")
+    code: str | None = Field(description="a machine-readable reason, on the OpenAI-compatible routes")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict] = {
+    "4XX": {"model": ErrorBody, "description": "refused: bad input (422, or 400 on the OpenAI-compatible routes), "
+            "no or another user's key, not found, conflict, too large, too many requests"},
+    "5XX": {"model": ErrorBody, "description": "Muse failed (the message names the request id) or is overloaded"},
+}
 
 
 _LOCATIONS = {"body", "query", "path", "header"}

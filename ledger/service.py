@@ -3,9 +3,10 @@
 ``LedgerService`` opens the chain (the durable embedded one in ``$MUSE_HOME/ledger/chain``, or a JSON-RPC
 node), deploys the contract the first time and remembers where (``deployment.json``), keeps the index in
 step, and signs each change with the caller's own key, unlocked by the caller's API key. Its methods take
-plain values and answer with the JSON form of a model of ``ledger.views`` (or ``Earnings``), so they cross
-process boundaries unchanged; the Serve deployment that runs it is its only writer. Each change takes an optional ``idempotency_key``: a repeat with
-the same key returns the first answer without a new transaction (``ledger.idempotency``).
+plain values and answer with the JSON form of a model of ``ledger.views`` (or an ``Earnings``), so they cross
+process boundaries unchanged; the Serve deployment that runs it is its only writer. Each change takes an
+optional ``idempotency_key``: a repeat with the same key returns the first answer without a new transaction
+(``ledger.idempotency``).
 """
 
 from __future__ import annotations

@@ -10,19 +10,10 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
-from assistant.events import (
-    ApprovalRequired,
-    ChatEvent,
-    ErrorEvent,
-    MessageEvent,
-    PendingCall,
-    PlanEvent,
-    StepFinished,
-    StepStarted,
-    TokenEvent,
-)
+from assistant import events as chat_events
 from muse.client import MuseClient, MuseError
 
+Events = Iterator[chat_events.ChatEvent]
 MAX_SHOWN = 80
 PROMPT = "you> "
 
@@ -54,10 +45,10 @@ class Printer:
 
     def __init__(self, out: TextIO):
         self.out = out
-        self.pending: list[PendingCall] = []
+        self.pending: list[chat_events.PendingCall] = []
         self._streaming = False
 
-    def show(self, events: Iterable[ChatEvent]) -> list[PendingCall]:
+    def show(self, events: Iterable[chat_events.ChatEvent]) -> list[chat_events.PendingCall]:
         """Print every event; returns the calls waiting for approval (empty when the run ended)."""
         self.pending = []
         for event in events:
@@ -74,38 +65,38 @@ class Printer:
             print(file=self.out, flush=True)
             self._streaming = False
 
-    def _on_plan(self, event: PlanEvent) -> None:
+    def _on_plan(self, event: chat_events.PlanEvent) -> None:
         self._write("plan: " + "; ".join(f"{n}. {s.tool} {shorten(s.args, 60)}"
                                          for n, s in enumerate(event.steps, 1)))
 
-    def _on_step_started(self, event: StepStarted) -> None:
+    def _on_step_started(self, event: chat_events.StepStarted) -> None:
         self._write(f"  → {event.tool} {shorten(event.args)}")
 
-    def _on_step_finished(self, event: StepFinished) -> None:
+    def _on_step_finished(self, event: chat_events.StepFinished) -> None:
         self._write(f"  {'✓' if event.ok else '✗'} {event.tool}: {summarize(event.result)}")
 
-    def _on_token(self, event: TokenEvent) -> None:
+    def _on_token(self, event: chat_events.TokenEvent) -> None:
         if not self._streaming:
             print("muse> ", end="", file=self.out)
             self._streaming = True
         print(event.text, end="", file=self.out, flush=True)
 
-    def _on_message(self, event: MessageEvent) -> None:
+    def _on_message(self, event: chat_events.MessageEvent) -> None:
         if not self._streaming:
             self._write(f"muse> {event.content}")
         self._end_line()
 
-    def show_pending(self, pending: list[PendingCall]) -> None:
+    def show_pending(self, pending: list[chat_events.PendingCall]) -> None:
         self.pending = pending
         for call in pending:
             self._write(f"  ? {call.tool} {shorten(call.args, 200)} waits for your approval")
             if call.summary:
                 self._write(f"    {call.summary}")
 
-    def _on_approval_required(self, event: ApprovalRequired) -> None:
+    def _on_approval_required(self, event: chat_events.ApprovalRequired) -> None:
         self.show_pending(event.pending)
 
-    def _on_error(self, event: ErrorEvent) -> None:
+    def _on_error(self, event: chat_events.ErrorEvent) -> None:
         self._write(f"error: {event.message}")
 
 
@@ -134,7 +125,7 @@ def converse(client: MuseClient, thread: str, ask: Callable[[str], str], out: Te
     pending = _pending(client, thread)
     printer.show_pending(pending)
     while True:
-        events: Iterator[ChatEvent] | None = _decide(client, thread, ask, out) if pending else _send(client, thread, ask)
+        events = _decide(client, thread, ask, out) if pending else _send(client, thread, ask)
         try:
             pending = printer.show(events) if events is not None else []
         except MuseError as exc:
@@ -142,17 +133,17 @@ def converse(client: MuseClient, thread: str, ask: Callable[[str], str], out: Te
             pending = _pending(client, thread)
 
 
-def _send(client: MuseClient, thread: str, ask: Callable[[str], str]) -> Iterator[ChatEvent] | None:
+def _send(client: MuseClient, thread: str, ask: Callable[[str], str]) -> Events | None:
     message = ask(PROMPT).strip()
     return client.chat(thread, message) if message else None
 
 
-def _decide(client: MuseClient, thread: str, ask: Callable[[str], str], out: TextIO) -> Iterator[ChatEvent]:
+def _decide(client: MuseClient, thread: str, ask: Callable[[str], str], out: TextIO) -> Events:
     decision, args = ask_decision(ask, out)
     return client.approve(thread, decision, args=args)  # type: ignore[arg-type]
 
 
-def _pending(client: MuseClient, thread: str) -> list[PendingCall]:
+def _pending(client: MuseClient, thread: str) -> list[chat_events.PendingCall]:
     return client.conversation(thread).pending
 
 

@@ -21,17 +21,7 @@ import gradio as gr
 import pandas as pd
 from fastapi import FastAPI
 
-from assistant.events import (
-    ApprovalRequired,
-    ChatEvent,
-    ErrorEvent,
-    MessageEvent,
-    PendingCall,
-    PlanEvent,
-    StepFinished,
-    StepStarted,
-    TokenEvent,
-)
+from assistant import events as chat_events
 from ledger.units import WEI_PER_ETH, eth_to_wei, percent_to_bps, wei_to_eth
 from muse.client import MuseClient, MuseError
 
@@ -81,7 +71,7 @@ class Transcript:
 
     def __init__(self, messages: list[dict]):
         self.messages = [dict(m, metadata=dict(m.get("metadata") or {})) for m in messages]
-        self.pending: list[PendingCall] = []
+        self.pending: list[chat_events.PendingCall] = []
         self._reply: dict | None = None
 
     def add(self, role: str, content: str, **metadata: Any) -> dict:
@@ -90,7 +80,7 @@ class Transcript:
         self._reply = None
         return message
 
-    def apply(self, event: ChatEvent) -> None:
+    def apply(self, event: chat_events.ChatEvent) -> None:
         getattr(self, f"_on_{event.type}")(event)
 
     def decide(self, decision: str) -> None:
@@ -108,22 +98,22 @@ class Transcript:
                 return message
         return self.add("assistant", "", id=call_id, title=tool)
 
-    def _on_plan(self, event: PlanEvent) -> None:
+    def _on_plan(self, event: chat_events.PlanEvent) -> None:
         steps = "\n".join(f"{n}. `{s.tool}` {json.dumps(s.args, ensure_ascii=False)}"
                           for n, s in enumerate(event.steps, 1))
         self.add("assistant", steps or "(no steps)", title="Plan", status="done")
 
-    def _on_step_started(self, event: StepStarted) -> None:
+    def _on_step_started(self, event: chat_events.StepStarted) -> None:
         panel = self._panel(event.id, event.tool)
         panel["content"] = f"Arguments:\n{_block(event.args)}"
         panel["metadata"].update(log="running", status="pending")
 
-    def _on_step_finished(self, event: StepFinished) -> None:
+    def _on_step_finished(self, event: chat_events.StepFinished) -> None:
         panel = self._panel(event.id, event.tool)
         panel["content"] = f"{panel['content']}\n\nResult:\n{_block(event.result)}".strip()
         panel["metadata"].update(log="done" if event.ok else "failed", status="done")
 
-    def _on_approval_required(self, event: ApprovalRequired) -> None:
+    def _on_approval_required(self, event: chat_events.ApprovalRequired) -> None:
         self.pending = event.pending
         for call in self.pending:
             panel = self._panel(call.id or call.tool, call.tool)
@@ -131,26 +121,26 @@ class Transcript:
             panel["content"] = f"{summary}Arguments:\n{_block(call.args)}"
             panel["metadata"].update(log=WAITING, status="pending")
 
-    def _on_token(self, event: TokenEvent) -> None:
+    def _on_token(self, event: chat_events.TokenEvent) -> None:
         if self._reply is None:
             reply = self.add("assistant", "")
             self._reply = reply
         self._reply["content"] += event.text
 
-    def _on_message(self, event: MessageEvent) -> None:
+    def _on_message(self, event: chat_events.MessageEvent) -> None:
         if self._reply is not None:
             self._reply["content"] = event.content or self._reply["content"]
         elif event.content:
             self.add("assistant", event.content)
         self._reply = None
 
-    def _on_error(self, event: ErrorEvent) -> None:
+    def _on_error(self, event: chat_events.ErrorEvent) -> None:
         message = event.message or "the assistant failed"
         gr.Warning(message)
         self.add("assistant", f"Error: {message}")
 
 
-def _pending_markdown(pending: list[PendingCall]) -> str:
+def _pending_markdown(pending: list[chat_events.PendingCall]) -> str:
     if not pending:
         return ""
     lines = ["**Waiting for your approval** (Approve or Reject):"]
@@ -241,7 +231,7 @@ class DemoHandlers:
         yield from self._stream(transcript, key, thread, lambda client: client.approve(thread, decision))
 
     def _stream(self, transcript: Transcript, key: str, thread: str,
-                run: Callable[[MuseClient], Iterator[ChatEvent]]) -> Iterator[tuple]:
+                run: Callable[[MuseClient], Iterator[chat_events.ChatEvent]]) -> Iterator[tuple]:
         """Apply the run's events as they come; after a refusal (e.g. a decision still pending), show what
         the conversation is really waiting for."""
         yield self._chat_outputs(transcript, "", busy=True)
@@ -354,7 +344,7 @@ class DemoHandlers:
         return replicas, _metric_rows(metrics), f"Request rates over the last {metrics.get('window_s', 0)} s"
 
 
-def _pending_of(client: MuseClient, thread: str) -> list[PendingCall]:
+def _pending_of(client: MuseClient, thread: str) -> list[chat_events.PendingCall]:
     try:
         return client.conversation(thread).pending
     except MuseError:

@@ -85,6 +85,17 @@ def test_approve_sends_the_decision_and_streams_the_rest_of_the_run(call, body):
         assert list(call(client)) == [MessageEvent(content="Done.")]
 
 
+def test_an_event_the_client_does_not_know_is_a_muse_error():
+    def handler(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=sse(PLAN, {"type": "telemetry", "x": 1}))
+
+    with client_for(handler) as client:
+        events = client.chat("t-1", "hi")
+        assert next(events).type == "plan"
+        with pytest.raises(MuseError, match="an event this client does not know"):
+            next(events)
+
+
 def test_a_refused_stream_raises_with_the_status_and_the_apis_message():
     with client_for(lambda _: error(409, "this conversation is waiting for a decision")) as client:
         with pytest.raises(MuseError) as info:

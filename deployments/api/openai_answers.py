@@ -33,24 +33,24 @@ class CompletionChoice(BaseModel):
     logprobs: None = None
 
 
-class Completion(BaseModel):
+class _Answer(BaseModel):
+    """What every answer and streamed chunk of a request starts with: the same id for all of them."""
+
     id: str
-    object: Literal["text_completion"] = "text_completion"
-    created: int
+    created: int = Field(description="unix seconds")
     model: str
+
+
+class Completion(_Answer):
+    object: Literal["text_completion"] = "text_completion"
     choices: list[CompletionChoice]
     usage: Usage
 
 
-class CompletionChunk(BaseModel):
+class CompletionChunk(Completion):
     """A streamed completion: one choice's text per chunk; with ``stream_options.include_usage`` a last chunk
     with no choices and the ``usage``."""
 
-    id: str
-    object: Literal["text_completion"] = "text_completion"
-    created: int
-    model: str
-    choices: list[CompletionChoice]
     usage: Usage | None = Field(None, exclude_if=_absent)
 
 
@@ -78,11 +78,8 @@ class ChatChoice(BaseModel):
     finish_reason: str = Field(description="length, stop, or tool_calls")
 
 
-class ChatCompletion(BaseModel):
-    id: str
+class ChatCompletion(_Answer):
     object: Literal["chat.completion"] = "chat.completion"
-    created: int
-    model: str
     choices: list[ChatChoice]
     usage: Usage
 
@@ -109,14 +106,11 @@ class ChatChunkChoice(BaseModel):
     finish_reason: str | None
 
 
-class ChatCompletionChunk(BaseModel):
+class ChatCompletionChunk(_Answer):
     """A streamed chat completion; with ``stream_options.include_usage`` a last chunk with no choices and the
     ``usage``."""
 
-    id: str
     object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
-    created: int
-    model: str
     choices: list[ChatChunkChoice]
     usage: Usage | None = Field(None, exclude_if=_absent)
 
