@@ -42,7 +42,7 @@ class StepStarted(BaseModel):
     """A tool call starts (a ledger change only once approved)."""
 
     type: Literal["step_started"] = "step_started"
-    id: str
+    id: str | None = Field(description="the tool call's id (as its pending call's, which may lack one)")
     tool: str
     args: dict[str, Any] = {}
 

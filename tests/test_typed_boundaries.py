@@ -37,6 +37,12 @@ def _refs(node: Any) -> set[str]:
     return set()
 
 
+def _event_schema(stream: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a stream's events (its data lines as JSON; OpenAI-style streams may also send [DONE])."""
+    data = stream["itemSchema"]["properties"]["data"]
+    return next(d for d in data.get("anyOf", [data]) if "contentSchema" in d)["contentSchema"]
+
+
 def test_every_answer_of_the_typed_routes_has_a_schema(spec):
     typed = {(path, method): op for path, ops in spec["paths"].items() for method, op in ops.items()
              if path.startswith(TYPED_PREFIXES)}
@@ -46,7 +52,7 @@ def test_every_answer_of_the_typed_routes_has_a_schema(spec):
         assert statuses, (path, method)
         for status in set(statuses) - {"204"}:  # a 204 has no content
             for media_type, body in op["responses"][status]["content"].items():
-                schema = body.get("schema") or body["itemSchema"]["properties"]["data"]["contentSchema"]
+                schema = body.get("schema") or _event_schema(body)
                 assert "$ref" in schema or "oneOf" in schema or "anyOf" in schema, (path, method, media_type)
         assert op["responses"]["4XX"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
 
@@ -58,11 +64,11 @@ def test_every_reference_in_the_schema_resolves(spec):
 
 def test_the_streaming_routes_document_their_events(spec):
     chat = spec["paths"]["/v1/chat"]["post"]["responses"]["200"]["content"]["text/event-stream"]
-    kinds = {e["properties"]["type"]["const"]
-             for e in chat["itemSchema"]["properties"]["data"]["contentSchema"]["oneOf"]}
+    kinds = {e["properties"]["type"]["const"] for e in _event_schema(chat)["oneOf"]}
     assert kinds == {"plan", "step_started", "step_finished", "token", "approval_required", "message", "error"}
     completions = spec["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
     assert set(completions) == {"application/json", "text/event-stream"}
+    assert {"const": "[DONE]"} in completions["text/event-stream"]["itemSchema"]["properties"]["data"]["anyOf"]
 
 
 EXAMPLES = [

@@ -180,7 +180,7 @@ _JSON_OR_STREAM = "JSON; with stream=true, Server-Sent Events of chunks, then da
 def _stream_doc(chunk: type[BaseModel], answer: type[BaseModel]) -> dict:
     """A 200 that is ``answer`` as JSON, or a stream of ``chunk`` (or a ``StreamError``)."""
     return event_stream_doc(chunk | StreamError, _JSON_OR_STREAM, {"application/json": {
-        "schema": {"$ref": f"#/components/schemas/{answer.__name__}"}}})
+        "schema": {"$ref": f"#/components/schemas/{answer.__name__}"}}}, done=True)
 
 
 @router.get("/v1/models", response_model=ModelList)

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
+from deployments.api.sse import DONE_DATA
+
 
 def inline_schema(item: Any, mode: Literal["validation", "serialization"] = "serialization") -> dict[str, Any]:
     """The JSON schema of ``item`` (a model, or a union of them) written out in full: it needs nothing in the
@@ -15,11 +17,15 @@ def inline_schema(item: Any, mode: Literal["validation", "serialization"] = "ser
     return _inlined(schema, schema.pop("$defs", {}))
 
 
-def event_stream_doc(item: Any, description: str, media_types: dict[str, dict] | None = None) -> dict:
+def event_stream_doc(item: Any, description: str, media_types: dict[str, dict] | None = None,
+                     done: bool = False) -> dict:
     """``openapi_extra`` for a route whose 200 is Server-Sent Events, each ``data:`` line an ``item`` as JSON
-    (OpenAPI 3.2's ``itemSchema``, as FastAPI documents its own event streams); ``media_types``: what else its
-    200 may be."""
-    data = {"type": "string", "contentMediaType": "application/json", "contentSchema": inline_schema(item)}
+    (OpenAPI 3.2's ``itemSchema``, as FastAPI documents its own event streams), then ``data: [DONE]`` when
+    ``done``; ``media_types``: what else its 200 may be."""
+    data: dict[str, Any] = {"type": "string", "contentMediaType": "application/json",
+                            "contentSchema": inline_schema(item)}
+    if done:
+        data = {"anyOf": [data, {"const": DONE_DATA}]}
     stream = {"itemSchema": {"type": "object", "required": ["data"], "properties": {"data": data}}}
     return {"responses": {"200": {"description": description,
                                   "content": {**(media_types or {}), "text/event-stream": stream}}}}

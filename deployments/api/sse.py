@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from common.request_ids import hidden_failure
 
-DONE = "data: [DONE]\n\n"
+DONE_DATA = "[DONE]"  # the last data line of an OpenAI-style stream
+DONE = f"data: {DONE_DATA}\n\n"
 
 log = logging.getLogger("ray.serve")
 
