@@ -1,14 +1,5 @@
-"""Conversations with the agent as a stream of events, the shape ``POST /v1/chat`` sends as Server-Sent Events.
-
-Each event is a dict with a ``type``:
-
-- ``plan``: ``steps``, the tool calls planned for the request (``tool``, ``args``);
-- ``step_started`` / ``step_finished``: ``id``, ``tool``, ``args``; finished adds ``result`` and ``ok``;
-- ``token``: ``text``, a piece of the reply as the model writes it;
-- ``approval_required``: ``pending``, the ledger changes waiting for a decision (the stream ends there), each
-  with a plain-language ``summary`` of what approving it does;
-- ``message``: ``content``, the final reply;
-- ``error``: ``message``.
+"""Conversations with the agent as a stream of events (``assistant.events``), the shape ``POST /v1/chat`` sends as
+Server-Sent Events.
 
 A tool call that needs approval starts only once approved (its ``step_started`` comes with the decision).
 A turn runs to its end (or its next pause) and is checkpointed even if nobody reads its events any more.
@@ -30,6 +21,19 @@ from langgraph.types import Command, StateSnapshot
 
 from assistant.conversations import ConversationStore
 from assistant.detached import detached
+from assistant.events import (
+    ApprovalRequired,
+    ChatEvent,
+    Entry,
+    ErrorEvent,
+    MessageEvent,
+    PendingCall,
+    PlanEvent,
+    StepFinished,
+    StepStarted,
+    TokenEvent,
+    ToolCall,
+)
 from assistant.summaries import language_of, summarize
 from assistant.tools import LEDGER_TOOLS, ChatContext
 from common.request_ids import hidden_failure
@@ -87,10 +91,10 @@ class Assistant:
         if on_close is not None:
             await on_close()
 
-    def send(self, context: ChatContext, thread_id: str, message: str) -> AsyncIterator[dict]:
+    def send(self, context: ChatContext, thread_id: str, message: str) -> AsyncIterator[ChatEvent]:
         """Run one user message; events until the reply or a pause for approval."""
 
-        async def turn(config: dict) -> AsyncIterator[dict]:
+        async def turn(config: dict) -> AsyncIterator[ChatEvent]:
             state = await self.agent.aget_state(config)
             if _pending_in(state):
                 raise ChatConflict("this conversation is waiting for a decision on a ledger change: "
@@ -102,12 +106,12 @@ class Assistant:
         return self._turn(context, thread_id, turn)
 
     def decide(self, context: ChatContext, thread_id: str,
-               decisions: Decision | Sequence[Decision]) -> AsyncIterator[dict]:
+               decisions: Decision | Sequence[Decision]) -> AsyncIterator[ChatEvent]:
         """Answer the pending approvals and continue the run: one decision without a ``call_id`` for every
         pending call, or one decision per pending call, each naming its call (LangChain's human-in-the-loop
         answers each call on its own, in order)."""
 
-        async def turn(config: dict) -> AsyncIterator[dict]:
+        async def turn(config: dict) -> AsyncIterator[ChatEvent]:
             pending = await self._pending_of(config)
             if not pending:
                 raise ChatConflict("nothing in this conversation is waiting for approval")
@@ -118,21 +122,20 @@ class Assistant:
             for call, answer in zip(pending, answers):
                 if answer["type"] != "reject":
                     args = answer["edited_action"]["args"] if answer["type"] == "edit" else call["args"]
-                    yield {"type": "step_started", "id": call["id"], "tool": call["tool"], "args": args}
+                    yield StepStarted(id=call["id"], tool=call["tool"], args=args)
             async for event in self._run(Command(resume={"decisions": answers}), config, context, planned=True):
                 yield event
 
         return self._turn(context, thread_id, turn)
 
-    async def pending(self, context: ChatContext, thread_id: str) -> list[dict]:
-        """The calls waiting for approval in this conversation (``id``, ``tool``, ``args``, ``description``,
-        ``summary``)."""
+    async def pending(self, context: ChatContext, thread_id: str) -> list[PendingCall]:
+        """The calls waiting for approval in this conversation."""
         return await self._explained(_config(context, thread_id), context)
 
-    async def history(self, context: ChatContext, thread_id: str) -> list[dict]:
-        """The conversation so far, as ``role``/``content`` pairs (tool calls and results included)."""
+    async def history(self, context: ChatContext, thread_id: str) -> list[Entry]:
+        """The conversation so far, each message with its ``index`` (tool calls and results included)."""
         state = await self.agent.aget_state(_config(context, thread_id))
-        return [_as_entry(m) for m in state.values.get("messages", [])]
+        return [_as_entry(i, m) for i, m in enumerate(state.values.get("messages", []))]
 
     async def delete(self, context: ChatContext, thread_id: str) -> None:
         """Forget a conversation (``LookupError`` if there is none; ``ChatConflict`` while a turn runs in it)."""
@@ -143,11 +146,11 @@ class Assistant:
             await self.store.adelete_thread(thread)
 
     def _turn(self, context: ChatContext, thread_id: str,
-              turn: Callable[[dict], AsyncIterator[dict]]) -> AsyncIterator[dict]:
+              turn: Callable[[dict], AsyncIterator[ChatEvent]]) -> AsyncIterator[ChatEvent]:
         """``turn``'s events, run apart from whoever reads them, alone in its thread, pruned afterwards."""
         config = _config(context, thread_id)
 
-        async def alone() -> AsyncIterator[dict]:
+        async def alone() -> AsyncIterator[ChatEvent]:
             with self._claim(config) as thread:
                 async for event in turn(config):
                     yield event
@@ -178,7 +181,7 @@ class Assistant:
                                    "(DELETE /v1/chat/{thread_id}) to start another")
 
     async def _run(self, payload: Any, config: dict, context: ChatContext,
-                   planned: bool = False) -> AsyncIterator[dict]:
+                   planned: bool = False) -> AsyncIterator[ChatEvent]:
         """The agent's stream as events; ``planned``: the plan was shown already (a run resumed after approval)."""
         interrupted = False
         try:
@@ -187,7 +190,7 @@ class Assistant:
                 if mode == "messages":
                     chunk, meta = data
                     if meta.get("langgraph_node") == "model" and isinstance(chunk, AIMessageChunk) and chunk.content:
-                        yield {"type": "token", "text": chunk.text}
+                        yield TokenEvent(text=chunk.text)
                     continue
                 for node, update in data.items():
                     if node == "__interrupt__":
@@ -206,19 +209,18 @@ class Assistant:
                             yield self._plan(message, context)
                         for call in message.tool_calls:
                             if call["name"] not in LEDGER_TOOLS:
-                                yield {"type": "step_started", "id": call["id"], "tool": call["name"],
-                                       "args": call["args"]}
+                                yield StepStarted(id=call["id"], tool=call["name"], args=call["args"])
                         if not message.tool_calls:
-                            yield {"type": "message", "content": message.text}
+                            yield MessageEvent(content=message.text)
             if interrupted:
-                yield {"type": "approval_required", "pending": await self._explained(config, context)}
+                yield ApprovalRequired(pending=await self._explained(config, context))
         except Exception as exc:  # the client gets an error event, not a broken stream
-            yield {"type": "error", "message": hidden_failure(log, "the assistant failed", exc)}
+            yield ErrorEvent(message=hidden_failure(log, "the assistant failed", exc))
 
     async def _pending_of(self, config: dict) -> list[dict]:
         return _pending_in(await self.agent.aget_state(config))
 
-    async def _explained(self, config: dict, context: ChatContext) -> list[dict]:
+    async def _explained(self, config: dict, context: ChatContext) -> list[PendingCall]:
         """The pending calls, each with a ``summary``: what approving it does, read from the ledger's current
         state, in the language of the request."""
         state = await self.agent.aget_state(config)
@@ -226,9 +228,9 @@ class Assistant:
         language = language_of(humans[-1].text if humans else "")
         pending = _pending_in(state)
         summaries = await asyncio.gather(*(summarize(call, context, language) for call in pending))
-        return [{**call, "summary": summary} for call, summary in zip(pending, summaries)]
+        return [PendingCall(**call, summary=summary) for call, summary in zip(pending, summaries)]
 
-    def _plan(self, message: AIMessage, context: ChatContext) -> dict:
+    def _plan(self, message: AIMessage, context: ChatContext) -> PlanEvent:
         """The plan event: the planner's own plan if it gives one, else the model's first tool calls. A plan
         that generates wakes the generator now (it may be scaled to zero), not when that step runs."""
         steps = message.response_metadata.get("plan") or [{"tool": c["name"], "args": c["args"]}
@@ -238,7 +240,7 @@ class Assistant:
             task = asyncio.create_task(_wake(context.backends.generator))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
-        return {"type": "plan", "steps": steps}
+        return PlanEvent(steps=[ToolCall.model_validate(step) for step in steps])
 
 
 async def _wake(generator: Any) -> None:
@@ -292,19 +294,19 @@ def _answer(decision: Decision, call: dict) -> dict:
     return {"type": "approve"}
 
 
-def _finished(message: ToolMessage) -> dict:
+def _finished(message: ToolMessage) -> StepFinished:
     try:
         result = json.loads(message.content)
     except (TypeError, ValueError):
         result = message.content
     ok = message.status != "error" and not (isinstance(result, dict) and "error" in result)
-    return {"type": "step_finished", "id": message.tool_call_id, "tool": message.name, "result": result, "ok": ok}
+    return StepFinished(id=message.tool_call_id, tool=message.name, result=result, ok=ok)
 
 
-def _as_entry(message: Any) -> dict:
+def _as_entry(index: int, message: Any) -> Entry:
     if isinstance(message, HumanMessage):
-        return {"role": "user", "content": message.text}
+        return Entry(index=index, role="user", content=message.text)
     if isinstance(message, ToolMessage):
-        return {"role": "tool", "tool": message.name, "content": _finished(message)["result"]}
-    calls = [{"tool": c["name"], "args": c["args"]} for c in getattr(message, "tool_calls", [])]
-    return {"role": "assistant", "content": message.text, **({"tool_calls": calls} if calls else {})}
+        return Entry(index=index, role="tool", tool=message.name, content=_finished(message).result)
+    calls = [ToolCall(tool=c["name"], args=c["args"]) for c in getattr(message, "tool_calls", [])]
+    return Entry(index=index, role="assistant", content=message.text, tool_calls=calls or None)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from assistant.backends import Backends
 from ledger.earnings import Page
 from ledger.errors import LedgerError
+from ledger.inputs import Address, content_hash, prompt_digest
 from ledger.metadata import Metadata
 from ledger.service import Credentials
 from ledger.units import eth_to_wei, percent_to_bps, wei_to_eth
@@ -27,6 +28,8 @@ from ledger.types import BPS, Contributor, Origin, Provenance, Template, Terms
 from core.users import User
 from core.works import WorksAsk
 from models.planner.replies import FORMS_ZH
+from models.recsys.errors import UnknownItem
+from models.recsys.service import RecommendRequest
 
 MAX_TOKENS = {"short": 80, "medium": 200, "long": 400}
 MAX_ITEMS = 20
@@ -50,7 +53,7 @@ Runtime = ToolRuntime[ChatContext]
 
 
 class CoAuthor(BaseModel):
-    address: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    address: Address
     share_percent: float = Field(gt=0, lt=100)
 
 
@@ -117,12 +120,12 @@ async def recommend(runtime: Runtime, query: str | None = None, like_item: str |
             return _json({"error": f"no item matches {like_item!r}"})
         return _json({"basis": f"similar to item {item_id}",
                       "items": await backends.recommender.similar.remote(item_id, k)})
-    request: dict[str, Any] = {"k": k}
-    if query:
-        request["query"] = query
-    else:
-        request["history"] = tuple(backends.history(runtime.context.user.platform_id))
-    result = await backends.recommender.recommend.remote(request)
+    request = RecommendRequest(query=query or None, k=k).for_caller(
+        lambda: backends.history(runtime.context.user.platform_id))
+    try:
+        result = await backends.recommender.recommend.remote(request)
+    except UnknownItem as exc:
+        return _json({"error": str(getattr(exc, "cause", exc))})
     return _json({"basis": "text" if query else "your activity", **result})
 
 
@@ -179,10 +182,9 @@ async def register_work(title: str, content: str, runtime: Runtime,
     if own <= 0:
         return _json({"error": "co-authors' shares must leave the caller a share (total under 100%)"})
     contributors = [Contributor(context.credentials.address, own), *shares] if shares else None
-    provenance = Provenance(origin, model_id,
-                            hashlib.sha256(prompt.encode()).digest() if prompt else bytes(32))
+    provenance = Provenance(origin, model_id, prompt_digest(prompt or None))
     return await _ask(context.backends.ledger.register.remote(
-        context.credentials, hashlib.sha256(content.encode()).hexdigest(), Metadata(title), provenance, contributors,
+        context.credentials, content_hash(content.encode()), Metadata(title), provenance, contributors,
         parents or [], text=content, idempotency_key=_once(runtime)))
 
 

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from core.users import Users
 from core.work_texts import WorkTexts
 from ledger.index_reader import IndexReader
+from models.recsys.errors import UnknownItem
 from models.recsys.feedback import KIND_WEIGHTS, WORKS, FeedbackStore
 from models.recsys.works import Work, WorksCatalogue, WorksRequest, is_work_id
 
@@ -106,16 +107,19 @@ class WorksFeed:
         return WorksRequest(query, liked, history, held, k, exclude_seen, diversity)
 
     def answer(self, request: WorksRequest) -> dict:
+        self.require_known(request)
         return self.answer_many([request])[0]
 
+    def require_known(self, request: WorksRequest) -> None:
+        """``UnknownItem`` for liked works not in the catalogue (yet)."""
+        if unknown := self.catalogue.unknown(request.liked):
+            raise UnknownItem(map(str, unknown))
+
     def answer_many(self, requests: list[WorksRequest]) -> list[dict]:
-        """Per request ``{"items": [...]}``, each with the work's current ``terms`` (None without an offer); or
-        ``{"unknown_items": [...]}`` for liked works not in the catalogue (yet). Queries are embedded together."""
-        unknown = [self.catalogue.unknown(r.liked) for r in requests]
-        valid = [r for r, u in zip(requests, unknown) if not u]
-        answers = iter(self.catalogue.recommend_many(valid))
-        return [{"unknown_items": [str(i) for i in u]} if u else self._with_terms(next(answers))
-                for u in unknown]
+        """Per request ``{"items": [...]}``, each with the work's current ``terms`` (None without an offer).
+        Queries are embedded together. Check liked works first (``require_known``): one gone since (a new
+        ledger deployment empties the catalogue) counts for nothing."""
+        return [self._with_terms(recs) for recs in self.catalogue.recommend_many(requests)]
 
     def _with_terms(self, recs: list) -> dict:
         terms = self.index.terms([r.id for r in recs])

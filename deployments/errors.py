@@ -17,12 +17,13 @@ import math
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ray.serve.exceptions import BackPressureError
 from starlette.exceptions import HTTPException
 
 from common.request_ids import HEADER, hidden_failure
 from ledger.chain import ChainError
+from models.recsys.errors import UnknownItem
 from ledger.errors import (
     Conflict,
     Forbidden,
@@ -51,6 +52,29 @@ class ApiError(Exception):
 
 def error_body(message: str, kind: str, param: str | None = None, code: str | None = None) -> dict:
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+class ErrorDetail(BaseModel):
+    """A refusal's reason; a ledger refusal may add what it is about (a near-copy's ``work_id``, the current
+    ``fee_wei`` above a buyer's ``max_fee_wei``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    message: str
+    type: str
+    param: str | None = Field(description="the field at fault, when one is")
+    code: str | None = Field(description="a machine-readable reason, on the OpenAI-compatible routes")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict] = {
+    "4XX": {"model": ErrorBody, "description": "refused: bad input (422, or 400 on the OpenAI-compatible routes), "
+            "no or another user's key, not found, conflict, too large, too many requests"},
+    "5XX": {"model": ErrorBody, "description": "Muse failed (the message names the request id) or is overloaded"},
+}
 
 
 _LOCATIONS = {"body", "query", "path", "header"}
@@ -114,6 +138,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     async def _ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
         return _ledger_response(exc)
+
+    @app.exception_handler(UnknownItem)
+    async def _unknown_item(_: Request, exc: UnknownItem) -> JSONResponse:
+        """Items a recommendation request names that the catalogue does not hold (raised by the Recommender, in
+        this process or behind a handle)."""
+        return JSONResponse(error_body(str(getattr(exc, "cause", exc)), "not_found_error", "liked_items"),
+                            status_code=404)
 
     @app.exception_handler(BackPressureError)
     async def _overloaded(_: Request, exc: BackPressureError) -> JSONResponse:

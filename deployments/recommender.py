@@ -25,6 +25,7 @@ from deployments.api import create_recommend_api
 from deployments.api.limits import RequestLimits
 from deployments.metrics import counter
 from models.recsys.content import Embeddings, embed_many
+from models.recsys.errors import UnknownItem
 from models.recsys.service import RecommenderService, RecommendRequest
 from core.paths import MOVIELENS
 from core.paths import ledger_index_path
@@ -73,13 +74,12 @@ class Recommender:
     def __serve_build_asgi_app__(self) -> FastAPI:
         return self._api
 
-    async def recommend(self, request: dict) -> dict:
-        """``{"items": [...]}``, or ``{"unknown_items": [...]}`` when liked items are not in the catalogue."""
-        history = tuple((item, float(weight)) for item, weight in request.get("history", ()))
-        unknown = self._service.unknown_items(list(request.get("liked_items", ())) + [i for i, _ in history])
-        if unknown:
-            return {"unknown_items": unknown}
-        return {"items": await self._recommend_batch(RecommendRequest(**{**request, "history": history}))}
+    async def recommend(self, request: RecommendRequest) -> dict:
+        """``{"items": [...]}``; ``UnknownItem`` when liked items (or items of the history) are not in the
+        catalogue."""
+        if unknown := self._service.unknown_items([*request.liked_items, *(i for i, _ in request.history)]):
+            raise UnknownItem(unknown)
+        return {"items": await self._recommend_batch(request)}
 
     # No waiting for a batch to fill: whatever queued while the previous batch was scored goes together.
     @serve.batch(max_batch_size=MAX_BATCH, batch_wait_timeout_s=0.0)
@@ -88,6 +88,8 @@ class Recommender:
         return [[asdict(r) for r in recs] for recs in self._service.recommend_many(requests)]
 
     async def recommend_works(self, request: WorksRequest) -> dict:
+        """``{"items": [...]}``; ``UnknownItem`` when liked works are not in the catalogue (yet)."""
+        self.works.require_known(request)
         return await self._works_batch(request)
 
     async def recommend_works_for(self, ask: WorksAsk) -> dict:

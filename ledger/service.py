@@ -3,9 +3,10 @@
 ``LedgerService`` opens the chain (the durable embedded one in ``$MUSE_HOME/ledger/chain``, or a JSON-RPC
 node), deploys the contract the first time and remembers where (``deployment.json``), keeps the index in
 step, and signs each change with the caller's own key, unlocked by the caller's API key. Its methods take
-and return plain values (JSON-ready dicts), so they cross process boundaries unchanged; the Serve
-deployment that runs it is its only writer. Each change takes an optional ``idempotency_key``: a repeat with
-the same key returns the first answer without a new transaction (``ledger.idempotency``).
+plain values and answer with the JSON form of a model of ``ledger.views`` (or an ``Earnings``), so they cross
+process boundaries unchanged; the Serve deployment that runs it is its only writer. Each change takes an
+optional ``idempotency_key``: a repeat with the same key returns the first answer without a new transaction
+(``ledger.idempotency``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,25 +33,37 @@ from ledger.errors import Forbidden, InvalidRequest, NearCopy, NotFound
 from ledger.evm_version import DEFAULT_EVM_VERSION, EvmVersion
 from ledger.idempotency import DEFAULT_TTL_S, IdempotencyStore, idempotent
 from ledger.index import LedgerIndex
+from ledger.inputs import content_hash
 from ledger.keystore import Keystore, KeystoreError
 from ledger.metadata import Metadata, decode, encode
 from ledger.nearcopies import Match, NearCopyIndex
 from ledger.similarity import Fingerprint, SimilaritySettings, fingerprint
 from ledger.transact import send_value
+from ledger.units import WEI_PER_ETH
 from ledger.types import (
     Contributor,
     LedgerAddresses,
-    License,
     Provenance,
     Terms,
     Use,
     Work,
 )
+from ledger.views import (
+    Account,
+    LedgerStatus,
+    LicensePage,
+    LicenseView,
+    ProvenanceView,
+    TermsView,
+    Verification,
+    Withdrawal,
+    WorkPage,
+    WorkView,
+)
 
 log = logging.getLogger(__name__)
 
-ETHER = 10**18
-DEFAULT_FUNDING_WEI = 100 * ETHER
+DEFAULT_FUNDING_WEI = 100 * WEI_PER_ETH
 SIGNER_CACHE_ENTRIES = 256  # unlocked keys kept in memory: at most this many callers...
 SIGNER_CACHE_IDLE_S = 600.0  # ...each for at most this long after its last use
 
@@ -112,8 +125,8 @@ class LedgerService:
     def account(self, address: str) -> dict[str, Any]:
         address = check.address(address, "address")
         self._fund_if_new(address)
-        return {"address": address, "balance_wei": self.ledger.balance(address),
-                "royalties_wei": self.ledger.royalties_owed(address)}
+        return Account(address=address, balance_wei=self.ledger.balance(address),
+                       royalties_wei=self.ledger.royalties_owed(address)).model_dump()
 
     def earnings(self, address: str, work_id: int | None = None, page: Page = Page()) -> Earnings:
         """What ``address`` earned on its works (all, or one it owns or co-created), and who licensed them."""
@@ -132,7 +145,7 @@ class LedgerService:
         withdrawn = self.ledger.withdraw(self._signer(caller))
         if withdrawn:
             self.on_transaction("withdraw")
-        return {"withdrawn_wei": withdrawn, **self.account(caller.address)}
+        return Withdrawal(withdrawn_wei=withdrawn, **self.account(caller.address)).model_dump()
 
     # Works
 
@@ -164,7 +177,7 @@ class LedgerService:
     def _fingerprint(self, text: str | None, digest: bytes) -> Fingerprint | None:
         if text is None:
             return None
-        if hashlib.sha256(text.encode()).digest() != digest:
+        if content_hash(text.encode()) != digest.hex():
             raise InvalidRequest("the content hash is not the sha256 of the text", param="content")
         return fingerprint(text, self.settings.similarity)
 
@@ -209,7 +222,7 @@ class LedgerService:
               offset: int = 0) -> dict[str, Any]:
         self.index.sync()
         items, total = self.index.works(owner and check.address(owner, "owner"), query, limit, offset)
-        return {"items": items, "total": total, "limit": limit, "offset": offset}
+        return WorkPage(items=items, total=total, limit=limit, offset=offset).model_dump()
 
     # Terms and licenses
 
@@ -228,7 +241,7 @@ class LedgerService:
         self.on_transaction("buy_license")
         self.index.sync()
         log.info("license on work %d bought by %s for %d wei", work_id, caller.address, lic.terms.fee_wei)
-        return _license_view(lic)
+        return LicenseView.of(lic).model_dump()
 
     @idempotent
     def grant_license(self, caller: Credentials, work_id: int, holder: str) -> dict[str, Any]:
@@ -236,7 +249,7 @@ class LedgerService:
         lic = self.ledger.grant_license(self._signer(caller), work_id, holder)
         self.on_transaction("grant_license")
         self.index.sync()
-        return _license_view(lic)
+        return LicenseView.of(lic).model_dump()
 
     def verify(self, work_id: int, holder: str, use: str, source: str = "chain") -> dict[str, Any]:
         """Whether ``holder`` may use the work so, read from the chain or from the index (as of its last sync)."""
@@ -252,19 +265,20 @@ class LedgerService:
         else:
             valid = self.ledger.verify(work_id, holder, use)
             lic = self.ledger.license(work_id, holder)
-        return {"valid": valid, "work_id": work_id, "holder": holder, "use": use.value, "source": source,
-                "license": _license_view(lic) if lic else None}
+        return Verification(valid=valid, work_id=work_id, holder=holder, use=use.value, source=source,
+                            license=LicenseView.of(lic) if lic else None).model_dump()
 
     def licenses(self, holder: str | None = None, work_id: int | None = None, limit: int = 20,
                  offset: int = 0) -> dict[str, Any]:
         self.index.sync()
         items, total = self.index.licenses(holder and check.address(holder, "holder"), work_id, limit, offset)
-        return {"items": items, "total": total, "limit": limit, "offset": offset}
+        return LicensePage(items=items, total=total, limit=limit, offset=offset).model_dump()
 
     def status(self) -> dict[str, Any]:
         w3 = self.chain.w3
-        return {"contract": self.ledger.addresses.ledger, "chain_id": w3.eth.chain_id,
-                "embedded": self.chain.embedded, "block": w3.eth.block_number, "works": self.ledger.work_count()}
+        return LedgerStatus(contract=self.ledger.addresses.ledger, chain_id=w3.eth.chain_id,
+                            embedded=self.chain.embedded, block=w3.eth.block_number,
+                            works=self.ledger.work_count()).model_dump()
 
     # Signing
 
@@ -385,28 +399,15 @@ def _hex_bytes(value: str, what: str) -> bytes:
         raise InvalidRequest(f"{what} is not hex") from exc
 
 
-def _terms_view(terms: Terms | None) -> dict[str, Any] | None:
-    if terms is None:
-        return None
-    return {**asdict(terms), "template": terms.template.value, "commercial": terms.commercial,
-            "derivatives": terms.derivatives}
-
-
 def _work_view(work: Work, terms: Terms | None) -> dict[str, Any]:
     metadata = decode(work.metadata_uri)
-    return {
-        "id": work.id, "title": metadata.title, "media_type": metadata.media_type, "owner": work.owner,
-        "content_hash": work.content_hash.hex(), "metadata_uri": work.metadata_uri,
-        "provenance": {"origin": work.provenance.origin.value, "model_id": work.provenance.model_id,
-                       "prompt_hash": work.provenance.prompt_hash.hex()},
-        "contributors": [{"address": c.account, "share_bps": c.share_bps} for c in work.contributors],
-        "parents": [{"work_id": p.work_id, "share_bps": p.share_bps} for p in work.parents],
-        "registered_at": work.registered_at, "registered_block": work.registered_block, "terms": _terms_view(terms),
-    }
-
-
-def _license_view(lic: License) -> dict[str, Any]:
-    return {"work_id": lic.work_id, "holder": lic.holder, "terms": _terms_view(lic.terms),
-            "issued_at": lic.issued_at, "expires_at": lic.expires_at,
-            "uses": {use.value: end for use, end in lic.until.items()}, "rev_share_bps": lic.rev_share_bps,
-            "transferable": lic.transferable}
+    return WorkView(
+        id=work.id, title=metadata.title, media_type=metadata.media_type, owner=work.owner,
+        content_hash=work.content_hash.hex(), metadata_uri=work.metadata_uri,
+        provenance=ProvenanceView(origin=work.provenance.origin.value, model_id=work.provenance.model_id,
+                                  prompt_hash=work.provenance.prompt_hash.hex()),
+        contributors=[{"address": c.account, "share_bps": c.share_bps} for c in work.contributors],
+        parents=[{"work_id": p.work_id, "share_bps": p.share_bps} for p in work.parents],
+        registered_at=work.registered_at, registered_block=work.registered_block,
+        terms=TermsView.of(terms) if terms else None,
+    ).model_dump()

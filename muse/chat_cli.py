@@ -10,8 +10,10 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
+from assistant import events as chat_events
 from muse.client import MuseClient, MuseError
 
+Events = Iterator[chat_events.ChatEvent]
 MAX_SHOWN = 80
 PROMPT = "you> "
 
@@ -43,14 +45,14 @@ class Printer:
 
     def __init__(self, out: TextIO):
         self.out = out
-        self.pending: list[dict] = []
+        self.pending: list[chat_events.PendingCall] = []
         self._streaming = False
 
-    def show(self, events: Iterable[dict]) -> list[dict]:
+    def show(self, events: Iterable[chat_events.ChatEvent]) -> list[chat_events.PendingCall]:
         """Print every event; returns the calls waiting for approval (empty when the run ended)."""
         self.pending = []
         for event in events:
-            getattr(self, f"_on_{event.get('type')}", self._on_unknown)(event)
+            getattr(self, f"_on_{event.type}")(event)
         self._end_line()
         return self.pending
 
@@ -63,44 +65,39 @@ class Printer:
             print(file=self.out, flush=True)
             self._streaming = False
 
-    def _on_plan(self, event: dict) -> None:
-        steps = event.get("steps", [])
-        self._write("plan: " + "; ".join(f"{n}. {s['tool']} {shorten(s.get('args', {}), 60)}"
-                                         for n, s in enumerate(steps, 1)))
+    def _on_plan(self, event: chat_events.PlanEvent) -> None:
+        self._write("plan: " + "; ".join(f"{n}. {s.tool} {shorten(s.args, 60)}"
+                                         for n, s in enumerate(event.steps, 1)))
 
-    def _on_step_started(self, event: dict) -> None:
-        self._write(f"  → {event['tool']} {shorten(event.get('args', {}))}")
+    def _on_step_started(self, event: chat_events.StepStarted) -> None:
+        self._write(f"  → {event.tool} {shorten(event.args)}")
 
-    def _on_step_finished(self, event: dict) -> None:
-        mark = "✓" if event.get("ok", True) else "✗"
-        self._write(f"  {mark} {event['tool']}: {summarize(event.get('result'))}")
+    def _on_step_finished(self, event: chat_events.StepFinished) -> None:
+        self._write(f"  {'✓' if event.ok else '✗'} {event.tool}: {summarize(event.result)}")
 
-    def _on_token(self, event: dict) -> None:
+    def _on_token(self, event: chat_events.TokenEvent) -> None:
         if not self._streaming:
             print("muse> ", end="", file=self.out)
             self._streaming = True
-        print(event.get("text", ""), end="", file=self.out, flush=True)
+        print(event.text, end="", file=self.out, flush=True)
 
-    def _on_message(self, event: dict) -> None:
+    def _on_message(self, event: chat_events.MessageEvent) -> None:
         if not self._streaming:
-            self._write(f"muse> {event.get('content', '')}")
+            self._write(f"muse> {event.content}")
         self._end_line()
 
-    def show_pending(self, pending: list[dict]) -> None:
+    def show_pending(self, pending: list[chat_events.PendingCall]) -> None:
         self.pending = pending
         for call in pending:
-            self._write(f"  ? {call['tool']} {shorten(call.get('args', {}), 200)} waits for your approval")
-            if call.get("summary"):
-                self._write(f"    {call['summary']}")
+            self._write(f"  ? {call.tool} {shorten(call.args, 200)} waits for your approval")
+            if call.summary:
+                self._write(f"    {call.summary}")
 
-    def _on_approval_required(self, event: dict) -> None:
-        self.show_pending(event.get("pending", []))
+    def _on_approval_required(self, event: chat_events.ApprovalRequired) -> None:
+        self.show_pending(event.pending)
 
-    def _on_error(self, event: dict) -> None:
-        self._write(f"error: {event.get('message', '')}")
-
-    def _on_unknown(self, event: dict) -> None:
-        self._write(f"({shorten(event)})")
+    def _on_error(self, event: chat_events.ErrorEvent) -> None:
+        self._write(f"error: {event.message}")
 
 
 def ask_decision(ask: Callable[[str], str], out: TextIO) -> tuple[str, dict | None]:
@@ -128,7 +125,7 @@ def converse(client: MuseClient, thread: str, ask: Callable[[str], str], out: Te
     pending = _pending(client, thread)
     printer.show_pending(pending)
     while True:
-        events: Iterator[dict] | None = _decide(client, thread, ask, out) if pending else _send(client, thread, ask)
+        events = _decide(client, thread, ask, out) if pending else _send(client, thread, ask)
         try:
             pending = printer.show(events) if events is not None else []
         except MuseError as exc:
@@ -136,18 +133,18 @@ def converse(client: MuseClient, thread: str, ask: Callable[[str], str], out: Te
             pending = _pending(client, thread)
 
 
-def _send(client: MuseClient, thread: str, ask: Callable[[str], str]) -> Iterator[dict] | None:
+def _send(client: MuseClient, thread: str, ask: Callable[[str], str]) -> Events | None:
     message = ask(PROMPT).strip()
     return client.chat(thread, message) if message else None
 
 
-def _decide(client: MuseClient, thread: str, ask: Callable[[str], str], out: TextIO) -> Iterator[dict]:
+def _decide(client: MuseClient, thread: str, ask: Callable[[str], str], out: TextIO) -> Events:
     decision, args = ask_decision(ask, out)
     return client.approve(thread, decision, args=args)  # type: ignore[arg-type]
 
 
-def _pending(client: MuseClient, thread: str) -> list[dict]:
-    return client.conversation(thread)["pending"]
+def _pending(client: MuseClient, thread: str) -> list[chat_events.PendingCall]:
+    return client.conversation(thread).pending
 
 
 def run_chat(base_url: str, api_key: str | None, thread: str | None = None) -> None:

@@ -1,8 +1,8 @@
 """A small synchronous client of Muse's HTTP API, used by the Gradio demo and the terminal chat.
 
 Every method returns the API's JSON (or the part of it worth having); a refusal raises ``MuseError`` with the
-HTTP status and the API's own message. The assistant's routes are generators of event dicts, parsed from the
-Server-Sent Events as they arrive.
+HTTP status and the API's own message. The assistant's routes are generators of its events
+(``assistant.events``), parsed from the Server-Sent Events as they arrive.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from typing import Any, Literal, Self
 from urllib.parse import quote
 
 import httpx
+from pydantic import ValidationError
 
+from assistant.events import ChatEvent, ConversationPage, parse_event
 
 Decision = Literal["approve", "reject", "edit"]
 
@@ -96,12 +98,16 @@ class MuseClient:
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._send(method, path, **kwargs).json()
 
-    def _events(self, path: str, body: dict) -> Iterator[dict]:
+    def _events(self, path: str, body: dict) -> Iterator[ChatEvent]:
         try:
             with self._http.stream("POST", path, json=body, timeout=self._stream_timeout) as response:
-                yield from iter_sse(_check(response).iter_lines())
+                for data in iter_sse(_check(response).iter_lines()):
+                    yield parse_event(data)
         except httpx.HTTPError as exc:
             raise MuseError(None, f"the stream from {self.base_url} broke: {exc}") from exc
+        except ValidationError as exc:
+            raise MuseError(None, f"the stream from {self.base_url} sent an event this client does not know: "
+                            f"{exc}") from exc
 
     # Account and the ledger
 
@@ -176,12 +182,12 @@ class MuseClient:
 
     # The assistant
 
-    def chat(self, thread_id: str, message: str) -> Iterator[dict]:
+    def chat(self, thread_id: str, message: str) -> Iterator[ChatEvent]:
         """Send a message; the run's events (``plan``, ``step_started``, ``token``...) as they come."""
         return self._events("/v1/chat", {"thread_id": thread_id, "message": message})
 
     def approve(self, thread_id: str, decision: Decision, args: dict | None = None,
-                message: str | None = None) -> Iterator[dict]:
+                message: str | None = None) -> Iterator[ChatEvent]:
         """Decide on the pending ledger change and continue the run (the same events as ``chat``)."""
         body: dict[str, Any] = {"decision": decision}
         if args is not None:
@@ -190,9 +196,9 @@ class MuseClient:
             body["message"] = message
         return self._events(f"/v1/chat/{quote(thread_id, safe='')}/approve", body)
 
-    def conversation(self, thread_id: str) -> dict:
-        """``messages`` so far and any ``pending`` approval."""
-        return self._request("GET", f"/v1/chat/{quote(thread_id, safe='')}")
+    def conversation(self, thread_id: str) -> ConversationPage:
+        """The latest ``messages`` and any ``pending`` approval."""
+        return ConversationPage.model_validate(self._request("GET", f"/v1/chat/{quote(thread_id, safe='')}"))
 
     def forget(self, thread_id: str) -> None:
         """Delete a conversation (it no longer counts towards the user's limit of threads)."""

@@ -21,6 +21,7 @@ import gradio as gr
 import pandas as pd
 from fastapi import FastAPI
 
+from assistant import events as chat_events
 from ledger.units import WEI_PER_ETH, eth_to_wei, percent_to_bps, wei_to_eth
 from common.metric_window import MetricsWindow
 from muse import system_view
@@ -71,7 +72,7 @@ class Transcript:
 
     def __init__(self, messages: list[dict]):
         self.messages = [dict(m, metadata=dict(m.get("metadata") or {})) for m in messages]
-        self.pending: list[dict] = []
+        self.pending: list[chat_events.PendingCall] = []
         self._reply: dict | None = None
 
     def add(self, role: str, content: str, **metadata: Any) -> dict:
@@ -80,10 +81,8 @@ class Transcript:
         self._reply = None
         return message
 
-    def apply(self, event: dict) -> None:
-        handler = getattr(self, f"_on_{event.get('type')}", None)
-        if handler is not None:
-            handler(event)
+    def apply(self, event: chat_events.ChatEvent) -> None:
+        getattr(self, f"_on_{event.type}")(event)
 
     def decide(self, decision: str) -> None:
         """Mark the panels waiting for approval with the user's decision."""
@@ -100,55 +99,54 @@ class Transcript:
                 return message
         return self.add("assistant", "", id=call_id, title=tool)
 
-    def _on_plan(self, event: dict) -> None:
-        steps = "\n".join(f"{n}. `{s['tool']}` {json.dumps(s.get('args', {}), ensure_ascii=False)}"
-                          for n, s in enumerate(event.get("steps", []), 1))
+    def _on_plan(self, event: chat_events.PlanEvent) -> None:
+        steps = "\n".join(f"{n}. `{s.tool}` {json.dumps(s.args, ensure_ascii=False)}"
+                          for n, s in enumerate(event.steps, 1))
         self.add("assistant", steps or "(no steps)", title="Plan", status="done")
 
-    def _on_step_started(self, event: dict) -> None:
-        panel = self._panel(event["id"], event["tool"])
-        panel["content"] = f"Arguments:\n{_block(event.get('args', {}))}"
+    def _on_step_started(self, event: chat_events.StepStarted) -> None:
+        panel = self._panel(event.id, event.tool)
+        panel["content"] = f"Arguments:\n{_block(event.args)}"
         panel["metadata"].update(log="running", status="pending")
 
-    def _on_step_finished(self, event: dict) -> None:
-        panel = self._panel(event["id"], event["tool"])
-        panel["content"] = f"{panel['content']}\n\nResult:\n{_block(event.get('result'))}".strip()
-        panel["metadata"].update(log="done" if event.get("ok", True) else "failed", status="done")
+    def _on_step_finished(self, event: chat_events.StepFinished) -> None:
+        panel = self._panel(event.id, event.tool)
+        panel["content"] = f"{panel['content']}\n\nResult:\n{_block(event.result)}".strip()
+        panel["metadata"].update(log="done" if event.ok else "failed", status="done")
 
-    def _on_approval_required(self, event: dict) -> None:
-        self.pending = event.get("pending", [])
+    def _on_approval_required(self, event: chat_events.ApprovalRequired) -> None:
+        self.pending = event.pending
         for call in self.pending:
-            panel = self._panel(call.get("id") or call["tool"], call["tool"])
-            summary = f"{call['summary']}\n\n" if call.get("summary") else ""
-            panel["content"] = f"{summary}Arguments:\n{_block(call.get('args', {}))}"
+            panel = self._panel(call.id or call.tool, call.tool)
+            summary = f"{call.summary}\n\n" if call.summary else ""
+            panel["content"] = f"{summary}Arguments:\n{_block(call.args)}"
             panel["metadata"].update(log=WAITING, status="pending")
 
-    def _on_token(self, event: dict) -> None:
+    def _on_token(self, event: chat_events.TokenEvent) -> None:
         if self._reply is None:
             reply = self.add("assistant", "")
             self._reply = reply
-        self._reply["content"] += event.get("text", "")
+        self._reply["content"] += event.text
 
-    def _on_message(self, event: dict) -> None:
-        content = event.get("content", "")
+    def _on_message(self, event: chat_events.MessageEvent) -> None:
         if self._reply is not None:
-            self._reply["content"] = content or self._reply["content"]
-        elif content:
-            self.add("assistant", content)
+            self._reply["content"] = event.content or self._reply["content"]
+        elif event.content:
+            self.add("assistant", event.content)
         self._reply = None
 
-    def _on_error(self, event: dict) -> None:
-        message = event.get("message", "the assistant failed")
+    def _on_error(self, event: chat_events.ErrorEvent) -> None:
+        message = event.message or "the assistant failed"
         gr.Warning(message)
         self.add("assistant", f"Error: {message}")
 
 
-def _pending_markdown(pending: list[dict]) -> str:
+def _pending_markdown(pending: list[chat_events.PendingCall]) -> str:
     if not pending:
         return ""
     lines = ["**Waiting for your approval** (Approve or Reject):"]
     for call in pending:
-        lines.append(f"- `{call['tool']}` {call.get('description', '')}\n\n{_block(call.get('args', {}))}")
+        lines.append(f"- `{call.tool}` {call.description}\n\n{_block(call.args)}")
     return "\n".join(lines)
 
 
@@ -220,7 +218,7 @@ class DemoHandlers:
         yield from self._stream(transcript, key, thread, lambda client: client.approve(thread, decision))
 
     def _stream(self, transcript: Transcript, key: str, thread: str,
-                run: Callable[[MuseClient], Iterator[dict]]) -> Iterator[tuple]:
+                run: Callable[[MuseClient], Iterator[chat_events.ChatEvent]]) -> Iterator[tuple]:
         """Apply the run's events as they come; after a refusal (e.g. a decision still pending), show what
         the conversation is really waiting for."""
         yield self._chat_outputs(transcript, "", busy=True)
@@ -298,7 +296,7 @@ class DemoHandlers:
         thread = f"ui-license-{uuid.uuid4().hex[:16]}"
         with self._client(key) as client:
             events = list(client.chat(thread, f"Buy a license for work {int(work_id)}."))
-            pending = next((e["pending"] for e in events if e.get("type") == "approval_required"), [])
+            pending = next((e.pending for e in events if isinstance(e, chat_events.ApprovalRequired)), [])
             if not pending:
                 client.forget(thread)
                 return "", "", *_license_buttons(False), _outcome(events)
@@ -380,9 +378,9 @@ class DemoHandlers:
             return *system_view.refresh(client, window), window
 
 
-def _pending_of(client: MuseClient, thread: str) -> list[dict]:
+def _pending_of(client: MuseClient, thread: str) -> list[chat_events.PendingCall]:
     try:
-        return client.conversation(thread)["pending"]
+        return client.conversation(thread).pending
     except MuseError:
         return []
 
@@ -396,19 +394,19 @@ def _license_buttons(waiting: bool) -> tuple[dict, dict, dict]:
     return gr.update(interactive=waiting), gr.update(interactive=waiting), gr.update(interactive=not waiting)
 
 
-def _license_summary(pending: list[dict]) -> str:
+def _license_summary(pending: list[chat_events.PendingCall]) -> str:
     """The pending calls as the assistant explains them (for a purchase: the fee, the rights, the balance after)."""
     return "\n".join(["**Waiting for your approval** (Approve or Reject):",
-                      *(f"- `{call['tool']}`: {call.get('summary') or call.get('description', '')}" for call in pending)])
+                      *(f"- `{call.tool}`: {call.summary or call.description}" for call in pending)])
 
 
-def _outcome(events: list[dict]) -> str:
+def _outcome(events: list[chat_events.ChatEvent]) -> str:
     """What the assistant ended its run with: its reply, else the error it reported."""
     for event in reversed(events):
-        if event.get("type") == "message" and event.get("content"):
-            return event["content"]
-        if event.get("type") == "error":
-            return f"Error: {event.get('message', 'the assistant failed')}"
+        if isinstance(event, chat_events.MessageEvent) and event.content:
+            return event.content
+        if isinstance(event, chat_events.ErrorEvent):
+            return f"Error: {event.message}"
     return ""
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from muse.chat_cli import converse, summarize
 from ledger.units import eth_to_wei, wei_to_eth
+from assistant.events import MessageEvent
 from muse.client import MuseClient, MuseError, iter_sse
 
 KEY = "muse_test_key"
@@ -62,8 +63,8 @@ def test_chat_streams_events_parsed_across_chunk_boundaries():
 
     with client_for(handler) as client:
         events = list(client.chat("t-1", "Write a poem"))
-    assert [e["type"] for e in events] == ["plan", "step_started", "token", "step_finished"]
-    assert events[2]["text"] == "Voilà" and events[3]["result"]["text"] == "Leaves fall"
+    assert [e.type for e in events] == ["plan", "step_started", "token", "step_finished"]
+    assert events[2].text == "Voilà" and events[3].result["text"] == "Leaves fall"
     (request,) = seen
     assert request.method == "POST" and request.url.path == "/v1/chat"
     assert request.headers["authorization"] == f"Bearer {KEY}"
@@ -81,7 +82,18 @@ def test_approve_sends_the_decision_and_streams_the_rest_of_the_run(call, body):
         return httpx.Response(200, content=sse({"type": "message", "content": "Done."}))
 
     with client_for(handler) as client:
-        assert list(call(client)) == [{"type": "message", "content": "Done."}]
+        assert list(call(client)) == [MessageEvent(content="Done.")]
+
+
+def test_an_event_the_client_does_not_know_is_a_muse_error():
+    def handler(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=sse(PLAN, {"type": "telemetry", "x": 1}))
+
+    with client_for(handler) as client:
+        events = client.chat("t-1", "hi")
+        assert next(events).type == "plan"
+        with pytest.raises(MuseError, match="an event this client does not know"):
+            next(events)
 
 
 def test_a_refused_stream_raises_with_the_status_and_the_apis_message():
@@ -167,7 +179,8 @@ def test_terminal_chat_prints_the_run_and_asks_before_a_ledger_change():
     def handler(request: httpx.Request) -> httpx.Response:
         requests.append((request.method, request.url.path))
         if request.method == "GET":
-            return httpx.Response(200, json={"messages": [], "pending": []})
+            return httpx.Response(200, json={"thread_id": "t-1", "total": 0, "before": None, "messages": [],
+                                             "pending": []})
         if request.url.path == "/v1/chat":
             return httpx.Response(200, content=sse(PLAN, STARTED, FINISHED, PENDING))
         registered = {"type": "step_finished", "id": "c2", "tool": "register_work", "ok": True,

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from muse.client import MuseError
+from assistant.events import PendingCall, parse_event
 from muse.demo import _license_summary, _outcome, _recommended_work_rows
 from tests.test_client import client_for, error
 
@@ -45,17 +46,17 @@ def test_rows_show_the_creator_and_the_fee_and_not_offered_works_say_so():
 
 
 def test_the_summary_is_what_is_shown_for_approval():
-    shown = _license_summary([{"id": "c1", "tool": "buy_license", "args": {"work_id": 7},
-                               "summary": "Pays 0.002 ETH from your account"}])
+    shown = _license_summary([PendingCall(id="c1", tool="buy_license", args={"work_id": 7},
+                                          summary="Pays 0.002 ETH from your account")])
     assert "`buy_license`: Pays 0.002 ETH from your account" in shown
 
 
 @pytest.mark.parametrize("events, outcome", [
-    ([{"type": "step_finished", "ok": True}, {"type": "message", "content": "You now hold a license on work 7"}],
+    ([{"type": "step_finished", "id": "c1", "tool": "buy_license", "ok": True}, {"type": "message", "content": "You now hold a license on work 7"}],
      "You now hold a license on work 7"),
     ([{"type": "message", "content": "first"}, {"type": "error", "message": "the ledger refused"}],
      "Error: the ledger refused"),
     ([{"type": "token", "text": "x"}], ""),
 ])
 def test_the_outcome_is_the_runs_last_word(events, outcome):
-    assert _outcome(events) == outcome
+    assert _outcome([parse_event(event) for event in events]) == outcome

@@ -15,6 +15,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from assistant.chat import Assistant
+from assistant.events import ChatEvent
 from deployments.api import create_api, create_recommend_api
 from deployments.api.limits import MAX_BODY_BYTES, GatewayLimits, Rate, RequestLimits, UploadLimits
 from deployments.api.rate_limits import TokenBuckets
@@ -172,12 +173,12 @@ def test_the_assistant_reports_a_failure_by_request_id(caplog):
             raise RuntimeError(SECRET)
             yield  # an async generator
 
-    async def run() -> list[dict]:
+    async def run() -> list[ChatEvent]:
         return [event async for event in Assistant(FailingAgent(), store=None)._run({}, {}, None)]
 
     (event,) = asyncio.run(run())
-    assert event["type"] == "error" and "the assistant failed" in event["message"]
-    assert SECRET not in event["message"] and "RuntimeError" not in event["message"]
+    assert event.type == "error" and "the assistant failed" in event.message
+    assert SECRET not in event.message and "RuntimeError" not in event.message
     assert SECRET in caplog.text  # the details are in the log
 
 

@@ -18,7 +18,7 @@ from deployments.api import ledger as ledger_routes
 from deployments.api.body_limits import BodyLimits
 from deployments.api.limits import GatewayLimits, RequestLimits
 from deployments.api.rate_limits import rate_limited, rate_limits
-from deployments.errors import install_error_handlers
+from deployments.errors import ERROR_RESPONSES, install_error_handlers
 from deployments.text_service import TextService
 from models.recsys.feedback import WORKS, FeedbackStore
 from core import __version__
@@ -39,6 +39,7 @@ def _base_api(title: str, db: sqlite3.Connection, limits: RequestLimits, upload_
         version=__version__,
         description="Generate, recommend and license creative work. Errors come as "
         '`{"error": {"message", "type", "param"}}`.',
+        responses=ERROR_RESPONSES,
     )
     api.state.users = Users(db)
     api.state.feedback = FeedbackStore(db)

@@ -20,10 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from assistant.agent import ModelSettings, open_assistant
 from assistant.backends import Backends
 from assistant.chat import MAX_MESSAGE_CHARS, Assistant, ChatConflict, ChatLimits, Decision
+from assistant.events import ChatEvent, ConversationPage
 from assistant.tools import ChatContext
 from deployments.api.ledger import Signer
 from deployments.api.auth import RequiredCaller
 from deployments.api.bounds import ToolArgs
+from deployments.api.openapi_docs import event_stream_doc
 from deployments.api.sse import event, sse_response
 from deployments.errors import ApiError
 
@@ -35,6 +37,8 @@ DEFAULT_PAGE = 50
 PLANNER_TIMEOUT_S = 60.0  # a plan from a served model; a cold Generator replica takes a while to start
 
 router = APIRouter(tags=["assistant"])
+_EVENTS_DOC = event_stream_doc(ChatEvent, "the run's events as Server-Sent Events, until its reply or a pause for "
+                               "approval")
 
 
 class ChatService:
@@ -112,13 +116,13 @@ async def _assistant(request: Request) -> Assistant:
 
 
 @router.post("/v1/chat", summary="Send a message to the assistant; its steps and reply stream as SSE",
-             response_class=StreamingResponse)
+             response_class=StreamingResponse, openapi_extra=_EVENTS_DOC)
 async def chat(body: ChatBody, context: Context, assistant: Annotated[Assistant, Depends(_assistant)]):
     return await _stream(assistant.send(context, body.thread_id, body.message))
 
 
 @router.post("/v1/chat/{thread_id}/approve", summary="Approve, edit or reject the pending ledger change",
-             response_class=StreamingResponse)
+             response_class=StreamingResponse, openapi_extra=_EVENTS_DOC)
 async def approve(thread_id: ThreadId, body: ApproveBody, context: Context,
                   assistant: Annotated[Assistant, Depends(_assistant)]):
     if body.decision == "edit" and not body.args:
@@ -126,20 +130,20 @@ async def approve(thread_id: ThreadId, body: ApproveBody, context: Context,
     return await _stream(assistant.decide(context, thread_id, body.to_decisions()))
 
 
-@router.get("/v1/chat/{thread_id}", summary="A conversation, a page of messages at a time, and any pending approval")
+@router.get("/v1/chat/{thread_id}", summary="A conversation, a page of messages at a time, and any pending approval",
+            response_model=ConversationPage)
 async def conversation(thread_id: ThreadId, context: Context, assistant: Annotated[Assistant, Depends(_assistant)],
                        limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="messages per page")] = DEFAULT_PAGE,
                        before: Annotated[int | None, Query(ge=0, le=10**9, description=(
                            "the page that ends before this message index (the previous page's `before`); "
-                           "default: the latest messages"))] = None) -> dict:
+                           "default: the latest messages"))] = None) -> ConversationPage:
     """``messages`` in order, each with its ``index`` in the conversation; ``total`` messages in all; ``before``
     is the index to ask for the page before this one (null on the first page)."""
     messages = await assistant.history(context, thread_id)
     end = len(messages) if before is None else min(before, len(messages))
     start = max(0, end - limit)
-    return {"thread_id": thread_id, "total": len(messages), "before": start or None,
-            "messages": [{"index": i, **m} for i, m in enumerate(messages[start:end], start)],
-            "pending": await assistant.pending(context, thread_id)}
+    return ConversationPage(thread_id=thread_id, total=len(messages), before=start or None,
+                            messages=messages[start:end], pending=await assistant.pending(context, thread_id))
 
 
 @router.delete("/v1/chat/{thread_id}", status_code=204, response_class=Response,
@@ -153,7 +157,7 @@ async def forget(thread_id: ThreadId, context: Context, assistant: Annotated[Ass
         raise ApiError(404, str(exc), kind="not_found_error") from exc
 
 
-async def _stream(events: AsyncIterator[dict]) -> StreamingResponse:
+async def _stream(events: AsyncIterator[ChatEvent]) -> StreamingResponse:
     """Take the first event before answering, so that a conflict is a 409 rather than an error event."""
     try:
         first = await anext(events)

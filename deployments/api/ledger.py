@@ -8,7 +8,6 @@ The routes call the Ledger deployment (``request.app.state.ledger``, a handle or
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -18,11 +17,14 @@ from pydantic_core import from_json
 from starlette.datastructures import UploadFile
 
 from deployments.api.auth import Caller, RequiredCaller, bearer
+from deployments.api.openapi_docs import inline_schema
 from deployments.errors import ApiError
 from ledger.earnings import MAX_DAYS, MAX_LICENSES, MAX_WORKS, Earnings, Page
 from ledger.idempotency import MAX_KEY_CHARS
+from ledger.inputs import ADDRESS_PATTERN, MAX_PROVENANCE_PROMPT_CHARS, Address, content_hash, prompt_digest
 from ledger.metadata import MAX_MEDIA_TYPE_CHARS, MAX_TITLE_BYTES, Metadata
 from ledger.service import Credentials
+from ledger.views import Account, LedgerStatus, LicensePage, LicenseView, Verification, Withdrawal, WorkPage, WorkView
 from ledger.types import (
     BPS,
     MAX_CONTRIBUTORS,
@@ -39,14 +41,12 @@ from core.users import User
 from core.work_texts import text_of
 
 MAX_CONTENT_BYTES = 1 << 20  # a registered work's content (text or file): 1 MiB
-MAX_PROMPT_CHARS = 20_000
 MAX_WEI = 2**256 - 1
 MAX_PAGE = 100
 MAX_WORK_ID = 2**63 - 1
 
 router = APIRouter(tags=["ledger"])
 WorkId = Annotated[int, Path(ge=1, le=MAX_WORK_ID, description="a work's id (from 1)")]
-Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$", description="an EVM address, 0x + 40 hex digits")]
 HexDigest = Annotated[str, Field(pattern=r"^(0x)?[0-9a-fA-F]{64}$")]
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=1, max_length=MAX_KEY_CHARS, pattern=r"^[!-~]+$",
@@ -62,14 +62,14 @@ class ProvenanceBody(BaseModel):
 
     origin: Origin = Origin.HUMAN
     model_id: str = Field("", max_length=MAX_MODEL_ID_BYTES)
-    prompt: str | None = Field(None, max_length=MAX_PROMPT_CHARS)
+    prompt: str | None = Field(None, max_length=MAX_PROVENANCE_PROMPT_CHARS)
     prompt_hash: HexDigest | None = None
 
     def to_ledger(self) -> Provenance:
         if self.prompt is not None and self.prompt_hash is not None:
             raise ApiError(422, "give prompt or prompt_hash, not both", param="provenance.prompt_hash")
-        digest = (hashlib.sha256(self.prompt.encode()).digest() if self.prompt is not None
-                  else bytes.fromhex(self.prompt_hash.removeprefix("0x")) if self.prompt_hash else bytes(32))
+        digest = (prompt_digest(self.prompt) if self.prompt_hash is None
+                  else bytes.fromhex(self.prompt_hash.removeprefix("0x")))
         return Provenance(self.origin, self.model_id, digest)
 
 
@@ -146,14 +146,15 @@ def _owner_filter(value: str | None, caller: User | None) -> str | None:
 
 _REGISTER_DOC = {
     "requestBody": {"required": True, "content": {
-        "application/json": {"schema": RegisterBody.model_json_schema(ref_template="#/components/schemas/{model}")},
+        "application/json": {"schema": inline_schema(RegisterBody, "validation")},
         "multipart/form-data": {"schema": {"type": "object", "required": ["title", "file"], "properties": {
             "file": {"type": "string", "format": "binary", "description": f"at most {MAX_CONTENT_BYTES} bytes"},
             "title": {"type": "string"},
             "metadata": {"type": "string", "description": "JSON: the other fields of the JSON form"}}}}}}}
 
 
-@router.post("/v1/works", status_code=201, summary="Register a work as the caller's", openapi_extra=_REGISTER_DOC)
+@router.post("/v1/works", status_code=201, summary="Register a work as the caller's", openapi_extra=_REGISTER_DOC,
+             response_model=WorkView)
 async def register_work(request: Request, caller: Signer, key: IdempotencyKey = None) -> dict:
     """The work (with ``id`` and ``content_hash``, the hex sha256 of the content's bytes). Send JSON with
     ``content`` text, or a multipart form with a ``file``, a ``title`` and optional ``metadata`` JSON. Text that
@@ -161,7 +162,7 @@ async def register_work(request: Request, caller: Signer, key: IdempotencyKey = 
     its character sequences shared) is a 409 whose error names that ``work_id``: register it as a derivative,
     with that work in ``parents``."""
     content, fields = await _read_registration(request)
-    digest = hashlib.sha256(content).hexdigest()
+    digest = content_hash(content)
     if text := text_of(content, fields.media_type):  # for the recommender, before the work can be indexed
         request.app.state.work_texts.remember(digest, text)
     return await _ledger(request).register.remote(
@@ -207,7 +208,7 @@ async def _read_registration(request: Request) -> tuple[bytes, WorkMetadataBody]
     return content, fields
 
 
-@router.get("/v1/works", summary="List works (from the index)")
+@router.get("/v1/works", summary="List works (from the index)", response_model=WorkPage)
 async def list_works(request: Request, caller: Caller,
                      owner: Annotated[str | None, Query(max_length=42, description="an address, or 'me'")] = None,
                      q: Annotated[str | None, Query(min_length=1, max_length=100, description="words in titles")] = None,
@@ -216,19 +217,22 @@ async def list_works(request: Request, caller: Caller,
     return await _ledger(request).works.remote(_owner_filter(owner, caller), q, limit, offset)
 
 
-@router.get("/v1/works/{work_id}", summary="A work, its provenance, contributors and current terms (from the chain)")
+@router.get("/v1/works/{work_id}", summary="A work, its provenance, contributors and current terms (from the chain)",
+            response_model=WorkView)
 async def get_work(request: Request, work_id: WorkId) -> dict:
     return await _ledger(request).work.remote(work_id)
 
 
-@router.put("/v1/works/{work_id}/terms", summary="Set the terms a license is sold on (owner only)")
+@router.put("/v1/works/{work_id}/terms", summary="Set the terms a license is sold on (owner only)",
+            response_model=WorkView)
 async def set_terms(request: Request, work_id: WorkId, body: TermsBody, caller: Signer,
                     key: IdempotencyKey = None) -> dict:
     terms = Terms(body.template, body.fee_wei, body.rev_share_bps, body.duration_s, body.transferable, body.active)
     return await _ledger(request).set_terms.remote(caller, work_id, terms, idempotency_key=key)
 
 
-@router.post("/v1/works/{work_id}/licenses", status_code=201, summary="Buy a license, or grant one (owner)")
+@router.post("/v1/works/{work_id}/licenses", status_code=201, summary="Buy a license, or grant one (owner)",
+             response_model=LicenseView)
 async def license_work(request: Request, work_id: WorkId, caller: Signer, body: LicenseBody | None = None,
                        key: IdempotencyKey = None) -> dict:
     """Without ``grant_to`` the caller buys a license at the work's current fee (paid from its account, split
@@ -242,9 +246,10 @@ async def license_work(request: Request, work_id: WorkId, caller: Signer, body: 
                                                      idempotency_key=key)
 
 
-@router.get("/v1/licenses/verify", summary="Whether an address may use a work so (public)")
+@router.get("/v1/licenses/verify", summary="Whether an address may use a work so (public)",
+            response_model=Verification)
 async def verify_license(request: Request, work_id: Annotated[int, Query(ge=1, le=MAX_WORK_ID)],
-                         holder: Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$")],
+                         holder: Annotated[str, Query(pattern=ADDRESS_PATTERN)],
                          use: Literal["personal", "commercial", "derivative"] = "commercial",
                          source: Annotated[Literal["chain", "index"], Query(
                              description="chain: the contract's answer; index: the off-chain index's")] = "chain",
@@ -252,7 +257,7 @@ async def verify_license(request: Request, work_id: Annotated[int, Query(ge=1, l
     return await _ledger(request).verify.remote(work_id, holder, use, source)
 
 
-@router.get("/v1/licenses", summary="List licenses (from the index)")
+@router.get("/v1/licenses", summary="List licenses (from the index)", response_model=LicensePage)
 async def list_licenses(request: Request, caller: Caller,
                         holder: Annotated[str | None, Query(max_length=42, description="an address, or 'me'")] = None,
                         work_id: Annotated[int | None, Query(ge=1, le=MAX_WORK_ID)] = None,
@@ -261,7 +266,7 @@ async def list_licenses(request: Request, caller: Caller,
     return await _ledger(request).licenses.remote(_owner_filter(holder, caller), work_id, limit, offset)
 
 
-@router.get("/v1/account", summary="The caller's address, balance and royalties owed")
+@router.get("/v1/account", summary="The caller's address, balance and royalties owed", response_model=Account)
 async def account(request: Request, caller: Signer) -> dict:
     return await _ledger(request).account.remote(caller.address)
 
@@ -283,11 +288,12 @@ async def earnings(request: Request, caller: Signer,
     return await _ledger(request).earnings.remote(caller.address, work_id, Page(limit, offset, licenses, days))
 
 
-@router.post("/v1/account/withdraw", summary="Pay the caller's royalties into its account")
+@router.post("/v1/account/withdraw", summary="Pay the caller's royalties into its account",
+             response_model=Withdrawal)
 async def withdraw(request: Request, caller: Signer, key: IdempotencyKey = None) -> dict:
     return await _ledger(request).withdraw.remote(caller, idempotency_key=key)
 
 
-@router.get("/v1/ledger", summary="The ledger's contract, chain and size")
+@router.get("/v1/ledger", summary="The ledger's contract, chain and size", response_model=LedgerStatus)
 async def ledger_status(request: Request) -> dict:
     return await _ledger(request).status.remote()

@@ -20,6 +20,16 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from deployments.api.embeddings import EMBEDDING_MODEL
 from deployments.api.generation import Prompts, usage
+from deployments.api.openai_answers import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    Completion,
+    CompletionChunk,
+    ModelCard,
+    ModelList,
+    StreamError,
+)
+from deployments.api.openapi_docs import event_stream_doc
 from deployments.api.sse import event, sse_response, with_error_event
 from deployments.api.tool_calling import (
     MAX_TOOL_CALL_ID_CHARS,
@@ -166,18 +176,27 @@ def _model_card(name: str) -> dict:
     return {"id": name, "object": "model", "created": 0, "owned_by": "muse"}
 
 
-@router.get("/v1/models")
+_JSON_OR_STREAM = "JSON; with stream=true, Server-Sent Events of chunks, then data: [DONE]"
+
+
+def _stream_doc(chunk: type[BaseModel], answer: type[BaseModel]) -> dict:
+    """A 200 that is ``answer`` as JSON, or a stream of ``chunk`` (or a ``StreamError``)."""
+    return event_stream_doc(chunk | StreamError, _JSON_OR_STREAM, {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{answer.__name__}"}}}, done=True)
+
+
+@router.get("/v1/models", response_model=ModelList)
 async def list_models(request: Request) -> dict:
     names = [*(m.name for m in request.app.state.text.models), EMBEDDING_MODEL]
     return {"object": "list", "data": [_model_card(name) for name in names]}
 
 
-@router.get("/v1/models/{model_id:path}")
+@router.get("/v1/models/{model_id:path}", response_model=ModelCard)
 async def get_model(model_id: str, request: Request) -> dict:
     return _model_card(model_id if model_id == EMBEDDING_MODEL else request.app.state.text.model(model_id).name)
 
 
-@router.post("/v1/completions")
+@router.post("/v1/completions", response_model=Completion, openapi_extra=_stream_doc(CompletionChunk, Completion))
 async def completions(body: CompletionRequest, request: Request):
     text = _service(request, body.model)
     params = body.params()
@@ -204,7 +223,8 @@ async def _completion_events(head: dict, streams: list[AsyncIterator[dict]], inc
         yield event({**head, "choices": [], "usage": _usage(finals)})
 
 
-@router.post("/v1/chat/completions")
+@router.post("/v1/chat/completions", response_model=ChatCompletion,
+             openapi_extra=_stream_doc(ChatCompletionChunk, ChatCompletion))
 async def chat_completions(body: ChatRequest, request: Request):
     text = _service(request, body.model)
     parser = text.model(body.model).tool_parser

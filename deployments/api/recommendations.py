@@ -15,7 +15,7 @@ from deployments.api.ledger import MAX_WORK_ID
 from deployments.api.auth import Caller, RequiredCaller
 from deployments.errors import ApiError
 from models.recsys.feedback import KIND_WEIGHTS, KINDS, FeedbackStore
-from models.recsys.service import MAX_K
+from models.recsys.service import MAX_K, RecommendRequest
 from models.recsys.works import is_work_id
 
 RECOMMEND_PATH = "/v1/recommend"  # the muse-recommend application's route prefix (serve_config.yaml)
@@ -136,9 +136,10 @@ async def recommend(body: RecommendBody, request: Request, caller: Caller):
         payload["liked_items"] = tuple(payload["liked_items"])
     if body.user_id is not None and is_platform_id(body.user_id):
         del payload["user_id"]  # the caller's own: their live history, as without a user_id
-    if caller is not None and not ("user_id" in payload or body.liked_items or body.query):
-        payload["history"] = tuple(_feedback(request).history(caller.platform_id))
-    return _found(await _recommender(request).recommend(payload))
+    wanted = RecommendRequest(**payload)
+    if caller is not None:
+        wanted = wanted.for_caller(lambda: _feedback(request).history(caller.platform_id))
+    return await _recommender(request).recommend(wanted)
 
 
 async def _recommend_works(body: RecommendBody, request: Request, caller: User | None):
@@ -147,14 +148,7 @@ async def _recommend_works(body: RecommendBody, request: Request, caller: User |
     works_request = recommender.works.request(
         caller and caller.platform_id, caller and caller.address, body.query,
         tuple(int(i) for i in body.liked_items or ()), body.k, body.exclude_seen, body.diversity)
-    return _found(await recommender.recommend_works(works_request))
-
-
-def _found(result: dict) -> dict:
-    if "unknown_items" in result:
-        raise ApiError(404, f"unknown items: {', '.join(result['unknown_items'])}", param="liked_items",
-                       kind="not_found_error")
-    return result
+    return await recommender.recommend_works(works_request)
 
 
 @router.get("/v1/items")

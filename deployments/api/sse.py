@@ -7,16 +7,19 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 
 from common.request_ids import hidden_failure
 
-DONE = "data: [DONE]\n\n"
+DONE_DATA = "[DONE]"  # the last data line of an OpenAI-style stream
+DONE = f"data: {DONE_DATA}\n\n"
 
 log = logging.getLogger("ray.serve")
 
 
-def event(payload: dict) -> str:
-    return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+def event(payload: dict | BaseModel) -> str:
+    data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 def sse_response(events: AsyncIterator[str]) -> StreamingResponse:

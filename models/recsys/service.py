@@ -11,7 +11,8 @@ import itertools
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from common.files import replacing
 from models.recsys.content import ContentIndex
 from models.recsys.data import Matrix, load_catalogue, load_interactions
 from models.recsys.diversity import mmr
+from models.recsys.errors import UnknownItem
 from models.recsys.feedback import KIND_WEIGHTS
 from models.recsys.npz import UnreadableFile, read_npz
 from models.recsys.recommenders import AlsParams, AlsRecommender
@@ -51,6 +53,13 @@ class RecommendRequest:
     diversity: float = 0.0
     genre: str | None = None
 
+    def for_caller(self, history: Callable[[], Iterable[tuple[str, float]]]) -> RecommendRequest:
+        """The request a platform user makes: when it names no basis (user, liked items or query), their own
+        weighted ``history`` (read only then) is its basis."""
+        if self.user_id or self.liked_items or self.query:
+            return self
+        return replace(self, history=tuple((item, float(weight)) for item, weight in history()))
+
 
 @dataclass(frozen=True)
 class Recommendation:
@@ -73,10 +82,6 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
     n = min(n, len(scores))
     best = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
     return best[np.argsort(-scores[best], kind="stable")]
-
-
-class UnknownItem(KeyError):
-    """An item id that is not in the catalogue."""
 
 
 class RecommenderService:
@@ -142,7 +147,7 @@ class RecommenderService:
     def item_index(self, item_id: str) -> int:
         index = self.matrix.item_index.get(item_id)
         if index is None:
-            raise UnknownItem(item_id)
+            raise UnknownItem([item_id])
         return index
 
     def unknown_items(self, item_ids: list[str]) -> list[str]:

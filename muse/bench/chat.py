@@ -24,6 +24,7 @@ import httpx
 import matplotlib.pyplot as plt
 from tqdm import tqdm
 
+from assistant.events import parse_event
 from muse.bench.recommend import closed_loop
 from muse.bench.report import percentile, print_table, require_muse, save_figure, write_json
 
@@ -55,13 +56,13 @@ async def one_turn(client: httpx.AsyncClient, url: str, key: str, thread_id: str
         async for line in response.aiter_lines():
             if not line.startswith("data: "):
                 continue
-            event = json.loads(line[6:])
-            if event["type"] == "step_started":
-                step_started[event["id"]] = time.perf_counter()
-            elif event["type"] == "step_finished" and event["id"] in step_started:
-                in_tools += time.perf_counter() - step_started.pop(event["id"])
-            elif event["type"] == "error":
-                raise RuntimeError(event.get("message", "error event"))
+            event = parse_event(json.loads(line[6:]))
+            if event.type == "step_started":
+                step_started[event.id] = time.perf_counter()
+            elif event.type == "step_finished" and event.id in step_started:
+                in_tools += time.perf_counter() - step_started.pop(event.id)
+            elif event.type == "error":
+                raise RuntimeError(event.message)
     return time.perf_counter() - started, in_tools
 
 

@@ -44,6 +44,7 @@ import httpx
 import matplotlib.pyplot as plt
 from tqdm import tqdm
 
+from assistant.events import parse_event
 from muse.bench import LOAD_LEVELS as DEFAULT_LEVELS
 from muse.bench import LOAD_MIX as DEFAULT_MIX
 from muse.bench.chat import forget
@@ -181,15 +182,14 @@ def classify(kind: str, status: int, target: Target) -> str:
 def chat_outcome(lines: list[str]) -> tuple[str, str | None]:
     """(outcome, detail) of a chat's event stream: ok when it ends with a ``message`` and has no ``error``."""
     try:
-        events = list(iter_sse(lines))
-    except ValueError as exc:
-        return "error", f"bad event stream: {exc}"
-    for item in events:
-        if item.get("type") == "error" or "error" in item:
-            message = item.get("message") or item.get("error")
-            return "error", f"error event: {message}"[:200]
-    if not events or events[-1].get("type") != "message":
-        last = events[-1].get("type") if events else None
+        events = [parse_event(item) for item in iter_sse(lines)]
+    except ValueError as exc:  # not JSON, or not a chat event (pydantic's ValidationError is a ValueError)
+        return "error", f"bad event stream: {exc}"[:200]
+    for event in events:
+        if event.type == "error":
+            return "error", f"error event: {event.message}"[:200]
+    if not events or events[-1].type != "message":
+        last = events[-1].type if events else None
         return "error", f"stream ended without a message event (last: {last})"
     return "ok", None
 

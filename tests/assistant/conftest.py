@@ -15,6 +15,7 @@ import pytest
 from assistant.agent import ModelSettings, open_assistant
 from assistant.backends import Backends
 from assistant.chat import Assistant, ChatLimits
+from assistant.events import ChatEvent
 from assistant.tools import ChatContext
 from deployments.generator import Generator
 from ledger.service import Credentials, LedgerService, LedgerSettings, keystore_for
@@ -72,8 +73,9 @@ def world(tmp_path: Path, generator) -> Iterator[World]:
     w.close()
 
 
-async def collect(events: AsyncIterator[dict]) -> list[dict]:
-    return [event async for event in events]
+async def collect(events: AsyncIterator[ChatEvent]) -> list[dict]:
+    """The events in their JSON form, as a client reads them."""
+    return [event.model_dump(mode="json") async for event in events]
 
 
 def types(events: list[dict]) -> list[str]:

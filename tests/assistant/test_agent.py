@@ -107,11 +107,11 @@ def test_a_conversation_resumes_after_a_restart(tmp_path, generator):
     async def after_restart():
         assistant = await restarted.assistant()
         context = type(dana)(user=dana.user, credentials=dana.credentials, backends=restarted.backends)
-        assert [p["tool"] for p in await assistant.pending(context, "chat-1")] == ["register_work"]
+        assert [p.tool for p in await assistant.pending(context, "chat-1")] == ["register_work"]
         events = await collect(assistant.decide(context, "chat-1", Decision("approve")))
         assert of_type(events, "step_finished")[0]["ok"]
         history = await assistant.history(context, "chat-1")
-        assert history[0] == {"role": "user", "content": 'Register this as mine: "Winter light on water"'}
+        assert (history[0].role, history[0].content) == ("user", 'Register this as mine: "Winter light on water"')
         await assistant.close()
 
     asyncio.run(after_restart())
@@ -201,7 +201,7 @@ def test_approvals_explain_themselves_in_the_request_language(world):
         summary = second[-1]["pending"][0]["summary"]
         assert "at 0.02 ETH" in summary and "derivatives" in summary and "owe this work 10%" in summary
         assert f"{erin.user.address[:10]}… 70%" in summary and "30%" in summary
-        assert (await assistant.pending(erin, "en"))[0]["summary"] == summary  # GET shows it too
+        assert (await assistant.pending(erin, "en"))[0].summary == summary  # GET shows it too
         await assistant.close()
 
     asyncio.run(scenario())

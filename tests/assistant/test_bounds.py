@@ -67,7 +67,7 @@ def test_only_the_latest_checkpoint_is_kept_and_it_still_resumes(world):
         done = await collect(assistant.decide(max_, "t", Decision("approve")))  # resumes from the one kept
         assert done[-1]["type"] == "message"
         assert checkpoints(world, thread) == 1
-        assert [m["role"] for m in await assistant.history(max_, "t")] == ["user", "assistant", "tool", "assistant"]
+        assert [m.role for m in await assistant.history(max_, "t")] == ["user", "assistant", "tool", "assistant"]
         await assistant.close()
 
     asyncio.run(scenario())

@@ -9,18 +9,19 @@ import time
 import pytest
 
 from assistant.chat import ChatConflict, Decision
+from assistant.events import Entry
 
 POEM = 'Register this poem as mine: "Frost on the window"'
 DEADLINE_S = 60
 
 
-async def finished(assistant, context, thread_id: str) -> list[dict]:
+async def finished(assistant, context, thread_id: str) -> list[Entry]:
     """The conversation once its last message is the assistant's reply and its turn has ended (polled, within
     DEADLINE_S)."""
     deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline:
         history = await assistant.history(context, thread_id)
-        if history[-1]["role"] == "assistant" and "tool_calls" not in history[-1] and not assistant.running:
+        if history[-1].role == "assistant" and history[-1].tool_calls is None and not assistant.running:
             return history
         await asyncio.sleep(0.1)
     raise AssertionError(f"the turn did not finish in {DEADLINE_S} s: {history}")
@@ -52,11 +53,11 @@ def test_an_approved_change_completes_after_the_listener_leaves(world, leave):
     async def scenario():
         assistant = await world.assistant()
         waiting = [e async for e in assistant.send(gina, "t", POEM)]
-        assert waiting[-1]["type"] == "approval_required"
+        assert waiting[-1].type == "approval_required"
         await leave(assistant.decide(gina, "t", Decision("approve")))
         history = await finished(assistant, gina, "t")
-        assert [m["role"] for m in history] == ["user", "assistant", "tool", "assistant"]
-        assert history[2]["content"]["owner"] == gina.user.address
+        assert [m.role for m in history] == ["user", "assistant", "tool", "assistant"]
+        assert history[2].content["owner"] == gina.user.address
         assert await assistant.pending(gina, "t") == []
         with pytest.raises(ChatConflict, match="nothing"):  # approving again cannot register twice
             [e async for e in assistant.decide(gina, "t", Decision("approve"))]

@@ -1,5 +1,6 @@
 """Fuzz every operation of the gateway's OpenAPI schema (schemathesis) against the real application: whatever
-the input, valid or not by the schema, with a valid key, the answer is never a 5xx.
+the input, valid or not by the schema, with a valid key, the answer is never a 5xx, and every answer (events of a
+stream included) is what the schema documents for its status.
 
 The schema is read from the running server, so a new route is fuzzed the day it is added; it documents the
 ``muse-recommend`` application's ``/v1/recommend`` too, which the proxy sends to the Recommender replicas. Each
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.integration.http_helpers import as_user
 
@@ -27,7 +29,7 @@ def fuzz(operation, mode: GenerationMode, base_url: str, headers: dict) -> None:
     @settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     def run(case) -> None:
-        case.call_and_validate(base_url=base_url, headers=headers, checks=[not_a_server_error],
+        case.call_and_validate(base_url=base_url, headers=headers, checks=[not_a_server_error, response_schema_conformance],
                                timeout=REQUEST_TIMEOUT_S)
 
     run()
