@@ -119,7 +119,7 @@ def _document_recommend_app(api: FastAPI) -> None:
     """The gateway's ``/openapi.json`` (and so ``/docs``) also documents the routes of ``muse-recommend``, at its
     route prefix: one schema for the whole HTTP API. They are documented only: Serve's proxy sends that prefix to
     the Recommender replicas, never to the gateway."""
-    elsewhere = APIRouter()
+    elsewhere = APIRouter(responses=ERROR_RESPONSES)  # as the app it documents gives every route
     _recommend_routes(elsewhere, recommendations.RECOMMEND_PATH)
 
     def openapi() -> dict:
