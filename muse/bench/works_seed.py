@@ -1,8 +1,9 @@
 """The works catalogue ``muse bench recommend`` measures, seeded over HTTP, and the mix of requests sent to it.
 
 Seeding, with the first API key (the creator): ``--works`` works registered (the market simulation's seeded
-topic texts, ``muse.bench.market``), licenses granted to synthetic holders (rows of the works' ALS) and to the
-readers; with every further key (a reader): a few likes on works of one topic, so the reader has a history.
+topic texts, ``muse.bench.market``), terms set on some and licenses granted on those to synthetic holders (rows of
+the works' ALS) and to the readers; with every further key (a reader): a few likes on works of one topic, so the
+reader has a history.
 
 The requests mix three kinds in equal shares: a free-text ``query`` (three topic words in one of a few phrasings,
 so that nearly every query of a run is new and is embedded, not found in a cache), ``liked`` work ids, and a
@@ -28,6 +29,7 @@ REGISTER_CLIENTS = 4  # registrations in flight (the ledger's per-caller rate li
 GRANT_HOLDERS = 24  # synthetic addresses, each granted licenses on works of one topic
 GRANTS_EACH = 3
 READER_LIKES = 4
+TERMS = {"template": "commercial_use", "fee_wei": 10**15}
 SEEN_WITHIN_S = 120.0  # registered works reach the replicas' catalogue within about a second
 PHRASINGS = ["{a} and {b} with {c}", "a story of {a}, {b} and {c}", "{a} {b} {c}", "poems about {a}, {b}, {c}",
              "something like {a} meets {b} in the {c}"]
@@ -56,10 +58,10 @@ def _auth(key: str) -> dict:
     return {"Authorization": f"Bearer {key}"}
 
 
-async def _write(client: httpx.AsyncClient, path: str, key: str, body: dict) -> httpx.Response:
+async def _write(client: httpx.AsyncClient, path: str, key: str, body: dict, method: str = "POST") -> httpx.Response:
     """A ledger write, waiting out 429 (ledger writes are rate-limited per caller)."""
     while True:
-        response = await client.post(path, json=body, headers=_auth(key))
+        response = await client.request(method, path, json=body, headers=_auth(key))
         if response.status_code != 429:
             return response
         await asyncio.sleep(float(response.headers.get("retry-after", 1)))
@@ -117,12 +119,17 @@ async def _seed(url: str, keys: list[str], n: int, seed: int) -> SeededWorks:
                 liked = await client.post("/v1/interactions", headers=_auth(reader),
                                           json={"catalogue": "works", "item_id": str(w), "kind": "like"})
                 liked.raise_for_status()
+        terms = 0  # a grant is on the work's current terms: a work needs some first
+        for w in dict.fromkeys(w for _, w in grants):
+            response = await _write(client, f"/v1/works/{w}/terms", creator, TERMS, "PUT")
+            terms += response.status_code == 200
         granted = 0
         for holder, w in grants:
             response = await _write(client, f"/v1/works/{w}/licenses", creator, {"grant_to": holder})
             granted += response.status_code == 201
         await _wait_until_recommended(client, max(ids))
-    return SeededWorks(by_topic, readers, len(ids), granted, n + len(grants) - len(ids) - granted)
+    writes = n + len(set(w for _, w in grants)) + len(grants)
+    return SeededWorks(by_topic, readers, len(ids), granted, writes - len(ids) - terms - granted)
 
 
 def seed_works(url: str, keys: list[str], n: int, seed: int = 0) -> SeededWorks:
