@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from dataclasses import asdict
+
+import numpy as np
 
 from core.users import Users
 from core.work_texts import WorkTexts
@@ -93,18 +94,12 @@ class WorksFeed:
         held = self.index.held_by(address) if address else frozenset()
         return WorksRequest(query, liked, history, held, k, exclude_seen, diversity)
 
-    def answer(self, request: WorksRequest) -> dict:
-        return self.answer_many([request])[0]
-
-    def answer_many(self, requests: list[WorksRequest]) -> list[dict]:
-        """Per request ``{"items": [...]}``, each with the work's current ``terms`` (None without an offer); or
-        ``{"unknown_items": [...]}`` for liked works not in the catalogue (yet). Queries are embedded together."""
-        unknown = [self.catalogue.unknown(r.liked) for r in requests]
-        valid = [r for r, u in zip(requests, unknown) if not u]
-        answers = iter(self.catalogue.recommend_many(valid))
-        return [{"unknown_items": [str(i) for i in u]} if u else self._with_terms(next(answers))
-                for u in unknown]
-
-    def _with_terms(self, recs: list) -> dict:
+    def answer(self, request: WorksRequest, query_vector: np.ndarray | None = None) -> dict:
+        """``{"items": [...]}``, each with the work's current ``terms`` (None without an offer); or
+        ``{"unknown_items": [...]}`` for liked works not in the catalogue (yet). ``query_vector``: the request's
+        query already embedded (else it is embedded here)."""
+        if unknown := self.catalogue.unknown(request.liked):
+            return {"unknown_items": [str(i) for i in unknown]}
+        recs = self.catalogue.recommend(request, query_vector)
         terms = self.index.terms([r.id for r in recs])
-        return {"items": [{**asdict(r), "terms": t.model_dump() if (t := terms.get(r.id)) else None} for r in recs]}
+        return {"items": [{**vars(r), "terms": t.model_dump() if (t := terms.get(r.id)) else None} for r in recs]}

@@ -16,6 +16,7 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 from fastapi import FastAPI
 from ray import serve
 from threadpoolctl import threadpool_limits
@@ -31,6 +32,7 @@ from core.users import connect
 from core.works import SYNC_INTERVAL_S, WorksFeed
 from ledger.index_reader import IndexReader
 from models.recsys.works import WorksCatalogue, WorksPolicy, WorksRequest
+from models.recsys.query_vectors import QueryVectors
 from models.recsys.works_cf import WorksCollaborative
 
 log = logging.getLogger("ray.serve")
@@ -63,6 +65,7 @@ class Recommender:
         catalogue = WorksCatalogue(lambda texts: self._service.content.encode(texts), works_policy,
                                    WorksCollaborative())
         self.works = WorksFeed(catalogue, IndexReader(ledger_index_path()), connect())
+        self._queries = QueryVectors()
         self._stopping = threading.Event()
         threading.Thread(target=self._follow_works, name="works-feed", daemon=True).start()
         self._api = create_recommend_api(self, connect(), limits)
@@ -85,16 +88,29 @@ class Recommender:
         return [[asdict(r) for r in recs] for recs in self._service.recommend_many(requests)]
 
     async def recommend_works(self, request: WorksRequest) -> dict:
-        return await self._works_batch(request)
+        """Scored right here (well under a millisecond); only the query's embedding, the one costly step, is
+        batched and computed off the event loop."""
+        vector = await self._query_vector(request.query) if request.query else None
+        answer = self.works.answer(request, vector)
+        counter("muse_recommendations").inc()
+        if explored := sum(item["explore"] for item in answer.get("items", ())):
+            counter("muse_works_explore_impressions").inc(explored)
+        return answer
+
+    async def _query_vector(self, text: str) -> np.ndarray:
+        vector = self._queries.get(text)
+        if vector is None:
+            vector = await self._embed_queries(text)
+            self._queries.put(text, vector)
+        return vector
 
     @serve.batch(max_batch_size=MAX_BATCH, batch_wait_timeout_s=0.0)
-    async def _works_batch(self, requests: list[WorksRequest]) -> list[dict]:
-        """Concurrent works requests together: their queries go through the encoder in one call."""
-        counter("muse_recommendations").inc(len(requests))
-        answers = self.works.answer_many(requests)
-        if explored := sum(item["explore"] for answer in answers for item in answer.get("items", ())):
-            counter("muse_works_explore_impressions").inc(explored)
-        return answers
+    async def _embed_queries(self, texts: list[str]) -> list[np.ndarray]:
+        """The new queries of concurrent requests through MiniLM in one call, in a worker thread: meanwhile the
+        event loop serves every other request (the encoder releases the GIL while it computes)."""
+        unique = list(dict.fromkeys(texts))
+        vectors = dict(zip(unique, await asyncio.to_thread(self.works.catalogue.embed, unique)))
+        return [vectors[text] for text in texts]
 
     def _follow_works(self) -> None:
         """Add newly registered works to the catalogue every ``SYNC_INTERVAL_S``, for the replica's lifetime."""

@@ -24,6 +24,7 @@ from models.recsys.data import Matrix, load_catalogue, load_interactions
 from models.recsys.diversity import mmr
 from models.recsys.feedback import KIND_WEIGHTS
 from models.recsys.npz import UnreadableFile, read_npz
+from models.recsys.ranking import top
 from models.recsys.recommenders import AlsParams, AlsRecommender
 
 log = logging.getLogger(__name__)
@@ -66,13 +67,6 @@ class _Profile:
 
     seen: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
     vector: np.ndarray | None = None
-
-
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the ``n`` highest scores, best first (a partial sort: the catalogue is large)."""
-    n = min(n, len(scores))
-    best = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-    return best[np.argsort(-scores[best], kind="stable")]
 
 
 class UnknownItem(KeyError):
@@ -193,7 +187,7 @@ class RecommenderService:
         elif scores is not None:
             scores = scores.copy()
             scores[exclude] = -np.inf
-            candidates = _top(scores, len(scores) if request.genre else n_candidates)
+            candidates = top(scores, len(scores) if request.genre else n_candidates)
             values = scores[candidates]
             reason = lambda item: self._because(item, profile.seen)  # noqa: E731
         else:
