@@ -89,7 +89,7 @@ class Recommender:
 
     async def recommend_works(self, request: WorksRequest) -> dict:
         """Scored right here (well under a millisecond); only the query's embedding, the one costly step, is
-        batched and computed off the event loop."""
+        batched with concurrent requests' queries, and skipped for a query embedded recently."""
         vector = await self._query_vector(request.query) if request.query else None
         answer = self.works.answer(request, vector)
         counter("muse_recommendations").inc()
@@ -106,10 +106,10 @@ class Recommender:
 
     @serve.batch(max_batch_size=MAX_BATCH, batch_wait_timeout_s=0.0)
     async def _embed_queries(self, texts: list[str]) -> list[np.ndarray]:
-        """The new queries of concurrent requests through MiniLM in one call, in a worker thread: meanwhile the
-        event loop serves every other request (the encoder releases the GIL while it computes)."""
+        """The new queries of concurrent requests through MiniLM in one call. On the event loop, not in a worker
+        thread: measured at 10 clients, a thread starved for the GIL by the busy loop (query p99 315 ms)."""
         unique = list(dict.fromkeys(texts))
-        vectors = dict(zip(unique, await asyncio.to_thread(self.works.catalogue.embed, unique)))
+        vectors = dict(zip(unique, self.works.catalogue.embed(unique)))
         return [vectors[text] for text in texts]
 
     def _follow_works(self) -> None:
