@@ -15,7 +15,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+
+import numpy as np
 
 from core.users import Users
 from core.work_texts import WorkTexts
@@ -106,21 +108,16 @@ class WorksFeed:
         held = self.index.held_by(address) if address else frozenset()
         return WorksRequest(query, liked, history, held, k, exclude_seen, diversity)
 
-    def answer(self, request: WorksRequest) -> dict:
+    def answer(self, request: WorksRequest, query_vector: np.ndarray | None = None) -> dict:
+        """``{"items": [...]}``, each with the work's current ``terms`` (None without an offer); ``UnknownItem``
+        for liked works not in the catalogue (yet). ``query_vector``: the request's query already embedded (else
+        it is embedded here)."""
         self.require_known(request)
-        return self.answer_many([request])[0]
+        recs = self.catalogue.recommend(request, query_vector)
+        terms = self.index.terms([r.id for r in recs])
+        return {"items": [{**vars(r), "terms": t.model_dump() if (t := terms.get(r.id)) else None} for r in recs]}
 
     def require_known(self, request: WorksRequest) -> None:
         """``UnknownItem`` for liked works not in the catalogue (yet)."""
         if unknown := self.catalogue.unknown(request.liked):
             raise UnknownItem(map(str, unknown))
-
-    def answer_many(self, requests: list[WorksRequest]) -> list[dict]:
-        """Per request ``{"items": [...]}``, each with the work's current ``terms`` (None without an offer).
-        Queries are embedded together. Check liked works first (``require_known``): one gone since (a new
-        ledger deployment empties the catalogue) counts for nothing."""
-        return [self._with_terms(recs) for recs in self.catalogue.recommend_many(requests)]
-
-    def _with_terms(self, recs: list) -> dict:
-        terms = self.index.terms([r.id for r in recs])
-        return {"items": [{**asdict(r), "terms": t.model_dump() if (t := terms.get(r.id)) else None} for r in recs]}

@@ -68,7 +68,8 @@ def _eval_assistant(args: argparse.Namespace) -> None:
 def _bench_recommend(args: argparse.Namespace) -> None:
     from muse.bench.recommend import run_recommend_bench
 
-    run_recommend_bench(args.url, args.concurrency, args.seconds, args.out, args.key or os.environ.get("MUSE_API_KEY"))
+    keys = args.key or ([os.environ["MUSE_API_KEY"]] if os.environ.get("MUSE_API_KEY") else [])
+    run_recommend_bench(args.url, args.concurrency, args.seconds, args.out, keys, args.works)
 
 
 def _train_recs(args: argparse.Namespace) -> None:
@@ -366,15 +367,17 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--rounds", type=int, default=3, help="interleaved rounds over the levels (default: %(default)s)")
     gen.set_defaults(run=_bench_generate)
     rec = benches.add_parser("recommend", help="recommendation requests/s and latency over HTTP",
-                             description="Closed-loop clients on /v1/recommend at each concurrency (movies, then "
-                             "works by query), next to the serving floor (/healthz) and the in-process batched call, "
-                             "in the same run.")
+                             description="Closed-loop clients on /v1/recommend at each concurrency (movies, then, "
+                             "with --key, the works catalogue: query, liked works and user history), next to the "
+                             "serving floor (/healthz) and the in-process batched call, in the same run.")
     _add_bench_target(rec)
     rec.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 10, 16, 32, 64],
                      help="concurrent clients per level (default: %(default)s)")
     rec.add_argument("--seconds", type=float, default=5.0, help="duration of each level (default: %(default)s)")
-    rec.add_argument("--key", help="an API key (default: $MUSE_API_KEY): registers a few works first, so that the "
-                     "works catalogue measured is not empty")
+    rec.add_argument("--key", nargs="+", help="API keys (default: $MUSE_API_KEY): the first registers --works works "
+                     "and grants licenses on them; each further key is a reader who likes a few works and asks for "
+                     "its own history (without one, works requests are queries and liked works only)")
+    rec.add_argument("--works", type=int, default=240, help="works registered first, with --key (default: %(default)s)")
     rec.set_defaults(run=_bench_recommend)
     market = benches.add_parser(
         "market", help="marketplace simulation: popularity, ALS and Muse's works policy side by side (in process)",

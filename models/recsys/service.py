@@ -26,6 +26,7 @@ from models.recsys.diversity import mmr
 from models.recsys.errors import UnknownItem
 from models.recsys.feedback import KIND_WEIGHTS
 from models.recsys.npz import UnreadableFile, read_npz
+from models.recsys.ranking import top
 from models.recsys.recommenders import AlsParams, AlsRecommender
 
 log = logging.getLogger(__name__)
@@ -77,11 +78,6 @@ class _Profile:
     vector: np.ndarray | None = None
 
 
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the ``n`` highest scores, best first (a partial sort: the catalogue is large)."""
-    n = min(n, len(scores))
-    best = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-    return best[np.argsort(-scores[best], kind="stable")]
 
 
 class RecommenderService:
@@ -198,7 +194,7 @@ class RecommenderService:
         elif scores is not None:
             scores = scores.copy()
             scores[exclude] = -np.inf
-            candidates = _top(scores, len(scores) if request.genre else n_candidates)
+            candidates = top(scores, len(scores) if request.genre else n_candidates)
             values = scores[candidates]
             reason = lambda item: self._because(item, profile.seen)  # noqa: E731
         else:

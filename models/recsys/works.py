@@ -6,7 +6,8 @@ interacted with (licensed, liked, viewed); a free-text query is embedded with th
 user owns or holds a license on are never recommended to them.
 
 The catalogue is swapped whole on each change (one reference assignment), so a request scoring on one
-thread never sees half an addition made on another.
+thread never sees half an addition made on another. A request costs one matrix-vector product over the
+catalogue's normalised embeddings and a partial sort; nothing loops over the catalogue in Python.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from models.recsys.diversity import mmr
 from models.recsys.feedback import KIND_WEIGHTS
+from models.recsys.ranking import top
 from models.recsys.works_cf import WorksCollaborative
 
 Encoder = Callable[[list[str]], np.ndarray]  # texts -> unit vectors, one row each
@@ -96,6 +98,7 @@ class _Snapshot:
     embeddings: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     row: dict[int, int] = field(default_factory=dict)  # work id -> row
     counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # interactions per row
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # work id per row
 
 
 class WorksCatalogue:
@@ -125,7 +128,8 @@ class WorksCatalogue:
         all_works = tuple(old.works[i] for i in keep) + tuple(works)
         embeddings = np.concatenate([old.embeddings[keep], vectors]) if len(keep) else vectors
         counts = np.concatenate([old.counts[keep], np.zeros(len(works), np.int64)])
-        self._snapshot = _Snapshot(all_works, embeddings, {w.id: i for i, w in enumerate(all_works)}, counts)
+        self._snapshot = _Snapshot(all_works, embeddings, {w.id: i for i, w in enumerate(all_works)}, counts,
+                                   np.array([w.id for w in all_works], dtype=np.int64))
 
     def clear(self) -> None:
         self._snapshot = _Snapshot()
@@ -134,16 +138,20 @@ class WorksCatalogue:
         """How many users interacted with each work (for popularity when nothing is known of the user)."""
         old = self._snapshot
         values = np.array([counts.get(w.id, 0) for w in old.works], dtype=np.int64)
-        self._snapshot = _Snapshot(old.works, old.embeddings, old.row, values)
+        self._snapshot = _Snapshot(old.works, old.embeddings, old.row, values, old.ids)
 
     def unknown(self, ids: Iterable[int]) -> list[int]:
         row = self._snapshot.row
         return [i for i in ids if i not in row]
 
+    def embed(self, queries: list[str]) -> np.ndarray:
+        """Query texts as unit vectors, one row each, in one encoder call (far cheaper than one call each)."""
+        return np.asarray(self._encode(queries), dtype=np.float32)
+
     def recommend_many(self, requests: list[WorksRequest]) -> list[list[WorkRecommendation]]:
-        """Every request of a batch, their queries embedded in one encoder call (far cheaper than one each)."""
-        queries = [r.query for r in requests if r.query]
-        vectors = dict(zip(queries, self._encode(queries))) if queries else {}
+        """Every request of a batch, their queries embedded in one encoder call."""
+        queries = list(dict.fromkeys(r.query for r in requests if r.query))
+        vectors = dict(zip(queries, self.embed(queries))) if queries else {}
         return [self.recommend(r, vectors.get(r.query)) for r in requests]
 
     def recommend(self, request: WorksRequest, query_vector: np.ndarray | None = None) -> list[WorkRecommendation]:
@@ -161,12 +169,13 @@ class WorksCatalogue:
         scores, relevance, reason = self._score(snap, request, weights, seen, query_vector)
         scores = np.where(excluded, -np.inf, scores)
         n_explore = min(round(request.k * self.policy.explore_share), request.k)
-        order = np.argsort(-scores, kind="stable")
-        order = order[np.isfinite(scores[order])][: request.k * 5]
+        order = top(scores, request.k * 5)
+        order = order[np.isfinite(scores[order])]
         main = mmr(order, scores[order], snap.embeddings, request.k - n_explore, request.diversity)
         few = ~excluded & (snap.counts < self.policy.few_interactions)
         few[main] = False
-        explore = np.argsort(-np.where(few, relevance, -np.inf), kind="stable")[: int(few.sum())][:n_explore]
+        explore = top(np.where(few, relevance, -np.inf), n_explore)
+        explore = explore[few[explore]]
         if len(explore) < n_explore:  # not enough new works: the main ranking fills the list
             taken = set(main.tolist()) | set(explore.tolist())
             rest = [i for i in order if i not in taken]
@@ -183,15 +192,15 @@ class WorksCatalogue:
         n = len(snap.works)
         newness = np.arange(n) / (n + 1.0)
         if request.query:
-            vector = self._encode([request.query])[0] if query_vector is None else query_vector
+            vector = self.embed([request.query])[0] if query_vector is None else query_vector
             content = (snap.embeddings @ vector).astype(np.float64)
             return content, content, lambda _: f"matches '{request.query}'"
         if not len(seen):  # nobody known: most interacted with, then newest
             scores = snap.counts + newness
             return scores, newness, lambda item: "popular on Muse" if snap.counts[item] else NEW
-        profile = np.array([weights[snap.works[i].id] for i in seen], np.float32) @ snap.embeddings[seen]
+        profile = np.array([weights[int(i)] for i in snap.ids[seen]], np.float32) @ snap.embeddings[seen]
         content = (snap.embeddings @ (profile / max(float(np.linalg.norm(profile)), 1e-9))).astype(np.float64)
-        cf = self.collaborative.scores(weights, [w.id for w in snap.works]) if self.collaborative else None
+        cf = self.collaborative.scores(weights, snap.ids) if self.collaborative else None
         if cf is None:
             return content, content, lambda item: self._because(snap, item, seen)
         # Collaborative where a work has interactions, content where it has few: weight n / (n + half).

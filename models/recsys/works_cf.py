@@ -21,8 +21,9 @@ WORKS_ALS = AlsParams(factors=16, regularization=0.1, alpha=2.0, iterations=10)
 class WorksCollaborative:
     def __init__(self, params: AlsParams = WORKS_ALS):
         self.params = params
-        # The fitted model and its columns (work id -> column), swapped together by a retrain.
-        self._model: tuple[AlsRecommender, dict[int, int]] | None = None
+        # The fitted model and its columns' work ids (ascending: column i is the i-th smallest id), swapped
+        # together by a retrain.
+        self._model: tuple[AlsRecommender, np.ndarray] | None = None
 
     @property
     def fitted(self) -> bool:
@@ -42,20 +43,26 @@ class WorksCollaborative:
         matrix = csr_matrix((np.array(list(pairs.values()), np.float32), (rows, cols)), shape=(len(users), len(works)))
         als = AlsRecommender(self.params)
         als.fit(matrix)
-        self._model = (als, works)
+        self._model = (als, np.array(list(works), dtype=np.int64))
 
-    def scores(self, history: dict[int, float], work_ids: list[int]) -> np.ndarray | None:
+    def scores(self, history: dict[int, float], work_ids: np.ndarray) -> np.ndarray | None:
         """ALS scores of ``work_ids`` for a user with ``history`` (work id -> weight); None when the model knows
         none of the history (nothing to fold in)."""
         if self._model is None:
             return None
-        als, column = self._model
-        known = {column[w]: weight for w, weight in history.items() if w in column}
-        if not known:
+        als, fitted_ids = self._model
+        given = np.fromiter(history, np.int64, len(history))
+        columns, known = _columns(fitted_ids, given)
+        if not known.any():
             return None
-        row = csr_matrix((np.array(list(known.values()), np.float32), (np.zeros(len(known), int), list(known))),
-                         shape=(1, len(column)))
-        vector = als.model.recalculate_user(0, row)
-        fitted = als.model.item_factors @ vector
-        columns = np.array([column.get(w, -1) for w in work_ids])
-        return np.where(columns >= 0, fitted[columns], 0.0).astype(np.float32)
+        weights = np.fromiter(history.values(), np.float32, len(history))[known]
+        row = csr_matrix((weights, (np.zeros(len(weights), int), columns[known])), shape=(1, len(fitted_ids)))
+        fitted = als.model.item_factors @ als.model.recalculate_user(0, row)
+        columns, known = _columns(fitted_ids, np.asarray(work_ids, dtype=np.int64))
+        return np.where(known, fitted[columns], 0.0).astype(np.float32)
+
+
+def _columns(fitted_ids: np.ndarray, work_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each work's column in the model (0 where it has none) and whether it has one."""
+    columns = np.minimum(np.searchsorted(fitted_ids, work_ids), len(fitted_ids) - 1)
+    return columns, fitted_ids[columns] == work_ids
