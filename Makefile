@@ -26,6 +26,7 @@ browser:
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test: $(STAMP) browser lint
 	$(VENV)/bin/python -m pytest -q -rs

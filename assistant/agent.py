@@ -55,22 +55,36 @@ def chat_model(settings: ModelSettings, http_client: httpx.AsyncClient | None = 
 
     if settings.base_url is None and http_client is None:
         raise ValueError("a model planner needs base_url, or a client to this Muse")
-    endpoint = ChatOpenAI(base_url=settings.base_url or INTERNAL_BASE_URL, model=settings.model, temperature=0,
-                          max_tokens=PLAN_MAX_TOKENS, api_key=os.environ.get(API_KEY_ENV, "unused"),
-                          http_async_client=http_client if settings.base_url is None else None, max_retries=1)
+    endpoint = ChatOpenAI(
+        base_url=settings.base_url or INTERNAL_BASE_URL,
+        model=settings.model,
+        temperature=0,
+        max_tokens=PLAN_MAX_TOKENS,
+        api_key=os.environ.get(API_KEY_ENV, "unused"),
+        http_async_client=http_client if settings.base_url is None else None,
+        max_retries=1,
+    )
     return Planner(source=ModelPlanSource(endpoint, SYSTEM_PROMPT, settings.copy_spans))
 
 
 def build_agent(model: BaseChatModel, checkpointer: BaseCheckpointSaver) -> CompiledStateGraph:
     approval = {name: {"allowed_decisions": ["approve", "edit", "reject"]} for name in LEDGER_TOOLS}
-    return create_agent(model, TOOLS, system_prompt=SYSTEM_PROMPT, context_schema=ChatContext,
-                        middleware=[HumanInTheLoopMiddleware(interrupt_on=approval,
-                                                             description_prefix="Approve this ledger change")],
-                        checkpointer=checkpointer)
+    return create_agent(
+        model,
+        TOOLS,
+        system_prompt=SYSTEM_PROMPT,
+        context_schema=ChatContext,
+        middleware=[HumanInTheLoopMiddleware(interrupt_on=approval, description_prefix="Approve this ledger change")],
+        checkpointer=checkpointer,
+    )
 
 
-async def open_assistant(checkpoints: Path, settings: ModelSettings, limits: ChatLimits = ChatLimits(),
-                         http_client: httpx.AsyncClient | None = None) -> Assistant:
+async def open_assistant(
+    checkpoints: Path,
+    settings: ModelSettings,
+    limits: ChatLimits = ChatLimits(),
+    http_client: httpx.AsyncClient | None = None,
+) -> Assistant:
     """The assistant with its conversations in SQLite at ``checkpoints`` (opened on the running event loop);
     ``http_client`` reaches this Muse's own routes (see ``ModelSettings``)."""
     connection = await aiosqlite.connect(checkpoints)

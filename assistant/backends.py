@@ -16,10 +16,18 @@ class Backends:
     attribute (``__deepcopy__``, ``__pydantic_serializer__``) with another handle. Copies are the same object:
     these are connections, not data."""
 
-    def __init__(self, generator: Any, recommender: Any, ledger: Any,
-                 history: Callable[[str], Sequence[tuple[str, float]]], model_id: str):
+    def __init__(
+        self,
+        generator: Any,
+        recommender: Any,
+        ledger: Any,
+        history: Callable[[str], Sequence[tuple[str, float]]],
+        model_id: str,
+    ):
         self.generator = generator  # Generator: complete(prompt, params) -> {"text", ...}; ping()
-        self.recommender = recommender  # Recommender: recommend(request), search(text, limit), similar(item_id, k), item(id)
+        self.recommender = (
+            recommender  # Recommender: recommend(request), search(text, limit), similar(item_id, k), item(id)
+        )
         self.ledger = ledger  # LedgerService's methods
         self.history = history  # a platform user's (item, weight) interactions
         self.model_id = model_id  # the text model's public name, recorded as provenance

@@ -97,16 +97,19 @@ class Assistant:
         async def turn(config: dict) -> AsyncIterator[ChatEvent]:
             state = await self.agent.aget_state(config)
             if _pending_in(state):
-                raise ChatConflict("this conversation is waiting for a decision on a ledger change: "
-                                   f"approve or reject it first (POST /v1/chat/{thread_id}/approve)")
+                raise ChatConflict(
+                    "this conversation is waiting for a decision on a ledger change: "
+                    f"approve or reject it first (POST /v1/chat/{thread_id}/approve)"
+                )
             await self._make_room(context, thread_id, len(state.values.get("messages", [])))
             async for event in self._run({"messages": [HumanMessage(message)]}, config, context):
                 yield event
 
         return self._turn(context, thread_id, turn)
 
-    def decide(self, context: ChatContext, thread_id: str,
-               decisions: Decision | Sequence[Decision]) -> AsyncIterator[ChatEvent]:
+    def decide(
+        self, context: ChatContext, thread_id: str, decisions: Decision | Sequence[Decision]
+    ) -> AsyncIterator[ChatEvent]:
         """Answer the pending approvals and continue the run: one decision without a ``call_id`` for every
         pending call, or one decision per pending call, each naming its call (LangChain's human-in-the-loop
         answers each call on its own, in order)."""
@@ -117,8 +120,11 @@ class Assistant:
                 raise ChatConflict("nothing in this conversation is waiting for approval")
             chosen = _per_call(decisions, pending)
             answers = [_answer(decision, call) for decision, call in zip(chosen, pending)]
-            log.info("%s: %s", config["configurable"]["thread_id"],
-                     ", ".join(f"{d.kind} {call['tool']}" for d, call in zip(chosen, pending)))
+            log.info(
+                "%s: %s",
+                config["configurable"]["thread_id"],
+                ", ".join(f"{d.kind} {call['tool']}" for d, call in zip(chosen, pending)),
+            )
             for call, answer in zip(pending, answers):
                 if answer["type"] != "reject":
                     args = answer["edited_action"]["args"] if answer["type"] == "edit" else call["args"]
@@ -145,8 +151,9 @@ class Assistant:
                 raise LookupError(f"no conversation {thread_id!r}")
             await self.store.adelete_thread(thread)
 
-    def _turn(self, context: ChatContext, thread_id: str,
-              turn: Callable[[dict], AsyncIterator[ChatEvent]]) -> AsyncIterator[ChatEvent]:
+    def _turn(
+        self, context: ChatContext, thread_id: str, turn: Callable[[dict], AsyncIterator[ChatEvent]]
+    ) -> AsyncIterator[ChatEvent]:
         """``turn``'s events, run apart from whoever reads them, alone in its thread, pruned afterwards."""
         config = _config(context, thread_id)
 
@@ -172,21 +179,27 @@ class Assistant:
     async def _make_room(self, context: ChatContext, thread_id: str, messages: int) -> None:
         """Refuse a message to a full thread, or a new thread to a user who has as many as allowed."""
         if messages >= self.limits.max_messages:
-            raise ChatConflict(f"this conversation holds {messages} messages, the most one may: start another "
-                               f"thread, or delete this one (DELETE /v1/chat/{thread_id})")
+            raise ChatConflict(
+                f"this conversation holds {messages} messages, the most one may: start another "
+                f"thread, or delete this one (DELETE /v1/chat/{thread_id})"
+            )
         if messages == 0:
             threads = await self.store.count_threads(_thread_prefix(context))
             if threads >= self.limits.max_threads:
-                raise ChatConflict(f"you have {threads} conversations, the most one user may: delete one "
-                                   "(DELETE /v1/chat/{thread_id}) to start another")
+                raise ChatConflict(
+                    f"you have {threads} conversations, the most one user may: delete one "
+                    "(DELETE /v1/chat/{thread_id}) to start another"
+                )
 
-    async def _run(self, payload: Any, config: dict, context: ChatContext,
-                   planned: bool = False) -> AsyncIterator[ChatEvent]:
+    async def _run(
+        self, payload: Any, config: dict, context: ChatContext, planned: bool = False
+    ) -> AsyncIterator[ChatEvent]:
         """The agent's stream as events; ``planned``: the plan was shown already (a run resumed after approval)."""
         interrupted = False
         try:
-            async for mode, data in self.agent.astream(payload, config, context=context,
-                                                       stream_mode=["messages", "updates"]):
+            async for mode, data in self.agent.astream(
+                payload, config, context=context, stream_mode=["messages", "updates"]
+            ):
                 if mode == "messages":
                     chunk, meta = data
                     if meta.get("langgraph_node") == "model" and isinstance(chunk, AIMessageChunk) and chunk.content:
@@ -233,8 +246,9 @@ class Assistant:
     def _plan(self, message: AIMessage, context: ChatContext) -> PlanEvent:
         """The plan event: the planner's own plan if it gives one, else the model's first tool calls. A plan
         that generates wakes the generator now (it may be scaled to zero), not when that step runs."""
-        steps = message.response_metadata.get("plan") or [{"tool": c["name"], "args": c["args"]}
-                                                          for c in message.tool_calls]
+        steps = message.response_metadata.get("plan") or [
+            {"tool": c["name"], "args": c["args"]} for c in message.tool_calls
+        ]
         log.info("plan: %s", " -> ".join(step["tool"] for step in steps))
         if any(step["tool"] == "generate_text" for step in steps):
             task = asyncio.create_task(_wake(context.backends.generator))
@@ -256,9 +270,15 @@ def _pending_in(state: StateSnapshot) -> list[dict]:
     requests = [r for interrupt in state.interrupts for r in interrupt.value.get("action_requests", [])]
     last = state.values.get("messages", [])[-1:]
     gated = [c for m in last if isinstance(m, AIMessage) for c in m.tool_calls if c["name"] in LEDGER_TOOLS]
-    return [{"id": call["id"] if call else None, "tool": r["name"], "args": r["args"],
-             "description": r.get("description", "")}
-            for r, call in zip(requests, gated + [None] * (len(requests) - len(gated)))]
+    return [
+        {
+            "id": call["id"] if call else None,
+            "tool": r["name"],
+            "args": r["args"],
+            "description": r.get("description", ""),
+        }
+        for r, call in zip(requests, gated + [None] * (len(requests) - len(gated)))
+    ]
 
 
 def _thread_prefix(context: ChatContext) -> str:
@@ -275,8 +295,9 @@ def _per_call(decisions: Decision | Sequence[Decision], pending: list[dict]) -> 
     exactly once."""
     if isinstance(decisions, Decision) and decisions.call_id is None:
         if decisions.kind == "edit" and len(pending) != 1:
-            raise ChatConflict("edit applies to one pending call; this conversation has several: decide on each "
-                               "by its id")
+            raise ChatConflict(
+                "edit applies to one pending call; this conversation has several: decide on each by its id"
+            )
         return [decisions] * len(pending)
     given = [decisions] if isinstance(decisions, Decision) else list(decisions)
     by_id = {d.call_id: d for d in given}

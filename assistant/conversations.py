@@ -43,8 +43,12 @@ class ConversationStore(AsyncSqliteSaver):
     async def count_threads(self, prefix: str) -> int:
         """How many threads have ids starting with ``prefix`` (a range on the primary key: no table scan)."""
         end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        async with self.lock, self.conn.execute(
+        async with (
+            self.lock,
+            self.conn.execute(
                 "SELECT COUNT(DISTINCT thread_id) FROM checkpoints WHERE thread_id >= ? AND thread_id < ?",
-                (prefix, end)) as cursor:
+                (prefix, end),
+            ) as cursor,
+        ):
             (count,) = await cursor.fetchone()
         return count

@@ -41,8 +41,7 @@ EDGE_PUNCTUATION = "\"'“”‘’「」『』《》()[].,;:!?。，；：！�
 _REGEX_SPECIAL = set("\\.+*?()|[]{}^$#&-~")
 
 # (tool, argument) -> how it is constrained
-SPANS = {("generate_text", "topic"), ("search_catalogue", "query"), ("recommend", "query"),
-         ("recommend", "like_item")}
+SPANS = {("generate_text", "topic"), ("search_catalogue", "query"), ("recommend", "query"), ("recommend", "like_item")}
 TEXTS = {("register_work", "title"), ("register_work", "content")}
 ADDRESSES = {("grant_license", "address"), ("verify_license", "holder")}
 # A strict schema fixes the order of arguments; where the planner writes them in another order than the tool
@@ -63,7 +62,8 @@ def request_tools(request: str) -> list[dict[str, Any]]:
         properties = function["parameters"].get("properties", {})
         order = ORDER.get(function["name"], tuple(properties))
         function["parameters"]["properties"] = {
-            name: _argument(function["name"], name, properties[name], patterns, addresses) for name in order}
+            name: _argument(function["name"], name, properties[name], patterns, addresses) for name in order
+        }
     return tools
 
 
@@ -127,8 +127,9 @@ def quote_patterns(request: str, language: Language) -> tuple[str | None, str | 
     """The request's quoted passages, and their starts (a unit or more; None: too long, "": no quotes)."""
     quotes = [next(g for g in found.groups() if g) for found in QUOTED.finditer(request)]
     whole = _trie_regex([[quote] for quote in quotes])
-    starts = _trie_regex([units[:n] for units in (_units(q, language) for q in quotes)
-                          for n in range(1, len(units) + 1)])
+    starts = _trie_regex(
+        [units[:n] for units in (_units(q, language) for q in quotes) for n in range(1, len(units) + 1)]
+    )
     return tuple(p if len(p) <= MAX_PATTERN_CHARS else None for p in (whole, starts))
 
 
@@ -151,7 +152,7 @@ def _spans(units: list[str], language: Language, longest: int) -> list[list[str]
                 if j == i:
                     spans.extend([piece] for piece in _variants(start, lead=False))
                     continue
-                spans.extend([start, *units[i + 1:j], end] for end in _variants(units[j], lead=False))
+                spans.extend([start, *units[i + 1 : j], end] for end in _variants(units[j], lead=False))
     return spans
 
 
@@ -172,8 +173,9 @@ def _trie_regex(spans: list[list[str]]) -> str:
 
 
 def _node_regex(node: dict) -> str:
-    branches = [_escape(piece) + _node_regex(child) for piece, child in sorted(node.items(), key=_key)
-                if piece is not None]
+    branches = [
+        _escape(piece) + _node_regex(child) for piece, child in sorted(node.items(), key=_key) if piece is not None
+    ]
     if not branches:
         return ""
     body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"

@@ -47,11 +47,16 @@ SIM_MODEL_ID = "sim-text-model-7"
 
 # Kinds of argument scored on their own: (tool or None for any, argument name) -> kind.
 ARG_KINDS: dict[tuple[str | None, str], str] = {
-    ("generate_text", "form"): "form", ("generate_text", "topic"): "topic",
-    ("recommend", "query"): "query", ("recommend", "like_item"): "query", ("search_catalogue", "query"): "query",
-    ("set_license_terms", "price_eth"): "fee", ("buy_license", "max_fee_wei"): "fee",
+    ("generate_text", "form"): "form",
+    ("generate_text", "topic"): "topic",
+    ("recommend", "query"): "query",
+    ("recommend", "like_item"): "query",
+    ("search_catalogue", "query"): "query",
+    ("set_license_terms", "price_eth"): "fee",
+    ("buy_license", "max_fee_wei"): "fee",
     ("set_license_terms", "rev_share_percent"): "percentage",
-    ("grant_license", "address"): "address", ("verify_license", "holder"): "address",
+    ("grant_license", "address"): "address",
+    ("verify_license", "holder"): "address",
     (None, "work_id"): "work_id",
 }
 KINDS = ("form", "topic", "query", "fee", "percentage", "address", "work_id")
@@ -111,8 +116,7 @@ def load_cases(path: Path = REQUESTS) -> list[Case]:
 
 def _tool_defaults() -> dict[str, dict[str, Any]]:
     """Each tool's model-facing arguments and their defaults (``PydanticUndefined`` when required)."""
-    return {t.name: {name: field.default for name, field in t.tool_call_schema.model_fields.items()}
-            for t in TOOLS}
+    return {t.name: {name: field.default for name, field in t.tool_call_schema.model_fields.items()} for t in TOOLS}
 
 
 TOOL_ARGS = _tool_defaults()
@@ -123,30 +127,66 @@ def _fee_wei(work_id: int) -> int:
     return (work_id % 9 + 1) * 10**15 + work_id * 10**9
 
 
-_TEMPLATE_RIGHTS = {"non_commercial_remix": (False, True), "commercial_use": (True, False),
-                    "commercial_remix": (True, True), "cc_by": (True, True)}
+_TEMPLATE_RIGHTS = {
+    "non_commercial_remix": (False, True),
+    "commercial_use": (True, False),
+    "commercial_remix": (True, True),
+    "cc_by": (True, True),
+}
 
 
 def _terms(template: str, fee_wei: int, rev_share_percent: float = 0, duration_days: float = 0) -> dict[str, Any]:
     commercial, derivatives = _TEMPLATE_RIGHTS.get(str(template), (False, False))
-    return {"template": str(template), "fee_wei": fee_wei, "rev_share_bps": round(float(rev_share_percent) * 100),
-            "duration_s": round(float(duration_days) * 86_400), "transferable": True, "active": True,
-            "commercial": commercial, "derivatives": derivatives, "fee_eth": fee_wei / 10**18}
+    return {
+        "template": str(template),
+        "fee_wei": fee_wei,
+        "rev_share_bps": round(float(rev_share_percent) * 100),
+        "duration_s": round(float(duration_days) * 86_400),
+        "transferable": True,
+        "active": True,
+        "commercial": commercial,
+        "derivatives": derivatives,
+        "fee_eth": fee_wei / 10**18,
+    }
 
 
-def _work(work_id: int, title: str, owner: str, terms: dict[str, Any] | None, origin: str = "human",
-          model_id: str = "", contributors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _work(
+    work_id: int,
+    title: str,
+    owner: str,
+    terms: dict[str, Any] | None,
+    origin: str = "human",
+    model_id: str = "",
+    contributors: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     digest = hashlib.sha256(f"{work_id}:{title}".encode()).hexdigest()
-    return {"id": work_id, "title": title, "media_type": "text/plain", "owner": owner, "content_hash": digest,
-            "metadata_uri": f"data:application/json;base64,sim{work_id}",
-            "provenance": {"origin": origin, "model_id": model_id, "prompt_hash": "00" * 32},
-            "contributors": contributors or [{"address": owner, "share_bps": 10_000}], "parents": [],
-            "registered_at": 1_750_000_000 + work_id, "registered_block": 10 + work_id, "terms": terms}
+    return {
+        "id": work_id,
+        "title": title,
+        "media_type": "text/plain",
+        "owner": owner,
+        "content_hash": digest,
+        "metadata_uri": f"data:application/json;base64,sim{work_id}",
+        "provenance": {"origin": origin, "model_id": model_id, "prompt_hash": "00" * 32},
+        "contributors": contributors or [{"address": owner, "share_bps": 10_000}],
+        "parents": [],
+        "registered_at": 1_750_000_000 + work_id,
+        "registered_block": 10 + work_id,
+        "terms": terms,
+    }
 
 
 def _license(work_id: int, holder: str, terms: dict[str, Any]) -> dict[str, Any]:
-    return {"work_id": work_id, "holder": holder, "terms": terms, "issued_at": 1_760_000_000, "expires_at": 0,
-            "uses": {"personal": 0, "commercial": 0}, "rev_share_bps": terms["rev_share_bps"], "transferable": True}
+    return {
+        "work_id": work_id,
+        "holder": holder,
+        "terms": terms,
+        "issued_at": 1_760_000_000,
+        "expires_at": 0,
+        "uses": {"personal": 0, "commercial": 0},
+        "rev_share_bps": terms["rev_share_bps"],
+        "transferable": True,
+    }
 
 
 def _account(**extra: int) -> dict[str, Any]:
@@ -156,14 +196,36 @@ def _account(**extra: int) -> dict[str, Any]:
 
 def _earnings(work_id: Any) -> dict[str, Any]:
     """One work (the one asked about, else 42) that earned 0.03 ETH from one purchase."""
-    sale = {"holder": "0x" + "b0b".rjust(40, "0"), "template": "commercial_use", "fee_wei": 3 * 10**16,
-            "paid_wei": 3 * 10**16, "at": 1_790_000_000, "kind": "bought"}
-    work = {"work_id": 42 if work_id is None else _int(work_id), "title": "Work 42", "owner": True,
-            "share_bps": 10_000, "earned_wei": 3 * 10**16, "earned_eth": 0.03, "from_derivatives_wei": 0,
-            "licenses_count": 1, "licenses": [sale]}
-    return {"address": CALLER, "total_wei": 3 * 10**16, "total_eth": 0.03, "works_total": 1, "limit": 20,
-            "offset": 0, "licenses_limit": 20, "works": [work],
-            "daily": [{"date": "2026-09-21", "earned_wei": 3 * 10**16}]}
+    sale = {
+        "holder": "0x" + "b0b".rjust(40, "0"),
+        "template": "commercial_use",
+        "fee_wei": 3 * 10**16,
+        "paid_wei": 3 * 10**16,
+        "at": 1_790_000_000,
+        "kind": "bought",
+    }
+    work = {
+        "work_id": 42 if work_id is None else _int(work_id),
+        "title": "Work 42",
+        "owner": True,
+        "share_bps": 10_000,
+        "earned_wei": 3 * 10**16,
+        "earned_eth": 0.03,
+        "from_derivatives_wei": 0,
+        "licenses_count": 1,
+        "licenses": [sale],
+    }
+    return {
+        "address": CALLER,
+        "total_wei": 3 * 10**16,
+        "total_eth": 0.03,
+        "works_total": 1,
+        "limit": 20,
+        "offset": 0,
+        "licenses_limit": 20,
+        "works": [work],
+        "daily": [{"date": "2026-09-21", "earned_wei": 3 * 10**16}],
+    }
 
 
 def _int(value: Any) -> int:
@@ -176,22 +238,41 @@ def simulate(tool: str, args: dict[str, Any], case_id: str) -> dict[str, Any]:
     try:
         if tool == "generate_text":
             topic, form = str(args["topic"]), str(args.get("form", "poem"))
-            return {"title": f"A {form} about {topic}", "text": f"Simulated {form} #{salt} about {topic}.",
-                    "prompt": f"A short {form} about {topic}:\n", "model_id": SIM_MODEL_ID}
+            return {
+                "title": f"A {form} about {topic}",
+                "text": f"Simulated {form} #{salt} about {topic}.",
+                "prompt": f"A short {form} about {topic}:\n",
+                "model_id": SIM_MODEL_ID,
+            }
         if tool in ("search_catalogue", "recommend"):
-            items = [{"id": str(100 + n), "title": f"Film {100 + n} (1999)", "genres": ["Drama"], "score": 1 - n / 10}
-                     for n in range(3)]
+            items = [
+                {"id": str(100 + n), "title": f"Film {100 + n} (1999)", "genres": ["Drama"], "score": 1 - n / 10}
+                for n in range(3)
+            ]
             return {"items": items} if tool == "search_catalogue" else {"basis": "text", "items": items}
         if tool == "register_work":
-            shares = [{"address": a["address"], "share_bps": round(float(a["share_percent"]) * 100)}
-                      for a in args.get("co_authors") or []]
+            shares = [
+                {"address": a["address"], "share_bps": round(float(a["share_percent"]) * 100)}
+                for a in args.get("co_authors") or []
+            ]
             own = {"address": CALLER, "share_bps": 10_000 - sum(c["share_bps"] for c in shares)}
-            return _work(1000 + salt, str(args["title"]), CALLER, None, str(args.get("origin", "human")),
-                         str(args.get("model_id", "")), [own, *shares])
+            return _work(
+                1000 + salt,
+                str(args["title"]),
+                CALLER,
+                None,
+                str(args.get("origin", "human")),
+                str(args.get("model_id", "")),
+                [own, *shares],
+            )
         if tool == "set_license_terms":
             work_id = _int(args["work_id"])
-            terms = _terms(args["template"], round(float(args.get("price_eth", 0)) * 10**18),
-                           args.get("rev_share_percent", 0), args.get("duration_days", 0))
+            terms = _terms(
+                args["template"],
+                round(float(args.get("price_eth", 0)) * 10**18),
+                args.get("rev_share_percent", 0),
+                args.get("duration_days", 0),
+            )
             return _work(work_id, f"Work {work_id}", CALLER, terms)
         if tool == "buy_license":
             work_id = _int(args["work_id"])
@@ -203,23 +284,44 @@ def simulate(tool: str, args: dict[str, Any], case_id: str) -> dict[str, Any]:
         if tool == "withdraw_royalties":
             return _account(withdrawn_wei=3 * 10**16)
         if tool == "verify_license":
-            return {"valid": True, "work_id": _int(args["work_id"]), "holder": str(args["holder"]),
-                    "use": str(args.get("use", "commercial")), "source": "chain", "license": None}
+            return {
+                "valid": True,
+                "work_id": _int(args["work_id"]),
+                "holder": str(args["holder"]),
+                "use": str(args.get("use", "commercial")),
+                "source": "chain",
+                "license": None,
+            }
         if tool == "work_details":
             work_id = _int(args["work_id"])
-            return _work(work_id, f"Work {work_id}", "0x" + "b0b".rjust(40, "0"),
-                         _terms("commercial_use", _fee_wei(work_id)))
+            return _work(
+                work_id, f"Work {work_id}", "0x" + "b0b".rjust(40, "0"), _terms("commercial_use", _fee_wei(work_id))
+            )
         if tool == "my_works":
-            items = [{"id": i, "owner": CALLER, "title": f"Work {i}", "media_type": "text/plain",
-                      "content_hash": hashlib.sha256(str(i).encode()).hexdigest(), "registered_block": i,
-                      "offer": None} for i in (57, 42, 31)]
+            items = [
+                {
+                    "id": i,
+                    "owner": CALLER,
+                    "title": f"Work {i}",
+                    "media_type": "text/plain",
+                    "content_hash": hashlib.sha256(str(i).encode()).hexdigest(),
+                    "registered_block": i,
+                    "offer": None,
+                }
+                for i in (57, 42, 31)
+            ]
             return {"items": items, "total": 3, "limit": 5, "offset": 0}
         if tool == "my_account":
             return _account()
         if tool == "license_template":
             commercial, derivatives = _TEMPLATE_RIGHTS[str(args["template"])]
-            return {"template": str(args["template"]), "personal": True, "commercial": commercial,
-                    "derivatives": derivatives, "attribution": args["template"] == "cc_by"}
+            return {
+                "template": str(args["template"]),
+                "personal": True,
+                "commercial": commercial,
+                "derivatives": derivatives,
+                "attribution": args["template"] == "cc_by",
+            }
         if tool == "my_earnings":
             return _earnings(args.get("work_id"))
     except (KeyError, TypeError, ValueError) as exc:
@@ -238,8 +340,11 @@ class Outcome:
     error: str | None = None
 
 
-_REFUSAL = re.compile(r"\b(can ?not|can't|cannot|won't|unable|not able|not allowed|refuse|sorry)\b|"
-                      r"不能|无法|抱歉|拒绝|不可以|不支持|做不到", re.IGNORECASE)
+_REFUSAL = re.compile(
+    r"\b(can ?not|can't|cannot|won't|unable|not able|not allowed|refuse|sorry)\b|"
+    r"不能|无法|抱歉|拒绝|不可以|不支持|做不到",
+    re.IGNORECASE,
+)
 
 
 def reply_kind(message: AIMessage) -> str:
@@ -271,8 +376,9 @@ def run_case(model: BaseChatModel, case: Case, system_prompt: str, max_steps: in
             for call in answer.tool_calls:
                 result = simulate(call["name"], dict(call["args"]), case.id)
                 calls.append({"tool": call["name"], "args": dict(call["args"]), "result": result})
-                messages.append(ToolMessage(json.dumps(result, ensure_ascii=False), tool_call_id=call["id"],
-                                            name=call["name"]))
+                messages.append(
+                    ToolMessage(json.dumps(result, ensure_ascii=False), tool_call_id=call["id"], name=call["name"])
+                )
     except Exception as exc:  # a served model can fail in many ways; the case is then scored as failed
         return Outcome(calls, "error", "", f"{type(exc).__name__}: {exc}")
 
@@ -328,8 +434,9 @@ def matches(expected: Any, actual: Any, results: Sequence[dict[str, Any] | None]
         if actual is None or isinstance(actual, dict | list):
             return False
         if key == "form":
-            return _FORM_OF.get(_norm_text(actual), _norm_text(actual)) == _FORM_OF.get(_norm_text(expected),
-                                                                                       _norm_text(expected))
+            return _FORM_OF.get(_norm_text(actual), _norm_text(actual)) == _FORM_OF.get(
+                _norm_text(expected), _norm_text(expected)
+            )
         return _norm_text(actual) == _norm_text(expected)
     if isinstance(expected, list):
         return _list_matches(expected, actual, results, key)
@@ -356,8 +463,9 @@ def _with_defaults(tool: str, args: dict[str, Any]) -> dict[str, Any]:
     return {**defaults, **args}
 
 
-def _arg_checks(tool: str, expected: dict[str, Any], actual: dict[str, Any] | None,
-                results: Sequence[dict[str, Any] | None]) -> list[tuple[str, bool]]:
+def _arg_checks(
+    tool: str, expected: dict[str, Any], actual: dict[str, Any] | None, results: Sequence[dict[str, Any] | None]
+) -> list[tuple[str, bool]]:
     """(kind, correct) for each scored argument of one expected step; ``actual`` None: no matching call."""
     checks = []
     for key, value in expected.items():
@@ -366,11 +474,27 @@ def _arg_checks(tool: str, expected: dict[str, Any], actual: dict[str, Any] | No
             got = got if isinstance(got, list) else []
             addresses = [{"address": a["address"]} for a in value]
             shares = [{"share_percent": a["share_percent"]} for a in value]
-            checks.append(("address", actual is not None and _list_matches(
-                addresses, [{"address": a.get("address")} for a in got if isinstance(a, dict)], results, key)))
-            checks.append(("percentage", actual is not None and _list_matches(
-                shares, [{"share_percent": a.get("share_percent")} for a in got if isinstance(a, dict)], results,
-                key)))
+            checks.append(
+                (
+                    "address",
+                    actual is not None
+                    and _list_matches(
+                        addresses, [{"address": a.get("address")} for a in got if isinstance(a, dict)], results, key
+                    ),
+                )
+            )
+            checks.append(
+                (
+                    "percentage",
+                    actual is not None
+                    and _list_matches(
+                        shares,
+                        [{"share_percent": a.get("share_percent")} for a in got if isinstance(a, dict)],
+                        results,
+                        key,
+                    ),
+                )
+            )
             continue
         kind = ARG_KINDS.get((tool, key)) or ARG_KINDS.get((None, key))
         if kind is not None:
@@ -388,8 +512,14 @@ def score(case: Case, outcome: Outcome) -> dict[str, Any]:
     if case.expected_reply is not None:
         accepted = {"help", "answer"} if case.expected_reply == "help" else {case.expected_reply}
         exact = ledger_calls == 0 and outcome.reply in accepted
-        return {"exact": exact, "args": args, "refused": refused, "clarified": clarified,
-                "ledger_calls": ledger_calls, "ledger_calls_when_not_expected": ledger_calls}
+        return {
+            "exact": exact,
+            "args": args,
+            "refused": refused,
+            "clarified": clarified,
+            "ledger_calls": ledger_calls,
+            "ledger_calls_when_not_expected": ledger_calls,
+        }
     # Match each expected step to the next recorded call of the same tool.
     aligned: list[dict[str, Any] | None] = []
     position = 0
@@ -406,11 +536,20 @@ def score(case: Case, outcome: Outcome) -> dict[str, Any]:
             tally[1] += 1
     same_tools = [call["tool"] for call in calls] == [step["tool"] for step in case.expected_plan]
     exact = same_tools and all(
-        all(matches(value, _with_defaults(call["tool"], call["args"]).get(key), results, key)
-            for key, value in expected["args"].items())
-        for expected, call in zip(case.expected_plan, calls))
-    return {"exact": exact, "args": args, "refused": refused, "clarified": clarified,
-            "ledger_calls": ledger_calls, "ledger_calls_when_not_expected": 0}
+        all(
+            matches(value, _with_defaults(call["tool"], call["args"]).get(key), results, key)
+            for key, value in expected["args"].items()
+        )
+        for expected, call in zip(case.expected_plan, calls)
+    )
+    return {
+        "exact": exact,
+        "args": args,
+        "refused": refused,
+        "clarified": clarified,
+        "ledger_calls": ledger_calls,
+        "ledger_calls_when_not_expected": 0,
+    }
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -431,24 +570,33 @@ def summarize(cases: Sequence[Case], scores: Sequence[dict[str, Any]]) -> dict[s
         row[kind] = _ratio(correct, total)
         row[f"{kind}_n"] = total
     both = lambda a, b: sum(x and y for x, y in zip(a, b))  # noqa: E731
-    row.update({
-        "refuse_precision": _ratio(both(refused, expect_refuse), sum(refused)),
-        "refuse_recall": _ratio(both(refused, expect_refuse), sum(expect_refuse)),
-        "clarify_rate": _ratio(sum(clarified), n),
-        "clarify_expected_rate": _ratio(sum(expect_clarify), n),
-        "clarify_precision": _ratio(both(clarified, expect_clarify), sum(clarified)),
-        "clarify_recall": _ratio(both(clarified, expect_clarify), sum(expect_clarify)),
-        "ledger_calls_on_refuse": sum(s["ledger_calls"] for s, c in zip(scores, cases) if c.expected_reply == "refuse"),
-        "ledger_calls_on_clarify": sum(s["ledger_calls"] for s, c in zip(scores, cases)
-                                       if c.expected_reply == "clarify"),
-        "ledger_calls_when_not_expected": sum(s["ledger_calls_when_not_expected"] for s in scores),
-    })
+    row.update(
+        {
+            "refuse_precision": _ratio(both(refused, expect_refuse), sum(refused)),
+            "refuse_recall": _ratio(both(refused, expect_refuse), sum(expect_refuse)),
+            "clarify_rate": _ratio(sum(clarified), n),
+            "clarify_expected_rate": _ratio(sum(expect_clarify), n),
+            "clarify_precision": _ratio(both(clarified, expect_clarify), sum(clarified)),
+            "clarify_recall": _ratio(both(clarified, expect_clarify), sum(expect_clarify)),
+            "ledger_calls_on_refuse": sum(
+                s["ledger_calls"] for s, c in zip(scores, cases) if c.expected_reply == "refuse"
+            ),
+            "ledger_calls_on_clarify": sum(
+                s["ledger_calls"] for s, c in zip(scores, cases) if c.expected_reply == "clarify"
+            ),
+            "ledger_calls_when_not_expected": sum(s["ledger_calls_when_not_expected"] for s in scores),
+        }
+    )
     return row
 
 
-def evaluate(planners: dict[str, BaseChatModel], cases: Sequence[Case], system_prompt: str,
-             max_steps: int = MAX_STEPS,
-             progress: Callable[[Iterable[Case], str], Iterable[Case]] = lambda cases, name: cases) -> dict[str, Any]:
+def evaluate(
+    planners: dict[str, BaseChatModel],
+    cases: Sequence[Case],
+    system_prompt: str,
+    max_steps: int = MAX_STEPS,
+    progress: Callable[[Iterable[Case], str], Iterable[Case]] = lambda cases, name: cases,
+) -> dict[str, Any]:
     """Every planner on every case: ``rows`` (one per planner and language, and "all") and ``cases`` (per-case
     outcomes and scores). ``progress`` wraps each planner's loop (a tqdm bar in the command)."""
     rows, outcomes = [], []
@@ -459,11 +607,21 @@ def evaluate(planners: dict[str, BaseChatModel], cases: Sequence[Case], system_p
             outcome = run_case(bound, case, system_prompt, max_steps)
             result = score(case, outcome)
             scored.append(result)
-            outcomes.append({"planner": name, "id": case.id, "lang": case.lang, "text": case.text,
-                             "expect": case.expect, "calls": outcome.calls, "reply": outcome.reply,
-                             "reply_text": outcome.text, "error": outcome.error, **result})
+            outcomes.append(
+                {
+                    "planner": name,
+                    "id": case.id,
+                    "lang": case.lang,
+                    "text": case.text,
+                    "expect": case.expect,
+                    "calls": outcome.calls,
+                    "reply": outcome.reply,
+                    "reply_text": outcome.text,
+                    "error": outcome.error,
+                    **result,
+                }
+            )
         for lang in (*sorted({c.lang for c in cases}), "all"):
             group = [(c, s) for c, s in zip(cases, scored) if lang in ("all", c.lang)]
-            rows.append({"planner": name, "lang": lang,
-                         **summarize([c for c, _ in group], [s for _, s in group])})
+            rows.append({"planner": name, "lang": lang, **summarize([c for c, _ in group], [s for _, s in group])})
     return {"rows": rows, "cases": outcomes}

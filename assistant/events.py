@@ -85,8 +85,10 @@ class ErrorEvent(BaseModel):
     message: str
 
 
-ChatEvent = Annotated[PlanEvent | StepStarted | StepFinished | TokenEvent | ApprovalRequired | MessageEvent
-                      | ErrorEvent, Field(discriminator="type")]
+ChatEvent = Annotated[
+    PlanEvent | StepStarted | StepFinished | TokenEvent | ApprovalRequired | MessageEvent | ErrorEvent,
+    Field(discriminator="type"),
+]
 _EVENT = TypeAdapter(ChatEvent)
 
 
@@ -107,8 +109,9 @@ class Entry(BaseModel):
     role: Literal["user", "assistant", "tool"]
     content: Any = None
     tool: str | None = Field(None, exclude_if=_absent, description="tool messages only")
-    tool_calls: list[ToolCall] | None = Field(None, exclude_if=_absent,
-                                                   description="assistant messages that called tools")
+    tool_calls: list[ToolCall] | None = Field(
+        None, exclude_if=_absent, description="assistant messages that called tools"
+    )
 
 
 class ConversationPage(BaseModel):

@@ -58,114 +58,218 @@ class Reply:
 
 ADDRESS = r"0x[0-9a-fA-F]{40}"
 NUMBER = r"\d+(?:\.\d+)?"
-QUOTES = [("\"", "\""), ("“", "”"), ("「", "」"), ("『", "』"), ("'", "'"), ("‘", "’")]
-FORMS = {"haiku": "haiku", "sonnet": "sonnet", "limerick": "limerick", "lyrics": "song", "song": "song",
-         "story": "story", "stories": "story", "tale": "story", "verse": "poem", "poetry": "poem", "poem": "poem",
-         "俳句": "haiku", "十四行诗": "sonnet", "打油诗": "limerick", "歌词": "song", "歌": "song", "故事": "story",
-         "小说": "story", "诗": "poem"}
+QUOTES = [('"', '"'), ("“", "”"), ("「", "」"), ("『", "』"), ("'", "'"), ("‘", "’")]
+FORMS = {
+    "haiku": "haiku",
+    "sonnet": "sonnet",
+    "limerick": "limerick",
+    "lyrics": "song",
+    "song": "song",
+    "story": "story",
+    "stories": "story",
+    "tale": "story",
+    "verse": "poem",
+    "poetry": "poem",
+    "poem": "poem",
+    "俳句": "haiku",
+    "十四行诗": "sonnet",
+    "打油诗": "limerick",
+    "歌词": "song",
+    "歌": "song",
+    "故事": "story",
+    "小说": "story",
+    "诗": "poem",
+}
 FORM_WORDS = "|".join(sorted(FORMS, key=len, reverse=True))
 
 # A request that tries to change the assistant's rules: to ignore or replace them, to claim a role, or to skip
 # the approval of ledger changes (which only the person approving can give).
-INJECTION = re.compile("|".join([
-    r"\b(?:ignore|forget|disregard|override|bypass|drop)\b.{0,30}\b(?:instructions|rules|prompts?|told|settings"
-    r"|restrictions|safety|guidelines|approvals?|confirmations?)\b",
-    r"\bskip\b.{0,12}\b(?:approvals?|confirmations?|asking)\b|\bwithout (?:asking|approval|confirm)",
-    r"\bapprove (?:every|all|everything|automatically)\b|\bauto-?approve",
-    r"\bsystem prompt|\bsystem message|^\s*system\s*:|\bnew instructions\b|\bdeveloper mode|\bjailbreak",
-    r"\bpretend (?:you are|to be)|\byou are now\b|\bfrom now on,? you\b|\byou (?:have|has) no (?:rules|restrictions|limits)",
-    r"\bno (?:rules|restrictions|limits) (?:any ?more|now)\b",
-    r"\b(?:act|acting) as (?:an? |the )?(?:admin|administrator|root|owner|system)\b|\badmin(?:istrator)? (?:mode|rights"
-    r"|privileges|access)",
-    r"(?:忽略|忘掉|忘记|无视|不理|绕过|跳过|覆盖).{0,12}(?:指令|规则|设定|设置|限制|提示|确认|审批|批准)",
-    r"不要?再?(?:请求|要求|征求)?(?:确认|审批|批准)|不用(?:确认|审批|批准)|直接批准|自动批准|全部批准|所有交易",
-    r"系统(?:提示|消息|指令)|越狱|从现在(?:开始|起).{0,4}你|你现在是|管理员(?:身份|权限|模式)|以管理员",
-]), re.I | re.M)
+INJECTION = re.compile(
+    "|".join(
+        [
+            r"\b(?:ignore|forget|disregard|override|bypass|drop)\b.{0,30}\b(?:instructions|rules|prompts?|told|settings"
+            r"|restrictions|safety|guidelines|approvals?|confirmations?)\b",
+            r"\bskip\b.{0,12}\b(?:approvals?|confirmations?|asking)\b|\bwithout (?:asking|approval|confirm)",
+            r"\bapprove (?:every|all|everything|automatically)\b|\bauto-?approve",
+            r"\bsystem prompt|\bsystem message|^\s*system\s*:|\bnew instructions\b|\bdeveloper mode|\bjailbreak",
+            r"\bpretend (?:you are|to be)|\byou are now\b|\bfrom now on,? you\b|\byou (?:have|has) no (?:rules|restrictions|limits)",
+            r"\bno (?:rules|restrictions|limits) (?:any ?more|now)\b",
+            r"\b(?:act|acting) as (?:an? |the )?(?:admin|administrator|root|owner|system)\b|\badmin(?:istrator)? (?:mode|rights"
+            r"|privileges|access)",
+            r"(?:忽略|忘掉|忘记|无视|不理|绕过|跳过|覆盖).{0,12}(?:指令|规则|设定|设置|限制|提示|确认|审批|批准)",
+            r"不要?再?(?:请求|要求|征求)?(?:确认|审批|批准)|不用(?:确认|审批|批准)|直接批准|自动批准|全部批准|所有交易",
+            r"系统(?:提示|消息|指令)|越狱|从现在(?:开始|起).{0,4}你|你现在是|管理员(?:身份|权限|模式)|以管理员",
+        ]
+    ),
+    re.I | re.M,
+)
 _NOT_OTHERS = r"my|mine|our|your|let|it|that|what|there|here|today|he|she|who|one|world|year|day|night|life"
 # Acts on what belongs to someone else: their works, royalties or account, named by a possessive, by "not mine",
 # by an address whose royalties are claimed, or done "for" someone (替/代).
-OTHERS_WORKS = re.compile("|".join([
-    rf"\b(?!(?:{_NOT_OTHERS})\b)[a-z]+'s (?:work|poem|song|story|text|licen[cs]e|royalt|account|earning|balance"
-    r"|ether|money|funds|wallet)",
-    r"\b(?:someone|somebody|another user|other users?|other people|everyone)(?: else)?'?s?\b.{0,12}\b(?:work|royalt"
-    r"|earning|account)",
-    r"\b(?:isn't|is not|not) (?:mine|my own)\b|\bbelongs? to (?!me\b)|\bdoesn't belong to me\b",
-    rf"\b(?:royalt\w*|earnings?|balance|funds|works?) (?:of|from|owed to|belonging to) {ADDRESS}",
-    rf"{ADDRESS}'s\b|\bon behalf of (?!me\b)",
-    r"别人|他人|其他(?:用户|人)|其它用户|任何人的",
-    r"(?<!关于)(?<!关于我)(?:朋友|邻居|同事|家人|父母|老板|他们|他|她)(?:的|账户里的|账号里的|账户|账号)"
-    r"(?:作品|诗|歌|故事|账户|账号|版税|收益|余额|钱)",
-    r"(?:替|代替|代表)(?!我)[\u4e00-\u9fff]{1,4}?(?:给|把|设置|提取|登记|购买|授权)",
-    r"[\u4e00-\u9fff]{2,3}(?:那首|那篇|那件)|把(?!我)(?!这)[\u4e00-\u9fff]{1,4}的(?:作品|诗|歌|故事)(?:登记|注册)(?:成|为)我",
-    rf"{ADDRESS}(?:的|账户里?的)(?:版税|收益|余额|作品)",
-]), re.I)
+OTHERS_WORKS = re.compile(
+    "|".join(
+        [
+            rf"\b(?!(?:{_NOT_OTHERS})\b)[a-z]+'s (?:work|poem|song|story|text|licen[cs]e|royalt|account|earning|balance"
+            r"|ether|money|funds|wallet)",
+            r"\b(?:someone|somebody|another user|other users?|other people|everyone)(?: else)?'?s?\b.{0,12}\b(?:work|royalt"
+            r"|earning|account)",
+            r"\b(?:isn't|is not|not) (?:mine|my own)\b|\bbelongs? to (?!me\b)|\bdoesn't belong to me\b",
+            rf"\b(?:royalt\w*|earnings?|balance|funds|works?) (?:of|from|owed to|belonging to) {ADDRESS}",
+            rf"{ADDRESS}'s\b|\bon behalf of (?!me\b)",
+            r"别人|他人|其他(?:用户|人)|其它用户|任何人的",
+            r"(?<!关于)(?<!关于我)(?:朋友|邻居|同事|家人|父母|老板|他们|他|她)(?:的|账户里的|账号里的|账户|账号)"
+            r"(?:作品|诗|歌|故事|账户|账号|版税|收益|余额|钱)",
+            r"(?:替|代替|代表)(?!我)[\u4e00-\u9fff]{1,4}?(?:给|把|设置|提取|登记|购买|授权)",
+            r"[\u4e00-\u9fff]{2,3}(?:那首|那篇|那件)|把(?!我)(?!这)[\u4e00-\u9fff]{1,4}的(?:作品|诗|歌|故事)(?:登记|注册)(?:成|为)我",
+            rf"{ADDRESS}(?:的|账户里?的)(?:版税|收益|余额|作品)",
+        ]
+    ),
+    re.I,
+)
 # Buying a license to, verifying or reading about someone else's work is what licensing is for: the "others"
 # refusal is for acts only an owner may do.
-ON_OTHERS_ALLOWED = re.compile(r"\b(?:buy|purchase|verify|check|who owns|tell me about|recommend|like)\b"
-                               r"|购买|买|验证|核实|是谁的|推荐", re.I)
-OWNER_ACTS = re.compile(r"\b(?:register|set|change|price|terms|grant|give|withdraw|claim|cash|sell|offer|transfer)\b"
-                        r"|登记|注册|设置|修改|价格|条款|授予|提取|提现|出售|卖|转", re.I)
-ACCOUNT_WORDS = re.compile(r"\b(?:royalt|earning|balance|account|wallet|funds|money|ether)|版税|收益|余额|账户|账号|钱",
-                           re.I)
-NAMED_WORK = re.compile(r"\bwork\s*(?:#|no\.?|number)?\s*(\d+)\b|#(\d+)|作品\s*#?\s*(\d+)|(\d+)\s*号作品|第\s*(\d+)\s*号",
-                        re.I)
-LATEST_WORK = re.compile(r"\bmy (?:latest|last|newest|most recent) (?:work|poem|song|story|text)|我最新的|我最近的|我上一",
-                         re.I)
+ON_OTHERS_ALLOWED = re.compile(
+    r"\b(?:buy|purchase|verify|check|who owns|tell me about|recommend|like)\b"
+    r"|购买|买|验证|核实|是谁的|推荐",
+    re.I,
+)
+OWNER_ACTS = re.compile(
+    r"\b(?:register|set|change|price|terms|grant|give|withdraw|claim|cash|sell|offer|transfer)\b"
+    r"|登记|注册|设置|修改|价格|条款|授予|提取|提现|出售|卖|转",
+    re.I,
+)
+ACCOUNT_WORDS = re.compile(
+    r"\b(?:royalt|earning|balance|account|wallet|funds|money|ether)|版税|收益|余额|账户|账号|钱", re.I
+)
+NAMED_WORK = re.compile(
+    r"\bwork\s*(?:#|no\.?|number)?\s*(\d+)\b|#(\d+)|作品\s*#?\s*(\d+)|(\d+)\s*号作品|第\s*(\d+)\s*号", re.I
+)
+LATEST_WORK = re.compile(
+    r"\bmy (?:latest|last|newest|most recent) (?:work|poem|song|story|text)|我最新的|我最近的|我上一", re.I
+)
 WORK_NOUNS = rf"works|pieces|texts|writing|{FORM_WORDS}|作品"
 NOT_MINE = "".join(f"(?<!my {word})" for word in ("", "own ", "latest ", "last ", "newest ", "new "))  # selling mine
 LIKE_MINE = re.compile(
     r"\b(?:like|similar to|resembling|close to|related to)\s+(?:mine|my (?:own )?(?:works?|poems?|stor(?:y|ies)|texts?"
-    r"|songs?|writing))\b|(?:和|与|跟|同|像|类似于?|相似于)我的(?:作品|诗|故事|歌|文字)", re.I)
+    r"|songs?|writing))\b|(?:和|与|跟|同|像|类似于?|相似于)我的(?:作品|诗|故事|歌|文字)",
+    re.I,
+)
 LICENSABLE = re.compile(
     rf"\blicen[cs]able\b|\bwhat (?:can|could) i licen[cs]e\b|\b{NOT_MINE}(?:{WORK_NOUNS})s?\b.{{0,40}}?"
     r"(?:\b(?:(?:can|could|may|might) i|i (?:can|could|may|might))\s+(?:licen[cs]e|buy|get a licen[cs]e)"
     r"|\b(?:available|open|offered) (?:to|for) licen[cs]|\bon offer\b|\bfor sale\b|\bup for licen[cs])"
-    r"|(?:可以|能|可)(?:授权|购买授权|买授权|获得授权|获取授权)|开放授权的|在售|出售中", re.I)
-RECOMMEND_WORKS = re.compile(rf"\b(?:recommend|suggest)\b(?:\s+(?!like\b|similar\b|such\b)[\w-]+){{0,3}}?\s+(?:{WORK_NOUNS})s?\b"
-                             r"|推荐.{0,8}(?:作品|诗|故事|歌|俳句)", re.I)
-DERIVATIVE = re.compile(r"\bderivative\b|\bremix of\b|\badaptation of\b|\bderived from\b|\bbased on\b"
-                        r"|衍生|改编自|基于", re.I)
-PARENT_IDS = re.compile(r"(?:\bworks?\s*(?:#|no\.?|number)?\s*|#|作品\s*#?\s*)(\d+(?:\s*(?:,|and|和|与|、|，)\s*#?\d+)*)",
-                        re.I)
+    r"|(?:可以|能|可)(?:授权|购买授权|买授权|获得授权|获取授权)|开放授权的|在售|出售中",
+    re.I,
+)
+RECOMMEND_WORKS = re.compile(
+    rf"\b(?:recommend|suggest)\b(?:\s+(?!like\b|similar\b|such\b)[\w-]+){{0,3}}?\s+(?:{WORK_NOUNS})s?\b"
+    r"|推荐.{0,8}(?:作品|诗|故事|歌|俳句)",
+    re.I,
+)
+DERIVATIVE = re.compile(
+    r"\bderivative\b|\bremix of\b|\badaptation of\b|\bderived from\b|\bbased on\b"
+    r"|衍生|改编自|基于",
+    re.I,
+)
+PARENT_IDS = re.compile(
+    r"(?:\bworks?\s*(?:#|no\.?|number)?\s*|#|作品\s*#?\s*)(\d+(?:\s*(?:,|and|和|与|、|，)\s*#?\d+)*)", re.I
+)
 TRANSFER = re.compile(r"\btransfer\b|\bsteal\b|转给|转让|过户|偷", re.I)
 
 CLAUSE_SPLIT = re.compile(
     r"\s*(?:[,;!?]|\.(?:\s|$)|[，；。！？、]|\band then\b|\bthen\b|\band also\b"
     r"|\band\b(?=\s+(?:then\s+)?(?:register|offer|sell|set|license|licence|list|buy|purchase|grant|give|verify"
     r"|check|withdraw|cash|recommend|suggest|search|find|show|tell))"
-    r"|并且|并|然后|再|接着|同时)\s*", re.I)
+    r"|并且|并|然后|再|接着|同时)\s*",
+    re.I,
+)
 
 INTENTS: list[tuple[str, re.Pattern[str]]] = [
     # The order breaks ties inside one clause: the first that matches is the clause's intent.
     # Works on offer or like the caller's: a question about a catalogue of works, never about one named work.
-    ("works", re.compile(rf"\A(?!.*(?:{NAMED_WORK.pattern}))(?s:.*?)(?:{LIKE_MINE.pattern}|{LICENSABLE.pattern}"
-                         rf"|{RECOMMEND_WORKS.pattern})", re.I)),
+    (
+        "works",
+        re.compile(
+            rf"\A(?!.*(?:{NAMED_WORK.pattern}))(?s:.*?)(?:{LIKE_MINE.pattern}|{LICENSABLE.pattern}"
+            rf"|{RECOMMEND_WORKS.pattern})",
+            re.I,
+        ),
+    ),
     ("withdraw", re.compile(r"\bwithdraw|\bcash (?:out|in)\b|\bpay (?:me|out)\b|提取|提现|取出|领取", re.I)),
-    ("rights", re.compile(r"\bwhat (?:does|do|would)\b.{0,50}\b(?:allow|permit|mean|let|cover)"
-                          r"|\bwhat (?:is|are|'s)\b.{0,12}\b(?:non-?commercial remix|commercial remix|commercial use|cc[- ]?by)\b"
-                          r"|(?:非商业改编|商业改编|商业使用|cc ?by).{0,12}(?:允许|是什么|什么意思|包括|能做什么|可以做什么)", re.I)),
-    ("details", re.compile(r"\bwho owns\b|\bowner of\b|\bwhat does\b.{0,40}\bcost\b|\bhow much (?:is|does|would)\b"
-                           r"|\bcan (?:it|work \d+|that work) be used commercially\b"
-                           r"|谁的|归谁|谁拥有|所有者是|可以商用吗|能商用吗|可以改编吗|能改编吗|多少钱|价格是多少|授权费", re.I)),
-    ("earnings", re.compile(r"\bearn(?:ed|ings|s)?\b|\bwho (?:has )?(?:bought|purchased|licensed)\b"
-                            r"|谁买|谁购买|收入|赚了多少|挣了多少", re.I)),
+    (
+        "rights",
+        re.compile(
+            r"\bwhat (?:does|do|would)\b.{0,50}\b(?:allow|permit|mean|let|cover)"
+            r"|\bwhat (?:is|are|'s)\b.{0,12}\b(?:non-?commercial remix|commercial remix|commercial use|cc[- ]?by)\b"
+            r"|(?:非商业改编|商业改编|商业使用|cc ?by).{0,12}(?:允许|是什么|什么意思|包括|能做什么|可以做什么)",
+            re.I,
+        ),
+    ),
+    (
+        "details",
+        re.compile(
+            r"\bwho owns\b|\bowner of\b|\bwhat does\b.{0,40}\bcost\b|\bhow much (?:is|does|would)\b"
+            r"|\bcan (?:it|work \d+|that work) be used commercially\b"
+            r"|谁的|归谁|谁拥有|所有者是|可以商用吗|能商用吗|可以改编吗|能改编吗|多少钱|价格是多少|授权费",
+            re.I,
+        ),
+    ),
+    (
+        "earnings",
+        re.compile(
+            r"\bearn(?:ed|ings|s)?\b|\bwho (?:has )?(?:bought|purchased|licensed)\b"
+            r"|谁买|谁购买|收入|赚了多少|挣了多少",
+            re.I,
+        ),
+    ),
     ("grant", re.compile(r"\bgrant\b|\bgive\b.{0,80}\blicen[cs]e|授予|赠送.{0,6}许可|免费授权给", re.I)),
     ("buy", re.compile(r"\b(?:buy|purchase|acquire)\b|购买|买", re.I)),
-    ("verify", re.compile(r"\bverify|\bvalid\b|\bis\b.{0,60}\blicen[cs]ed\b|\b(?:check|see) (?:whether|if)\b"
-                          r"|\bdoes\b.{0,60}\bhave (?:a )?licen[cs]e|\bmay\b.{0,50}\buse\b|验证|核实|查验|是否.{0,12}(?:许可|授权)", re.I)),
-    ("generate", re.compile(rf"\b(?:write|compose|generate|create|make|draft|pen)\b.{{0,40}}\b(?:{FORM_WORDS})"
-                            rf"|(?:写|创作|生成|作(?!品)|编)(?:一|几)?(?:首|篇|个|段|则)?.{{0,20}}(?:{FORM_WORDS})", re.I)),
+    (
+        "verify",
+        re.compile(
+            r"\bverify|\bvalid\b|\bis\b.{0,60}\blicen[cs]ed\b|\b(?:check|see) (?:whether|if)\b"
+            r"|\bdoes\b.{0,60}\bhave (?:a )?licen[cs]e|\bmay\b.{0,50}\buse\b|验证|核实|查验|是否.{0,12}(?:许可|授权)",
+            re.I,
+        ),
+    ),
+    (
+        "generate",
+        re.compile(
+            rf"\b(?:write|compose|generate|create|make|draft|pen)\b.{{0,40}}\b(?:{FORM_WORDS})"
+            rf"|(?:写|创作|生成|作(?!品)|编)(?:一|几)?(?:首|篇|个|段|则)?.{{0,20}}(?:{FORM_WORDS})",
+            re.I,
+        ),
+    ),
     ("register", re.compile(r"\bregister|\brecord\b.{0,30}\b(?:ledger|chain)|登记|注册|上链|确权|存证", re.I)),
-    ("terms", re.compile(r"\boffer\b|\bsell\b|\blist\b.{0,30}\bfor\b|\b(?:set|change|update)\b.{0,20}\b(?:terms|price)"
-                         r"|\blicen[cs]e (?:it|this|them)\b|\bfor (?:non-?)?commercial\b|\bcc[- ]?by\b"
-                         r"|授权|商用|商业使用|定价|售价|条款|出售|开放", re.I)),
-    ("account", re.compile(r"\broyalt|\bbalance\b|\bmy account\b|\bhow much\b.{0,30}\b(?:earn|owed|made|have)"
-                           r"|版税|收益|余额|账户|赚了", re.I)),
-    ("my_works", re.compile(r"\b(?:show|list|see|what are|which are)\b.{0,20}\bmy (?:works|poems|texts|registrations)"
-                            r"|\bwhat (?:have|did) i register|我的作品|我登记的|我注册的", re.I)),
+    (
+        "terms",
+        re.compile(
+            r"\boffer\b|\bsell\b|\blist\b.{0,30}\bfor\b|\b(?:set|change|update)\b.{0,20}\b(?:terms|price)"
+            r"|\blicen[cs]e (?:it|this|them)\b|\bfor (?:non-?)?commercial\b|\bcc[- ]?by\b"
+            r"|授权|商用|商业使用|定价|售价|条款|出售|开放",
+            re.I,
+        ),
+    ),
+    (
+        "account",
+        re.compile(
+            r"\broyalt|\bbalance\b|\bmy account\b|\bhow much\b.{0,30}\b(?:earn|owed|made|have)"
+            r"|版税|收益|余额|账户|赚了",
+            re.I,
+        ),
+    ),
+    (
+        "my_works",
+        re.compile(
+            r"\b(?:show|list|see|what are|which are)\b.{0,20}\bmy (?:works|poems|texts|registrations)"
+            r"|\bwhat (?:have|did) i register|我的作品|我登记的|我注册的",
+            re.I,
+        ),
+    ),
     ("recommend", re.compile(r"\brecommend|\bsuggest|\bwhat (?:should|could|can) i (?:watch|see)\b|推荐", re.I)),
     ("search", re.compile(r"\b(?:search|find|look up|look for)\b|搜索|查找|找", re.I)),
 ]
+
 
 class _Missing(Exception):
     """A required parameter is absent: ask ``question``."""
@@ -185,8 +289,9 @@ def read_request(text: str) -> Plan | Reply:
         return refusal
     language = language_of(text)
     quotes, masked = _mask_quotes(text)
-    clauses = [(intent, clause) for clause in CLAUSE_SPLIT.split(masked) if clause
-               for intent in [_intent_of(clause)] if intent]
+    clauses = [
+        (intent, clause) for clause in CLAUSE_SPLIT.split(masked) if clause for intent in [_intent_of(clause)] if intent
+    ]
     if not clauses:
         return Reply(HELP[language], "help", language)
     try:
@@ -211,8 +316,11 @@ def guard(text: str) -> Reply | None:
 def _only_uses_others_work(text: str) -> bool:
     """A request that buys, verifies or asks about someone else's work (public), does nothing only an owner may
     do, and does not touch their account (royalties, earnings and balances are the owner's alone to see)."""
-    return (bool(ON_OTHERS_ALLOWED.search(text)) and not OWNER_ACTS.search(ON_OTHERS_ALLOWED.sub(" ", text))
-            and not ACCOUNT_WORDS.search(text))
+    return (
+        bool(ON_OTHERS_ALLOWED.search(text))
+        and not OWNER_ACTS.search(ON_OTHERS_ALLOWED.sub(" ", text))
+        and not ACCOUNT_WORDS.search(text)
+    )
 
 
 def declares_parents(text: str) -> bool:
@@ -285,15 +393,23 @@ class _Planner:
         topic = _topic(clause)
         if not topic:
             raise _Missing("topic", form=FORMS_ZH[form] if self.language == "zh" else form)
-        length = ("long" if re.search(r"\blong\b|长(?=诗|篇|故事|歌)|较长", clause, re.I) else
-                  "medium" if re.search(r"\bmedium\b|中等|中篇", clause, re.I) else "short")
+        length = (
+            "long"
+            if re.search(r"\blong\b|长(?=诗|篇|故事|歌)|较长", clause, re.I)
+            else "medium"
+            if re.search(r"\bmedium\b|中等|中篇", clause, re.I)
+            else "short"
+        )
         self.generated = self._add("generate_text", topic=topic, form=form, length=length, language=self.language)
 
     def _register(self, clause: str) -> None:
         parents = _parents(clause)
         planned = max((i for i, step in enumerate(self.steps) if step.tool == "register_work"), default=None)
-        if (planned is not None and not re.search(r"QUOTE\d", clause)
-                and (self.generated is None or self.generated < planned)):  # "...: register it as a derivative of work 3"
+        if (
+            planned is not None
+            and not re.search(r"QUOTE\d", clause)
+            and (self.generated is None or self.generated < planned)
+        ):  # "...: register it as a derivative of work 3"
             if parents:
                 self.steps[planned] = Step("register_work", {**self.steps[planned].args, "parents": parents})
             return
@@ -301,13 +417,20 @@ class _Planner:
         quoted = self._quote_in(clause, but=title)
         if quoted is not None:
             title = title or _title_from(quoted)
-            args: dict[str, Any] = {"title": title, "content": quoted,
-                                    "origin": "ai_assisted" if re.search(r"\bai[- ]assisted|ai 辅助|AI辅助", self.text, re.I)
-                                    else "human"}
+            args: dict[str, Any] = {
+                "title": title,
+                "content": quoted,
+                "origin": "ai_assisted" if re.search(r"\bai[- ]assisted|ai 辅助|AI辅助", self.text, re.I) else "human",
+            }
         elif self.generated is not None:
             step = self.generated
-            args = {"title": Ref(step, "title"), "content": Ref(step, "text"), "origin": "ai_generated",
-                    "model_id": Ref(step, "model_id"), "prompt": Ref(step, "prompt")}
+            args = {
+                "title": Ref(step, "title"),
+                "content": Ref(step, "text"),
+                "origin": "ai_generated",
+                "model_id": Ref(step, "model_id"),
+                "prompt": Ref(step, "prompt"),
+            }
         else:
             raise _Missing("content")
         co_authors = _co_authors(self.text)
@@ -327,9 +450,12 @@ class _Planner:
                 raise _Missing("price")
             price = 0.0
         args: dict[str, Any] = {"work_id": self._work_in(clause), "template": template, "price_eth": price}
-        share = re.search(rf"({NUMBER})\s*%\s*(?:of (?:the )?)?(?:revenue|rev(?:enue)?[- ]share|royalt)"
-                          rf"|(?:revenue|rev[- ]share|royalty) (?:of )?({NUMBER})\s*%|分成\s*({NUMBER})\s*%|({NUMBER})\s*%\s*的?分成",
-                          self.text, re.I)
+        share = re.search(
+            rf"({NUMBER})\s*%\s*(?:of (?:the )?)?(?:revenue|rev(?:enue)?[- ]share|royalt)"
+            rf"|(?:revenue|rev[- ]share|royalty) (?:of )?({NUMBER})\s*%|分成\s*({NUMBER})\s*%|({NUMBER})\s*%\s*的?分成",
+            self.text,
+            re.I,
+        )
         if share:
             args["rev_share_percent"] = float(next(g for g in share.groups() if g))
         duration = re.search(r"\bfor (\d+) (day|week|month|year)s?\b|(\d+)\s*(天|周|个月|年)", self.text, re.I)
@@ -359,8 +485,13 @@ class _Planner:
             holder = "me"
         else:
             raise _Missing("holder")
-        use = ("derivative" if re.search(r"remix|derivative|adapt|改编|衍生|二创", clause, re.I) else
-               "commercial" if re.search(r"commercial|商用|商业", clause, re.I) else "personal")
+        use = (
+            "derivative"
+            if re.search(r"remix|derivative|adapt|改编|衍生|二创", clause, re.I)
+            else "commercial"
+            if re.search(r"commercial|商用|商业", clause, re.I)
+            else "personal"
+        )
         self._add("verify_license", work_id=self._work_in(clause), holder=holder, use=use)
 
     def _rights(self, clause: str) -> None:
@@ -393,11 +524,21 @@ class _Planner:
         self._add("my_works", limit=int(next(g for g in count.groups() if g)) if count else 5)
 
     def _recommend(self, clause: str) -> None:
-        count = re.search(r"\b(\d+)\s+(?:\w+\s+)?(?:movies|films|items|titles|things|picks|recommendations)\b"
-                          r"|(\d+)\s*(?:部|个|本)", clause, re.I)
+        count = re.search(
+            r"\b(\d+)\s+(?:\w+\s+)?(?:movies|films|items|titles|things|picks|recommendations)\b"
+            r"|(\d+)\s*(?:部|个|本)",
+            clause,
+            re.I,
+        )
         args: dict[str, Any] = {"k": min(int(next(g for g in count.groups() if g)), 20)} if count else {}
         taste = re.search(r"\bi (?:like|love|enjoy|am into)\s+(.+)$", clause, re.I)
-        like = None if taste else re.search(r"\b(?:like|similar to|such as)\s+(.+)$|类似(?:于)?(.+?)的|像(.+?)(?:一样|那样)?的", clause, re.I)
+        like = (
+            None
+            if taste
+            else re.search(
+                r"\b(?:like|similar to|such as)\s+(.+)$|类似(?:于)?(.+?)的|像(.+?)(?:一样|那样)?的", clause, re.I
+            )
+        )
         about = re.search(r"\b(?:about|with|featuring|on)\s+(.+)$|关于(.+?)的", clause, re.I)
         if taste:
             args["query"] = _clean(taste.group(1), self.quotes)
@@ -421,19 +562,27 @@ class _Planner:
             args["k"] = min(int(next(g for g in count.groups() if g)), 20)
         if LIKE_MINE.search(clause):
             args["like_mine"] = True
-        elif about := re.search(r"\b(?:about|on the theme of)\s+(.+?)(?:\s+(?:that|which|i can|i could|i may)\b.*)?$"
-                                r"|关于(.+?)的", clause, re.I):
+        elif about := re.search(
+            r"\b(?:about|on the theme of)\s+(.+?)(?:\s+(?:that|which|i can|i could|i may)\b.*)?$"
+            r"|关于(.+?)的",
+            clause,
+            re.I,
+        ):
             args["query"] = _clean(next(g for g in about.groups() if g), self.quotes)
         self._add("recommend_works", **args)
 
     def _search(self, clause: str) -> None:
         if re.search(r"\b(?:like|similar to)\s+\S|类似", clause, re.I):  # "find movies like X" asks for neighbours
             return self._recommend(clause)
-        found = re.search(r"\b(?:for|called|named|titled)\s+(.+)$|(?:搜索|查找|找)(?:一下)?(.+?)(?:的电影|电影)?$", clause, re.I)
+        found = re.search(
+            r"\b(?:for|called|named|titled)\s+(.+)$|(?:搜索|查找|找)(?:一下)?(.+?)(?:的电影|电影)?$", clause, re.I
+        )
         query = _clean(found.group(1) or found.group(2), self.quotes) if found else None
         if not query:
-            query = _clean(re.sub(r"\b(?:search|find|look up|look for|movies?|films?|the catalogue)\b", "", clause,
-                                  flags=re.I), self.quotes)
+            query = _clean(
+                re.sub(r"\b(?:search|find|look up|look for|movies?|films?|the catalogue)\b", "", clause, flags=re.I),
+                self.quotes,
+            )
         if not query:
             raise _Missing("content")
         self._add("search_catalogue", query=query)
@@ -441,8 +590,14 @@ class _Planner:
 
 def _topic(clause: str) -> str | None:
     """What to write about: after "about" if the clause says it, else after "on", "of" or "for"."""
-    for pattern in (r"\babout\s+(.+?)\s*$", r"\bon\s+(.+?)\s*$", r"\bof\s+(.+?)\s*$", r"\bfor\s+(.+?)\s*$",
-                    r"关于(.+?)的", r"以(.+?)为主?题"):
+    for pattern in (
+        r"\babout\s+(.+?)\s*$",
+        r"\bon\s+(.+?)\s*$",
+        r"\bof\s+(.+?)\s*$",
+        r"\bfor\s+(.+?)\s*$",
+        r"关于(.+?)的",
+        r"以(.+?)为主?题",
+    ):
         found = re.search(pattern, clause, re.I)
         if found:
             break
@@ -501,7 +656,7 @@ def _co_authors(text: str) -> list[dict[str, Any]]:
     mentioned = re.search(r"co-?author|collaborator|partner|合著者|共同作者|合作者", text, re.I)
     if not mentioned:
         return []
-    share = re.search(rf"({NUMBER})\s*%", text[max(0, mentioned.start() - 40):mentioned.end() + 60])
+    share = re.search(rf"({NUMBER})\s*%", text[max(0, mentioned.start() - 40) : mentioned.end() + 60])
     addresses = re.findall(ADDRESS, text)
     if not addresses:
         raise _Missing("co_author")

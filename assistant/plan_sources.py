@@ -22,14 +22,26 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
 
 from assistant.copy_spans import request_tools
-from assistant.intents import HELP, QUESTIONS, REFUSALS, Language, Plan, Ref, Reply, Step, guard, language_of, read_request
+from assistant.intents import (
+    HELP,
+    QUESTIONS,
+    REFUSALS,
+    Language,
+    Plan,
+    Ref,
+    Reply,
+    Step,
+    guard,
+    language_of,
+    read_request,
+)
 from assistant.tools import TOOLS
 
 REFERENCE = re.compile(r"^\$(\d+)\.([A-Za-z0-9_.]+)$")
 PLAN_INSTRUCTIONS = (
     "Plan the whole request at once: answer with every tool call it needs, in order, in one message. To use a "
     "field of an earlier call's result, write the argument as \"$N.field\" (N counts this message's calls from "
-    "1; for example \"$1.text\" is the text call 1 generates, \"$2.id\" the work call 2 registers). If something "
+    '1; for example "$1.text" is the text call 1 generates, "$2.id" the work call 2 registers). If something '
     "required is missing, ask one short question instead; if the request must be refused, say so."
 )
 _TOOL_FIELDS = {t.name: t.tool_call_schema.model_fields for t in TOOLS}
@@ -76,12 +88,12 @@ class ModelPlanSource:
         return self._chat.bind_tools(request_tools(request)) if self._copy_spans else self._model
 
     def plan(self, request: str) -> Plan | Reply:
-        return guard(request) or read_answer(self._bound(request).invoke(self._messages(request)),
-                                             language_of(request))
+        return guard(request) or read_answer(self._bound(request).invoke(self._messages(request)), language_of(request))
 
     async def aplan(self, request: str) -> Plan | Reply:
-        return guard(request) or read_answer(await self._bound(request).ainvoke(self._messages(request)),
-                                             language_of(request))
+        return guard(request) or read_answer(
+            await self._bound(request).ainvoke(self._messages(request)), language_of(request)
+        )
 
 
 def read_answer(answer: Any, language: Language) -> Plan | Reply:
@@ -91,8 +103,9 @@ def read_answer(answer: Any, language: Language) -> Plan | Reply:
     if not answer.tool_calls:
         return reply_of(answer.text.strip(), language)
     try:
-        return Plan(tuple(step_of(call["name"], call["args"], index) for index, call in enumerate(answer.tool_calls)),
-                    language)
+        return Plan(
+            tuple(step_of(call["name"], call["args"], index) for index, call in enumerate(answer.tool_calls)), language
+        )
     except ValueError:
         return Reply(HELP[language], "help", language)
 

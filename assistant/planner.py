@@ -42,29 +42,33 @@ class Planner(BaseChatModel):
         """The plans name Muse's tools directly; binding changes nothing."""
         return self
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
-                  **kwargs: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         request, results, known = _current_turn(messages)
         decision = known or self.source.plan(request)
         return ChatResult(generations=[ChatGeneration(message=next_message(decision, results))])
 
-    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
-                         **kwargs: Any) -> ChatResult:
+    async def _agenerate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         """Answered on the event loop (the rules take microseconds; a model source awaits its endpoint), not
         handed to a thread as LangChain does for a model with only a synchronous ``_generate``."""
         request, results, known = _current_turn(messages)
         decision = known or await self.source.aplan(request)
         return ChatResult(generations=[ChatGeneration(message=next_message(decision, results))])
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
-                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> Iterator[ChatGenerationChunk]:
         for chunk in _chunks(self._generate(messages).generations[0].message):
             if run_manager is not None and chunk.text:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
 
-    async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
-                       **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+    async def _astream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> AsyncIterator[ChatGenerationChunk]:
         result = await self._agenerate(messages)
         for chunk in _chunks(result.generations[0].message):
             if run_manager is not None and chunk.text:
@@ -76,14 +80,18 @@ def _chunks(message: AIMessage) -> Iterator[ChatGenerationChunk]:
     """A reply streams word by word (the chat shows it as it comes), its metadata (a reply's kind, which the next
     request is read with) on the first word; a tool call comes whole."""
     if message.tool_calls:
-        yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_calls=message.tool_calls,
-                                                         response_metadata=message.response_metadata))
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="", tool_calls=message.tool_calls, response_metadata=message.response_metadata
+            )
+        )
         return
     words = message.content.split(" ") if " " in message.content else list(message.content)
     for n, word in enumerate(words):
         piece = word if n == 0 or " " not in message.content else f" {word}"
-        yield ChatGenerationChunk(message=AIMessageChunk(content=piece,
-                                                         response_metadata=message.response_metadata if n == 0 else {}))
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(content=piece, response_metadata=message.response_metadata if n == 0 else {})
+        )
 
 
 def next_message(decision: Plan | Reply, results: list[dict[str, Any]]) -> AIMessage:
@@ -94,8 +102,10 @@ def next_message(decision: Plan | Reply, results: list[dict[str, Any]]) -> AIMes
     stopped = next((r for r in results if r["error"] is not None), None)
     if stopped is not None or done == len(decision.steps):
         resembled = near_copy_of(stopped) if stopped is not None else None
-        return AIMessage(content=summary(decision, results),
-                         response_metadata={"near_copy": resembled} if resembled is not None else {})
+        return AIMessage(
+            content=summary(decision, results),
+            response_metadata={"near_copy": resembled} if resembled is not None else {},
+        )
     step = decision.steps[done]
     try:
         args = _resolve(step.args, results)
@@ -107,8 +117,7 @@ def next_message(decision: Plan | Reply, results: list[dict[str, Any]]) -> AIMes
 
 def plan_view(plan: Plan) -> list[dict[str, Any]]:
     """The plan as the ``plan`` event shows it and as later steps read it back: references as ``"$N.path"``."""
-    return [{"tool": step.tool, "args": {k: reference_text(v) for k, v in step.args.items()}}
-            for step in plan.steps]
+    return [{"tool": step.tool, "args": {k: reference_text(v) for k, v in step.args.items()}} for step in plan.steps]
 
 
 def _current_turn(messages: Sequence[BaseMessage]) -> tuple[str, list[dict[str, Any]], Plan | None]:
@@ -121,11 +130,13 @@ def _current_turn(messages: Sequence[BaseMessage]) -> tuple[str, list[dict[str, 
         return "", [], None
     last = humans[-1]
     request = messages[last].text
-    if len(humans) > 1 and _asked_back(messages[humans[-2] + 1:last], request):
+    if len(humans) > 1 and _asked_back(messages[humans[-2] + 1 : last], request):
         request = f"{messages[humans[-2]].text} {request}"
-    since = messages[last + 1:]
-    planned = next((m.response_metadata["plan"] for m in since
-                    if isinstance(m, AIMessage) and m.response_metadata.get("plan")), None)
+    since = messages[last + 1 :]
+    planned = next(
+        (m.response_metadata["plan"] for m in since if isinstance(m, AIMessage) and m.response_metadata.get("plan")),
+        None,
+    )
     known = plan_from_view(planned, language_of(request)) if planned else None
     return request, [_result(m) for m in since if isinstance(m, ToolMessage)], known
 
@@ -157,14 +168,13 @@ def _result(message: ToolMessage) -> dict[str, Any]:
 
 
 def _resolve(args: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
-    return {key: _lookup(results[value.step]["value"], value.path) if isinstance(value, Ref) else value
-            for key, value in args.items()}
+    return {
+        key: _lookup(results[value.step]["value"], value.path) if isinstance(value, Ref) else value
+        for key, value in args.items()
+    }
 
 
 def _lookup(value: Any, path: str) -> Any:
     for key in path.split("."):
         value = value[int(key)] if isinstance(value, list) else value[key]
     return value
-
-
-

@@ -84,9 +84,13 @@ async def _ask(call: Any) -> str:
 
 
 @tool
-async def generate_text(topic: str, runtime: Runtime, form: str = "poem",
-                        length: Literal["short", "medium", "long"] = "short",
-                        language: Literal["en", "zh"] = "en") -> str:
+async def generate_text(
+    topic: str,
+    runtime: Runtime,
+    form: str = "poem",
+    length: Literal["short", "medium", "long"] = "short",
+    language: Literal["en", "zh"] = "en",
+) -> str:
     """Write a new text (a poem, story, song...) about a topic with Muse's text model."""
     if language == "zh":
         title, prompt = f"关于{topic}的{FORMS_ZH.get(form, form)}", f"写一首关于{topic}的{FORMS_ZH.get(form, form)}：\n"
@@ -94,9 +98,11 @@ async def generate_text(topic: str, runtime: Runtime, form: str = "poem",
         title, prompt = f"A {form} about {topic}", f"A {length} {form} about {topic}:\n"
     backends = runtime.context.backends
     result = await backends.generator.complete.remote(
-        prompt, {"max_new_tokens": MAX_TOKENS[length], "temperature": 0.8})
-    return _json({"title": title, "text": result["text"].strip() or "…", "prompt": prompt,
-                  "model_id": backends.model_id})
+        prompt, {"max_new_tokens": MAX_TOKENS[length], "temperature": 0.8}
+    )
+    return _json(
+        {"title": title, "text": result["text"].strip() or "…", "prompt": prompt, "model_id": backends.model_id}
+    )
 
 
 # Reaching an audience
@@ -115,13 +121,17 @@ async def recommend(runtime: Runtime, query: str | None = None, like_item: str |
     backends, k = runtime.context.backends, max(1, min(k, MAX_ITEMS))
     if like_item:
         found = await backends.recommender.search.remote(like_item, 1)
-        item_id = like_item if await backends.recommender.item.remote(like_item) else (found[0]["id"] if found else None)
+        item_id = (
+            like_item if await backends.recommender.item.remote(like_item) else (found[0]["id"] if found else None)
+        )
         if item_id is None:
             return _json({"error": f"no item matches {like_item!r}"})
-        return _json({"basis": f"similar to item {item_id}",
-                      "items": await backends.recommender.similar.remote(item_id, k)})
+        return _json(
+            {"basis": f"similar to item {item_id}", "items": await backends.recommender.similar.remote(item_id, k)}
+        )
     request = RecommendRequest(query=query or None, k=k).for_caller(
-        lambda: backends.history(runtime.context.user.platform_id))
+        lambda: backends.history(runtime.context.user.platform_id)
+    )
     try:
         result = await backends.recommender.recommend.remote(request)
     except UnknownItem as exc:
@@ -130,8 +140,14 @@ async def recommend(runtime: Runtime, query: str | None = None, like_item: str |
 
 
 @tool
-async def recommend_works(runtime: Runtime, query: str | None = None, form: Form | None = None,
-                          licensable: bool = False, like_mine: bool = False, k: int = 5) -> str:
+async def recommend_works(
+    runtime: Runtime,
+    query: str | None = None,
+    form: Form | None = None,
+    licensable: bool = False,
+    like_mine: bool = False,
+    k: int = 5,
+) -> str:
     """Recommend works registered on Muse by other creators: for the caller, matching free text (``query``), or
     like the caller's own works (``like_mine``). ``form`` keeps text works and ranks them by that form;
     ``licensable`` keeps works whose license is on offer. Each with its creator, fee in ETH and the reason."""
@@ -150,8 +166,7 @@ async def recommend_works(runtime: Runtime, query: str | None = None, form: Form
         if not known:
             return _json({"error": "your works are not in the recommendations yet: ask again in a few seconds"})
         answer = await context.backends.recommender.recommend_works_for.remote(replace(ask, liked=known))
-    offers = [_offer(item) for item in answer["items"]
-              if (form is None or item["media_type"].startswith("text/"))]
+    offers = [_offer(item) for item in answer["items"] if (form is None or item["media_type"].startswith("text/"))]
     items = [offer for offer in offers if offer["fee_eth"] is not None or not licensable][:k]
     return _json({"query": query, "form": form, "licensable": licensable, "like_mine": like_mine, "items": items})
 
@@ -160,19 +175,31 @@ def _offer(item: dict[str, Any]) -> dict[str, Any]:
     """A recommended work as the assistant shows it: its fee and template only while a license is on offer."""
     terms = item.get("terms")
     on_offer = bool(terms and terms["active"])
-    return {"id": item["id"], "title": item["title"], "creator": item["creator"], "media_type": item["media_type"],
-            "fee_eth": wei_to_eth(terms["fee_wei"]) if on_offer else None,
-            "template": terms["template"] if on_offer else None, "reason": item["reason"]}
+    return {
+        "id": item["id"],
+        "title": item["title"],
+        "creator": item["creator"],
+        "media_type": item["media_type"],
+        "fee_eth": wei_to_eth(terms["fee_wei"]) if on_offer else None,
+        "template": terms["template"] if on_offer else None,
+        "reason": item["reason"],
+    }
 
 
 # The ledger: changes (each waits for the user's approval)
 
 
 @tool
-async def register_work(title: str, content: str, runtime: Runtime,
-                        origin: Origin = Origin.HUMAN, model_id: str = "",
-                        prompt: str = "", co_authors: list[CoAuthor] | None = None,
-                        parents: list[int] | None = None) -> str:
+async def register_work(
+    title: str,
+    content: str,
+    runtime: Runtime,
+    origin: Origin = Origin.HUMAN,
+    model_id: str = "",
+    prompt: str = "",
+    co_authors: list[CoAuthor] | None = None,
+    parents: list[int] | None = None,
+) -> str:
     """Register a text as the caller's work on the ledger (with its provenance and any co-authors' shares).
     ``parents``: the works it derives from (each needs a license allowing derivatives, and is owed its revenue
     share). A near-copy of another user's work is refused, naming that work: declared as a parent, it may pass."""
@@ -183,14 +210,29 @@ async def register_work(title: str, content: str, runtime: Runtime,
         return _json({"error": "co-authors' shares must leave the caller a share (total under 100%)"})
     contributors = [Contributor(context.credentials.address, own), *shares] if shares else None
     provenance = Provenance(origin, model_id, prompt_digest(prompt or None))
-    return await _ask(context.backends.ledger.register.remote(
-        context.credentials, content_hash(content.encode()), Metadata(title), provenance, contributors,
-        parents or [], text=content, idempotency_key=_once(runtime)))
+    return await _ask(
+        context.backends.ledger.register.remote(
+            context.credentials,
+            content_hash(content.encode()),
+            Metadata(title),
+            provenance,
+            contributors,
+            parents or [],
+            text=content,
+            idempotency_key=_once(runtime),
+        )
+    )
 
 
 @tool
-async def set_license_terms(work_id: int, template: Template, runtime: Runtime, price_eth: float = 0, rev_share_percent: float = 0,
-                            duration_days: int = 0) -> str:
+async def set_license_terms(
+    work_id: int,
+    template: Template,
+    runtime: Runtime,
+    price_eth: float = 0,
+    rev_share_percent: float = 0,
+    duration_days: int = 0,
+) -> str:
     """Set the terms on which the caller's work is licensed: a template, a price in ETH, a revenue share owed
     by derivatives (percent), and how long a license lasts (days; 0 = forever)."""
     try:
@@ -198,8 +240,9 @@ async def set_license_terms(work_id: int, template: Template, runtime: Runtime, 
     except ValueError as exc:
         return _json({"error": str(exc)})
     context = runtime.context
-    return await _ask(context.backends.ledger.set_terms.remote(
-        context.credentials, work_id, terms, idempotency_key=_once(runtime)))
+    return await _ask(
+        context.backends.ledger.set_terms.remote(context.credentials, work_id, terms, idempotency_key=_once(runtime))
+    )
 
 
 @tool
@@ -207,32 +250,40 @@ async def buy_license(work_id: int, max_fee_wei: int, runtime: Runtime) -> str:
     """Buy a license on a work, paid from the caller's account: at its current fee, and never more than
     ``max_fee_wei``, the price the caller approved (read it first with ``work_details``)."""
     context = runtime.context
-    return await _ask(context.backends.ledger.buy_license.remote(
-        context.credentials, work_id, max_fee_wei, idempotency_key=_once(runtime)))
+    return await _ask(
+        context.backends.ledger.buy_license.remote(
+            context.credentials, work_id, max_fee_wei, idempotency_key=_once(runtime)
+        )
+    )
 
 
 @tool
 async def grant_license(work_id: int, address: str, runtime: Runtime) -> str:
     """Grant a free license on the caller's own work to an address."""
     context = runtime.context
-    return await _ask(context.backends.ledger.grant_license.remote(
-        context.credentials, work_id, address, idempotency_key=_once(runtime)))
+    return await _ask(
+        context.backends.ledger.grant_license.remote(
+            context.credentials, work_id, address, idempotency_key=_once(runtime)
+        )
+    )
 
 
 @tool
 async def withdraw_royalties(runtime: Runtime) -> str:
     """Pay the royalties owed to the caller into the caller's account."""
     context = runtime.context
-    return await _ask(_with_eth(context.backends.ledger.withdraw.remote(
-        context.credentials, idempotency_key=_once(runtime))))
+    return await _ask(
+        _with_eth(context.backends.ledger.withdraw.remote(context.credentials, idempotency_key=_once(runtime)))
+    )
 
 
 # The ledger: reading
 
 
 @tool
-async def verify_license(work_id: int, holder: str, runtime: Runtime,
-                         use: Literal["personal", "commercial", "derivative"] = "commercial") -> str:
+async def verify_license(
+    work_id: int, holder: str, runtime: Runtime, use: Literal["personal", "commercial", "derivative"] = "commercial"
+) -> str:
     """Check whether an address ("me" for the caller) may use a work for a purpose."""
     address = runtime.context.credentials.address if holder == "me" else holder
     return await _ask(runtime.context.backends.ledger.verify.remote(work_id, address, use))
@@ -251,16 +302,24 @@ async def work_details(work_id: int, runtime: Runtime) -> str:
 async def license_template(template: Template) -> str:
     """What a license under a template allows: commercial use, derivatives, attribution (personal use always)."""
     kind = Template(template)
-    return _json({"template": kind.value, "personal": True, "commercial": kind.commercial,
-                  "derivatives": kind.derivatives, "attribution": kind is Template.CC_BY})
+    return _json(
+        {
+            "template": kind.value,
+            "personal": True,
+            "commercial": kind.commercial,
+            "derivatives": kind.derivatives,
+            "attribution": kind is Template.CC_BY,
+        }
+    )
 
 
 @tool
 async def my_works(runtime: Runtime, limit: int = 5) -> str:
     """The caller's works, newest first."""
     context = runtime.context
-    return await _ask(context.backends.ledger.works.remote(context.credentials.address, None,
-                                                           max(1, min(limit, MAX_ITEMS)), 0))
+    return await _ask(
+        context.backends.ledger.works.remote(context.credentials.address, None, max(1, min(limit, MAX_ITEMS)), 0)
+    )
 
 
 @tool
@@ -276,8 +335,9 @@ async def my_earnings(runtime: Runtime, work_id: int | None = None) -> str:
     derivatives included, and its licenses (who, bought or granted, when), the total, and a daily series."""
     context = runtime.context
     page = Page(limit=MAX_ITEMS, licenses_limit=MAX_ITEMS, days=EARNINGS_DAYS)
-    return await _ask(_earnings_view(context.backends.ledger.earnings.remote(context.credentials.address, work_id,
-                                                                              page)))
+    return await _ask(
+        _earnings_view(context.backends.ledger.earnings.remote(context.credentials.address, work_id, page))
+    )
 
 
 async def _earnings_view(call: Any) -> dict:
@@ -291,11 +351,27 @@ async def _earnings_view(call: Any) -> dict:
 async def _with_eth(call: Any) -> dict:
     """An account answer with its wei amounts also in ether, as people read them."""
     answer = await call
-    return {**answer, **{key.replace("_wei", "_eth"): wei_to_eth(value) for key, value in answer.items()
-                         if key.endswith("_wei")}}
+    return {
+        **answer,
+        **{key.replace("_wei", "_eth"): wei_to_eth(value) for key, value in answer.items() if key.endswith("_wei")},
+    }
 
 
-TOOLS = [generate_text, search_catalogue, recommend, recommend_works, register_work, set_license_terms, buy_license, grant_license,
-         withdraw_royalties, verify_license, work_details, license_template, my_works, my_account, my_earnings]
-LEDGER_TOOLS = frozenset({"register_work", "set_license_terms", "buy_license", "grant_license",
-                          "withdraw_royalties"})
+TOOLS = [
+    generate_text,
+    search_catalogue,
+    recommend,
+    recommend_works,
+    register_work,
+    set_license_terms,
+    buy_license,
+    grant_license,
+    withdraw_royalties,
+    verify_license,
+    work_details,
+    license_template,
+    my_works,
+    my_account,
+    my_earnings,
+]
+LEDGER_TOOLS = frozenset({"register_work", "set_license_terms", "buy_license", "grant_license", "withdraw_royalties"})

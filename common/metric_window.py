@@ -54,8 +54,9 @@ def parse_sample(text: str, at: float, muse_counters: Iterable[str] = ()) -> Met
                 histograms[deployment][series][bound] = s.value
             elif name.endswith("_total") and name.removesuffix("_total") in muse_counters:
                 counters[f"{name.removesuffix('_total')}|{labels.get('kind', '')}"][series] = s.value
-    return MetricsSample(at=at, counters=dict(counters),
-                         histograms={d: dict(series) for d, series in histograms.items()})
+    return MetricsSample(
+        at=at, counters=dict(counters), histograms={d: dict(series) for d, series in histograms.items()}
+    )
 
 
 def _increase(now: float, before: float | None) -> float:
@@ -120,13 +121,19 @@ class MetricsWindow(BaseModel):
         now = self.samples[at]
         base = self._baseline(now, over_s)
         window = now.at - base.at if base else 0.0
-        deployments = sorted({key.split("|", 1)[1] for key in now.counters if key.split("|", 1)[0] in (REQUESTS, ERRORS)}
-                             | set(now.histograms) | set(now.replicas))
+        deployments = sorted(
+            {key.split("|", 1)[1] for key in now.counters if key.split("|", 1)[0] in (REQUESTS, ERRORS)}
+            | set(now.histograms)
+            | set(now.replicas)
+        )
         return {
             "window_s": round(window, 1),
             "deployments": {name: self._deployment(name, now, base, window) for name in deployments},
-            "muse": {key: {"total": sum(series.values()), "per_s": _rate(now, base, key, window)}
-                     for key, series in sorted(now.counters.items()) if key.split("|", 1)[0] not in (REQUESTS, ERRORS)},
+            "muse": {
+                key: {"total": sum(series.values()), "per_s": _rate(now, base, key, window)}
+                for key, series in sorted(now.counters.items())
+                if key.split("|", 1)[0] not in (REQUESTS, ERRORS)
+            },
         }
 
     def series(self, over_s: float) -> list[tuple[float, dict]]:
@@ -143,12 +150,14 @@ class MetricsWindow(BaseModel):
     def _deployment(name: str, now: MetricsSample, base: MetricsSample | None, window: float) -> dict:
         requests, errors = f"{REQUESTS}|{name}", f"{ERRORS}|{name}"
         buckets = bucket_increase(now.histograms.get(name, {}), base.histograms.get(name, {})) if base else {}
-        return {"requests_total": sum(now.counters.get(requests, {}).values()),
-                "errors_total": sum(now.counters.get(errors, {}).values()),
-                "requests_per_s": _rate(now, base, requests, window),
-                "errors_per_s": _rate(now, base, errors, window),
-                **{key: _rounded(histogram_quantile(q, buckets)) for key, q in QUANTILES.items()},
-                "replicas": now.replicas.get(name)}
+        return {
+            "requests_total": sum(now.counters.get(requests, {}).values()),
+            "errors_total": sum(now.counters.get(errors, {}).values()),
+            "requests_per_s": _rate(now, base, requests, window),
+            "errors_per_s": _rate(now, base, errors, window),
+            **{key: _rounded(histogram_quantile(q, buckets)) for key, q in QUANTILES.items()},
+            "replicas": now.replicas.get(name),
+        }
 
 
 def _rate(now: MetricsSample, base: MetricsSample | None, key: str, window: float) -> float | None:

@@ -57,8 +57,10 @@ class RequestIds:
 
             async def send_with_id(message: dict) -> None:
                 if message["type"] == "http.response.start":
-                    message = {**message, "headers": [*message.get("headers", []),
-                                                      (HEADER.encode(), request_id.encode())]}
+                    message = {
+                        **message,
+                        "headers": [*message.get("headers", []), (HEADER.encode(), request_id.encode())],
+                    }
                 await send(message)
 
             await self.app(scope, receive, send_with_id)

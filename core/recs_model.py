@@ -50,9 +50,13 @@ def _train_and_save(catalogue: Path, progress: bool) -> tuple[RecommenderService
     feedback = FeedbackStore(connect()).as_frame()
     service = RecommenderService.train(catalogue, recsys_dir(), extra_interactions=feedback, progress=progress)
     service.save(model_path())
-    stats = {"users": int(service.matrix.matrix.shape[0]), "items": int(service.matrix.matrix.shape[1]),
-             "interactions": int(service.matrix.matrix.nnz), "platform_interactions": len(feedback),
-             "seconds": round(time.monotonic() - started, 1)}
+    stats = {
+        "users": int(service.matrix.matrix.shape[0]),
+        "items": int(service.matrix.matrix.shape[1]),
+        "interactions": int(service.matrix.matrix.nnz),
+        "platform_interactions": len(feedback),
+        "seconds": round(time.monotonic() - started, 1),
+    }
     log.info("recommender retrained: %s", stats)
     return service, stats
 

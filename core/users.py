@@ -88,8 +88,9 @@ class Users:
                 with contextlib.suppress(sqlite3.OperationalError):  # added meanwhile by another process
                     db.execute(f"ALTER TABLE users ADD COLUMN {column} {kind}")
 
-    def add(self, name: str, admin: bool = False,
-            create_account: Callable[[str], str] | None = None) -> tuple[User, str]:
+    def add(
+        self, name: str, admin: bool = False, create_account: Callable[[str], str] | None = None
+    ) -> tuple[User, str]:
         """Create a user; returns it with its new API key (never stored in clear).
 
         ``create_account(api_key)`` makes the user's ledger account and returns its address.
@@ -104,15 +105,17 @@ class Users:
         try:
             cursor = self.db.execute(
                 "INSERT INTO users (name, key_hash, is_admin, created_at, address) VALUES (?, ?, ?, ?, ?)",
-                (name, _hash(key), int(admin), created_at, address))
+                (name, _hash(key), int(admin), created_at, address),
+            )
         except sqlite3.IntegrityError as exc:  # created at the same moment by another process
             raise ValueError(f"a user named '{name}' already exists") from exc
         return User(cursor.lastrowid, name, admin, address, created_at), key
 
     def by_key(self, key: str) -> User | None:
         """The active user whose API key this is (read from the table on every call: nothing is cached)."""
-        row = self.db.execute(f"SELECT {COLUMNS} FROM users WHERE key_hash = ? AND revoked_at IS NULL",
-                              (_hash(key),)).fetchone()
+        row = self.db.execute(
+            f"SELECT {COLUMNS} FROM users WHERE key_hash = ? AND revoked_at IS NULL", (_hash(key),)
+        ).fetchone()
         return _user(row) if row else None
 
     def all(self) -> list[User]:
@@ -144,8 +147,10 @@ class Users:
             raise ValueError(f"the key given is not the current API key of {name}")
         key = _new_key()
         with rekey(user.address, current_key, key) if rekey and user.address else contextlib.nullcontext():
-            changed = self.db.execute("UPDATE users SET key_hash = ? WHERE id = ? AND key_hash = ? "
-                                      "AND revoked_at IS NULL", (_hash(key), user.id, stored)).rowcount
+            changed = self.db.execute(
+                "UPDATE users SET key_hash = ? WHERE id = ? AND key_hash = ? AND revoked_at IS NULL",
+                (_hash(key), user.id, stored),
+            ).rowcount
             if changed != 1:
                 raise ValueError(f"the key of {name} was rotated or revoked meanwhile; nothing changed")
         return user, key

@@ -28,12 +28,16 @@ class WorkTexts:
         db.execute(SCHEMA)
 
     def remember(self, content_hash: str, text: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO work_texts VALUES (?, ?)",
-                        (content_hash.removeprefix("0x").lower(), text[:MAX_TEXT_CHARS]))
+        self.db.execute(
+            "INSERT OR REPLACE INTO work_texts VALUES (?, ?)",
+            (content_hash.removeprefix("0x").lower(), text[:MAX_TEXT_CHARS]),
+        )
 
     def texts(self, content_hashes: list[str]) -> dict[str, str]:
         if not content_hashes:
             return {}
-        rows = self.db.execute(f"SELECT content_hash, text FROM work_texts WHERE content_hash IN "
-                               f"({','.join('?' * len(content_hashes))})", content_hashes).fetchall()
+        rows = self.db.execute(
+            f"SELECT content_hash, text FROM work_texts WHERE content_hash IN ({','.join('?' * len(content_hashes))})",
+            content_hashes,
+        ).fetchall()
         return dict(rows)

@@ -62,8 +62,9 @@ class WorksFeed:
         added = 0
         while batch := self.index.works_after(self.catalogue.last_id):
             texts = self.texts.texts([w.content_hash for w in batch])
-            self.catalogue.add([Work(w.id, w.title, w.owner, w.media_type, texts.get(w.content_hash, ""))
-                                for w in batch])
+            self.catalogue.add(
+                [Work(w.id, w.title, w.owner, w.media_type, texts.get(w.content_hash, "")) for w in batch]
+            )
             added += len(batch)
         counts = self.index.license_counts()
         for item, users in self.feedback.user_counts().items():
@@ -76,11 +77,15 @@ class WorksFeed:
     def interactions(self) -> list[tuple[str, int, float]]:
         """Every (user, work id, weight): interactions sent, and licenses under their holder's platform id."""
         platform_id = {u.address: u.platform_id for u in self.users.all() if u.address}
-        rows = [(user, int(item), weight) for user, item, weight, _ in self.feedback.as_frame().itertuples(index=False)
-                if is_work_id(item)]
+        rows = [
+            (user, int(item), weight)
+            for user, item, weight, _ in self.feedback.as_frame().itertuples(index=False)
+            if is_work_id(item)
+        ]
         license_weight = KIND_WEIGHTS["license"]
-        return rows + [(platform_id.get(holder, holder), work, license_weight)
-                       for holder, work in self.index.all_licenses()]
+        return rows + [
+            (platform_id.get(holder, holder), work, license_weight) for holder, work in self.index.all_licenses()
+        ]
 
     def _retrain_if_due(self) -> None:
         collaborative = self.catalogue.collaborative
@@ -95,15 +100,21 @@ class WorksFeed:
 
     def history(self, platform_id: str, address: str | None) -> list[tuple[int, float]]:
         """The caller's works with a weight each: their interactions, and licenses from the ledger's events."""
-        weights = {int(item): weight for item, weight in self.feedback.history(platform_id)
-                   if is_work_id(item)}
+        weights = {int(item): weight for item, weight in self.feedback.history(platform_id) if is_work_id(item)}
         for lic in self.index.licenses_of(address) if address else ():
             weights[lic.work_id] = max(weights.get(lic.work_id, 0.0), KIND_WEIGHTS["license"])
         return list(weights.items())
 
-    def request(self, platform_id: str | None, address: str | None, query: str | None = None,
-                liked: tuple[int, ...] = (), k: int = 10, exclude_seen: bool = True,
-                diversity: float = 0.0) -> WorksRequest:
+    def request(
+        self,
+        platform_id: str | None,
+        address: str | None,
+        query: str | None = None,
+        liked: tuple[int, ...] = (),
+        k: int = 10,
+        exclude_seen: bool = True,
+        diversity: float = 0.0,
+    ) -> WorksRequest:
         history = tuple(self.history(platform_id, address)) if platform_id and not (query or liked) else ()
         held = self.index.held_by(address) if address else frozenset()
         return WorksRequest(query, liked, history, held, k, exclude_seen, diversity)

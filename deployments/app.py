@@ -51,7 +51,6 @@ class AppArgs(BaseModel):
     chat_max_threads: PositiveInt = ChatLimits.max_threads  # conversations per user
     ledger_idempotency_ttl_s: PositiveInt = DEFAULT_TTL_S  # how long a change's answer is kept for its repeats
 
-
     @model_validator(mode="after")
     def _one_way_to_name_models(self) -> AppArgs:
         if self.models is not None and self.model_fields_set & {"model", "model_name"}:
@@ -77,14 +76,13 @@ class RecommendAppArgs(BaseModel):
 def build_app(args: dict) -> Application:
     """Serve calls this with the config's ``args``; unknown or mistyped keys fail the deploy with a clear error."""
     args = AppArgs.model_validate(args)
-    generator = Generator.bind(args.served_models, args.device, args.dtype, args.torch_threads,
-                               args.stream_interval_s)
-    assistant = ModelSettings(args.assistant_planner, args.assistant_base_url, args.assistant_model,
-                              args.assistant_copy_spans)
+    generator = Generator.bind(args.served_models, args.device, args.dtype, args.torch_threads, args.stream_interval_s)
+    assistant = ModelSettings(
+        args.assistant_planner, args.assistant_base_url, args.assistant_model, args.assistant_copy_spans
+    )
     chat_limits = ChatLimits(args.chat_max_messages, args.chat_max_threads)
     ledger = LedgerDeployment.bind(args.ledger_rpc_url, args.ledger_idempotency_ttl_s, args.ledger_evm_version)
-    return Gateway.bind(generator, ledger, args.served_models, args.recommend_app, assistant, chat_limits,
-                        args.limits)
+    return Gateway.bind(generator, ledger, args.served_models, args.recommend_app, assistant, chat_limits, args.limits)
 
 
 def build_recommend_app(args: dict) -> Application:

@@ -44,8 +44,14 @@ OPENAI_TAG = "openai-compatible"
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, param: str | None = None, kind: str = "invalid_request_error",
-                 code: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        param: str | None = None,
+        kind: str = "invalid_request_error",
+        code: str | None = None,
+    ):
         super().__init__(message)
         self.status, self.message, self.param, self.kind, self.code = status, message, param, kind, code
 
@@ -71,8 +77,11 @@ class ErrorBody(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict] = {
-    "4XX": {"model": ErrorBody, "description": "refused: bad input (422, or 400 on the OpenAI-compatible routes), "
-            "no or another user's key, not found, conflict, too large, too many requests"},
+    "4XX": {
+        "model": ErrorBody,
+        "description": "refused: bad input (422, or 400 on the OpenAI-compatible routes), "
+        "no or another user's key, not found, conflict, too large, too many requests",
+    },
     "5XX": {"model": ErrorBody, "description": "Muse failed (the message names the request id) or is overloaded"},
 }
 
@@ -84,8 +93,9 @@ def _field(loc: tuple) -> str:
     """``("body", "prompt", "list[str]", 0)`` -> ``prompt.0``: drop the location and union-member tags
     (``list[str]``, ``constrained-str``); a header keeps its dashed name (``idempotency-key``)."""
     parts = [str(p) for p in loc if p not in _LOCATIONS]
-    return ".".join(p for p in parts if not ("[" in p or p.startswith("constrained-")
-                                             or p in {"str", "int", "float", "bool"}))
+    return ".".join(
+        p for p in parts if not ("[" in p or p.startswith("constrained-") or p in {"str", "int", "float", "bool"})
+    )
 
 
 def _validation_status(request: Request) -> int:
@@ -97,8 +107,9 @@ def _validation_response(request: Request, errors: list[dict]) -> JSONResponse:
     first = errors[0]
     param = _field(tuple(first.get("loc", ())))
     message = "; ".join(f"{_field(tuple(e.get('loc', ()))) or 'body'}: {e['msg']}" for e in errors)
-    return JSONResponse(error_body(message, "invalid_request_error", param or None),
-                        status_code=_validation_status(request))
+    return JSONResponse(
+        error_body(message, "invalid_request_error", param or None), status_code=_validation_status(request)
+    )
 
 
 # Ledger errors by type (the contract's revert categories); any other revert is a request the ledger refused.
@@ -143,16 +154,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unknown_item(_: Request, exc: UnknownItem) -> JSONResponse:
         """Items a recommendation request names that the catalogue does not hold (raised by the Recommender, in
         this process or behind a handle)."""
-        return JSONResponse(error_body(str(getattr(exc, "cause", exc)), "not_found_error", "liked_items"),
-                            status_code=404)
+        return JSONResponse(
+            error_body(str(getattr(exc, "cause", exc)), "not_found_error", "liked_items"), status_code=404
+        )
 
     @app.exception_handler(BackPressureError)
     async def _overloaded(_: Request, exc: BackPressureError) -> JSONResponse:
         """A deployment behind the gateway has its queue full (``max_queued_requests``): its configured status
         (503) and ``Retry-After``, as Serve's proxy answers for the gateway itself."""
         headers = {"Retry-After": str(math.ceil(exc.retry_after_s))} if exc.retry_after_s is not None else None
-        return JSONResponse(error_body("overloaded, try again later", "overloaded_error"),
-                            status_code=exc.status_code, headers=headers)
+        return JSONResponse(
+            error_body("overloaded, try again later", "overloaded_error"), status_code=exc.status_code, headers=headers
+        )
 
     @app.exception_handler(ChainError)
     async def _chain_error(_: Request, exc: ChainError) -> JSONResponse:
@@ -162,8 +175,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
         kind = _HTTP_KINDS.get(exc.status_code, "invalid_request_error")
-        return JSONResponse(error_body(str(exc.detail), kind), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            error_body(str(exc.detail), kind), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -27,17 +27,31 @@ from core.users import connect
 @serve.deployment(name="Gateway")
 @serve.ingress()
 class Gateway:
-    def __init__(self, generator: DeploymentHandle, ledger: DeploymentHandle, models: list[ServedModel],
-                 recommend_app: str, assistant: ModelSettings, chat_limits: ChatLimits,
-                 limits: GatewayLimits = GatewayLimits()):
+    def __init__(
+        self,
+        generator: DeploymentHandle,
+        ledger: DeploymentHandle,
+        models: list[ServedModel],
+        recommend_app: str,
+        assistant: ModelSettings,
+        chat_limits: ChatLimits,
+        limits: GatewayLimits = GatewayLimits(),
+    ):
         recommender = serve.get_deployment_handle("Recommender", app_name=recommend_app)
         log_to_replica("assistant")
         db = connect()
         backends = Backends(generator, recommender, ledger, FeedbackStore(db).history, models[0].name)
         chat = ChatService(backends, muse_home() / "conversations.sqlite3", assistant, chat_limits)
-        self._api = create_api(TextService(generator, models), recommender, ledger, status=serve_status, db=db,
-                               chat=chat, limits=limits,
-                               ready_apps=(serve.get_replica_context().app_name, recommend_app))
+        self._api = create_api(
+            TextService(generator, models),
+            recommender,
+            ledger,
+            status=serve_status,
+            db=db,
+            chat=chat,
+            limits=limits,
+            ready_apps=(serve.get_replica_context().app_name, recommend_app),
+        )
         metrics_url = os.environ.get(METRICS_URL_ENV)
         self._api.state.metrics = MetricsReader(metrics_url) if metrics_url else None
 

@@ -25,13 +25,21 @@ def _count_tokens(tokens: int) -> None:
 
 @serve.deployment(name="Generator")
 class Generator:
-    def __init__(self, models: str | list[ServedModel] = "bundled", device: str | None = None,
-                 dtype: str = "auto", torch_threads: int | None = None, stream_interval_s: float = 0.0):
+    def __init__(
+        self,
+        models: str | list[ServedModel] = "bundled",
+        device: str | None = None,
+        dtype: str = "auto",
+        torch_threads: int | None = None,
+        stream_interval_s: float = 0.0,
+    ):
         """``models``: the served models, or one model's path (served under any name)."""
         if isinstance(models, str):
             models = [ServedModel(name="default", path=models)]
-        self._generators = {m.name: TextGenerator(m.resolved_path(), device=device, dtype=dtype,
-                                                  torch_threads=torch_threads) for m in models}
+        self._generators = {
+            m.name: TextGenerator(m.resolved_path(), device=device, dtype=dtype, torch_threads=torch_threads)
+            for m in models
+        }
         self._default = models[0].name
         self._stream_interval_s = stream_interval_s
 
@@ -40,14 +48,16 @@ class Generator:
             raise ValueError(f"model '{model}' is not served here")
         return self._generators[model or self._default]
 
-    def _prepare(self, prompt: Prompt, params: dict, model: str | None,
-                 tools: list[dict] | None) -> tuple[TextGenerator, str, GenerationParams]:
+    def _prepare(
+        self, prompt: Prompt, params: dict, model: str | None, tools: list[dict] | None
+    ) -> tuple[TextGenerator, str, GenerationParams]:
         generator = self._pick(model)
         text = prompt if isinstance(prompt, str) else generator.chat_prompt(prompt, tools)
         return generator, text, GenerationParams(**params)
 
-    async def stream(self, prompt: Prompt, params: dict, model: str | None = None,
-                     tools: list[dict] | None = None) -> AsyncIterator[dict]:
+    async def stream(
+        self, prompt: Prompt, params: dict, model: str | None = None, tools: list[dict] | None = None
+    ) -> AsyncIterator[dict]:
         """Token chunks as dicts (see ``TextChunk``); call through a handle with ``stream=True``. ``tools``
         (OpenAI function tools) go to the chat template with the messages."""
         generator, text, params = self._prepare(prompt, params, model, tools)
@@ -59,8 +69,9 @@ class Generator:
                 _count_tokens(chunk.completion_tokens)
             yield asdict(chunk)
 
-    async def complete(self, prompt: Prompt, params: dict, model: str | None = None,
-                       tools: list[dict] | None = None) -> dict:
+    async def complete(
+        self, prompt: Prompt, params: dict, model: str | None = None, tools: list[dict] | None = None
+    ) -> dict:
         generator, text, params = self._prepare(prompt, params, model, tools)
         completion = await generator.complete(text, params)
         _count_tokens(completion.completion_tokens)

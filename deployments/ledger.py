@@ -38,7 +38,11 @@ class _RefusalsAreNotFailures(logging.Filter):
         if isinstance(error, LedgerError):
             record.levelno, record.levelname = logging.INFO, "INFO"
             record.msg, record.args, record.exc_info, record.exc_text = (
-                f"refused ({type(error).__name__}): {error}", (), None, None)
+                f"refused ({type(error).__name__}): {error}",
+                (),
+                None,
+                None,
+            )
         return True
 
 
@@ -48,14 +52,23 @@ class LedgerDeployment:
     methods are what the gateway's routes and the assistant's tools call, each the service's own; the rest of
     the service (keystore, chain, index) stays inside the replica."""
 
-    def __init__(self, rpc_url: str | None = None, idempotency_ttl_s: int = DEFAULT_TTL_S,
-                 evm_version: EvmVersion = DEFAULT_EVM_VERSION):
+    def __init__(
+        self,
+        rpc_url: str | None = None,
+        idempotency_ttl_s: int = DEFAULT_TTL_S,
+        evm_version: EvmVersion = DEFAULT_EVM_VERSION,
+    ):
         serve_logger = logging.getLogger("ray.serve")
         serve_logger.addFilter(_RefusalsAreNotFailures())
         log_to_replica("ledger")
         home = muse_home()
-        settings = LedgerSettings(home / "ledger", rpc_url, os.environ.get(FUNDER_KEY_ENV),
-                                  idempotency_ttl_s=idempotency_ttl_s, evm_version=evm_version)
+        settings = LedgerSettings(
+            home / "ledger",
+            rpc_url,
+            os.environ.get(FUNDER_KEY_ENV),
+            idempotency_ttl_s=idempotency_ttl_s,
+            evm_version=evm_version,
+        )
         self._service = LedgerService(settings, keystore_for(home))
         transactions = counter("muse_ledger_transactions", ("kind",))
         self._service.on_transaction = lambda kind: transactions.inc(tags={"kind": kind})
@@ -73,11 +86,27 @@ class LedgerDeployment:
 
     # Works
 
-    def register(self, caller: Credentials, content_hash: str, metadata: Metadata, provenance: Provenance,
-                 contributors: Sequence[Contributor] | None, parents: Sequence[int], text: str | None = None,
-                 idempotency_key: str | None = None) -> dict[str, Any]:
-        return self._service.register(caller, content_hash, metadata, provenance, contributors, parents, text=text,
-                                      idempotency_key=idempotency_key)
+    def register(
+        self,
+        caller: Credentials,
+        content_hash: str,
+        metadata: Metadata,
+        provenance: Provenance,
+        contributors: Sequence[Contributor] | None,
+        parents: Sequence[int],
+        text: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        return self._service.register(
+            caller,
+            content_hash,
+            metadata,
+            provenance,
+            contributors,
+            parents,
+            text=text,
+            idempotency_key=idempotency_key,
+        )
 
     def work(self, work_id: int) -> dict[str, Any]:
         return self._service.work(work_id)
@@ -87,16 +116,19 @@ class LedgerDeployment:
 
     # Terms and licenses
 
-    def set_terms(self, caller: Credentials, work_id: int, terms: Terms,
-                  idempotency_key: str | None = None) -> dict[str, Any]:
+    def set_terms(
+        self, caller: Credentials, work_id: int, terms: Terms, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         return self._service.set_terms(caller, work_id, terms, idempotency_key=idempotency_key)
 
-    def buy_license(self, caller: Credentials, work_id: int, max_fee_wei: int | None,
-                    idempotency_key: str | None = None) -> dict[str, Any]:
+    def buy_license(
+        self, caller: Credentials, work_id: int, max_fee_wei: int | None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         return self._service.buy_license(caller, work_id, max_fee_wei, idempotency_key=idempotency_key)
 
-    def grant_license(self, caller: Credentials, work_id: int, holder: str,
-                      idempotency_key: str | None = None) -> dict[str, Any]:
+    def grant_license(
+        self, caller: Credentials, work_id: int, holder: str, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         return self._service.grant_license(caller, work_id, holder, idempotency_key=idempotency_key)
 
     def verify(self, work_id: int, holder: str, use: str, source: str = "chain") -> dict[str, Any]:

@@ -54,6 +54,8 @@ class MetricsReader:
         async with httpx.AsyncClient(timeout=SCRAPE_TIMEOUT_S, transport=self.transport) as client:
             response = await client.get(self.url)
             response.raise_for_status()
-        sample = parse_sample(response.text, self.clock(), MUSE_COUNTERS).model_copy(update={"replicas": replicas or {}})
+        sample = parse_sample(response.text, self.clock(), MUSE_COUNTERS).model_copy(
+            update={"replicas": replicas or {}}
+        )
         self._window.add(sample)
         return {**self._window.summary(self.over_s), "sample": sample.model_dump()}

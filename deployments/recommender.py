@@ -59,15 +59,20 @@ class Recommender:
     """Its methods are ``async`` although they compute: each takes well under a millisecond, and Serve
     would otherwise hand every call to a thread pool, which costs more than the work."""
 
-    def __init__(self, catalogue: str = "bundled", limits: RequestLimits = RequestLimits(),
-                 works_policy: WorksPolicy = WorksPolicy()):
+    def __init__(
+        self,
+        catalogue: str = "bundled",
+        limits: RequestLimits = RequestLimits(),
+        works_policy: WorksPolicy = WorksPolicy(),
+    ):
         threadpool_limits(1)  # implicit and BLAS threads fight on small machines (see README)
         self._catalogue = resolve_catalogue(catalogue)
         self._service: RecommenderService = load_or_train(self._catalogue)
         self._loaded_mtime = _mtime(model_path())
         self._reloading: asyncio.Task | None = None
-        catalogue = WorksCatalogue(lambda texts: self._service.content.encode(texts), works_policy,
-                                   WorksCollaborative())
+        catalogue = WorksCatalogue(
+            lambda texts: self._service.content.encode(texts), works_policy, WorksCollaborative()
+        )
         self.works = WorksFeed(catalogue, IndexReader(ledger_index_path()), connect())
         self._queries = QueryVectors()
         self._stopping = threading.Event()

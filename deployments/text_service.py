@@ -31,18 +31,25 @@ class TextService:
             if model.name == name:
                 return model
         known = ", ".join(repr(m.name) for m in self.models)
-        raise ApiError(404, f"The model '{name}' does not exist; this server has {known}", param="model",
-                       kind="not_found_error", code="model_not_found")
+        raise ApiError(
+            404,
+            f"The model '{name}' does not exist; this server has {known}",
+            param="model",
+            kind="not_found_error",
+            code="model_not_found",
+        )
 
-    async def complete(self, prompt: Prompt, params: GenerationParams, model: str | None = None,
-                       tools: list[dict] | None = None) -> dict:
+    async def complete(
+        self, prompt: Prompt, params: GenerationParams, model: str | None = None, tools: list[dict] | None = None
+    ) -> dict:
         try:
             return await self._generator.complete.remote(prompt, params.model_dump(), model, tools)
         except Exception as exc:
             raise _as_api_error(exc) from exc
 
-    async def stream(self, prompt: Prompt, params: GenerationParams, model: str | None = None,
-                     tools: list[dict] | None = None) -> AsyncIterator[dict]:
+    async def stream(
+        self, prompt: Prompt, params: GenerationParams, model: str | None = None, tools: list[dict] | None = None
+    ) -> AsyncIterator[dict]:
         """Start a stream and wait for its first chunk, so that bad input fails before any response is sent."""
         chunks = self._generator.options(stream=True).stream.remote(prompt, params.model_dump(), model, tools)
         try:

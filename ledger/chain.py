@@ -322,11 +322,14 @@ def require_evm_version(w3: Web3, node_name: str, evm_version: EvmVersion) -> No
     except Exception:  # noqa: BLE001 - web3_clientVersion is optional; the message does without it
         client = "client unknown"
     if node.version is None:
-        raise ChainError(f"{node_name} ({client}) did not run a probe contract creation in eth_call "
-                         f"({node.failure}), so Muse cannot tell which EVM version it runs; the ledger needs one "
-                         f"that runs code compiled for ledger_evm_version '{evm_version}'")
+        raise ChainError(
+            f"{node_name} ({client}) did not run a probe contract creation in eth_call "
+            f"({node.failure}), so Muse cannot tell which EVM version it runs; the ledger needs one "
+            f"that runs code compiled for ledger_evm_version '{evm_version}'"
+        )
     raise ChainError(
         f"{node_name} ({client}) looks like a {node.version} chain: it cannot run the ledger "
         f"contract compiled for ledger_evm_version '{evm_version}', which may use {node.lacks(evm_version)} "
         f"(probe: {node.failure}). Set ledger_evm_version: {node.version} in the muse application's args "
-        f"(serve_config.yaml or a profile), or use a node on {evm_version} or later")
+        f"(serve_config.yaml or a profile), or use a node on {evm_version} or later"
+    )

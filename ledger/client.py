@@ -57,25 +57,33 @@ class Ledger:
         self._fn = self.contract.functions
 
     @classmethod
-    def deploy(cls, w3: Web3, deployer: LocalAccount, cache_dir: Path,
-               evm_version: EvmVersion = DEFAULT_EVM_VERSION) -> Ledger:
+    def deploy(
+        cls, w3: Web3, deployer: LocalAccount, cache_dir: Path, evm_version: EvmVersion = DEFAULT_EVM_VERSION
+    ) -> Ledger:
         artifact = compile_contract(CONTRACT, cache_dir, evm_version)
         factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
         receipt = send(w3, deployer, factory.constructor())
         return cls(w3, artifact.abi, LedgerAddresses(receipt["contractAddress"], receipt["blockNumber"]))
 
     @classmethod
-    def at(cls, w3: Web3, addresses: LedgerAddresses, cache_dir: Path,
-           evm_version: EvmVersion = DEFAULT_EVM_VERSION) -> Ledger:
+    def at(
+        cls, w3: Web3, addresses: LedgerAddresses, cache_dir: Path, evm_version: EvmVersion = DEFAULT_EVM_VERSION
+    ) -> Ledger:
         if not w3.eth.get_code(addresses.ledger):
             raise NotFound(f"no contract at {addresses.ledger}")
         return cls(w3, compile_contract(CONTRACT, cache_dir, evm_version).abi, addresses)
 
     # Works
 
-    def register_work(self, sender: LocalAccount, content_hash: bytes, metadata_uri: str,
-                      provenance: Provenance = HUMAN_MADE, contributors: Sequence[Contributor] | None = None,
-                      parents: Sequence[int] = ()) -> Work:
+    def register_work(
+        self,
+        sender: LocalAccount,
+        content_hash: bytes,
+        metadata_uri: str,
+        provenance: Provenance = HUMAN_MADE,
+        contributors: Sequence[Contributor] | None = None,
+        parents: Sequence[int] = (),
+    ) -> Work:
         """Register a work owned by ``sender``; contributors default to ``sender`` alone.
 
         A derivative (with ``parents``) needs, on each parent, a valid license allowing derivatives (its terms'
@@ -83,9 +91,14 @@ class Ledger:
         """
         shares = check.contributors([Contributor(sender.address, BPS)] if contributors is None else contributors)
         call = self._fn.register(
-            check.hash32(content_hash, "content hash"), check.text(metadata_uri, "metadata uri", MAX_URI_BYTES),
-            code(check.provenance(provenance).origin), provenance.model_id, provenance.prompt_hash,
-            [(c.account, c.share_bps) for c in shares], check.parents(parents))
+            check.hash32(content_hash, "content hash"),
+            check.text(metadata_uri, "metadata uri", MAX_URI_BYTES),
+            code(check.provenance(provenance).origin),
+            provenance.model_id,
+            provenance.prompt_hash,
+            [(c.account, c.share_bps) for c in shares],
+            check.parents(parents),
+        )
         receipt = send(self.w3, sender, call)
         return self.work(self._event(receipt, "WorkRegistered")["work_id"])
 
@@ -94,11 +107,15 @@ class Ledger:
             raw = self._fn.work(check.work_id(work_id)).call()
             owner = self._fn.ownerOf(work_id).call()
         return Work(
-            id=work_id, owner=owner, content_hash=raw.content_hash, metadata_uri=raw.metadata_uri,
+            id=work_id,
+            owner=owner,
+            content_hash=raw.content_hash,
+            metadata_uri=raw.metadata_uri,
             provenance=Provenance(from_code(Origin, raw.provenance), raw.model_id, raw.prompt_hash),
             contributors=tuple(Contributor(c.account, c.share_bps) for c in raw.contributors),
             parents=tuple(Parent(p.work_id, p.share_bps) for p in raw.parents),
-            registered_block=raw.registered_block, registered_at=raw.registered_at,
+            registered_block=raw.registered_block,
+            registered_at=raw.registered_at,
         )
 
     def work_count(self) -> int:
@@ -133,8 +150,11 @@ class Ledger:
         """
         terms = self.terms(work_id)
         if terms is not None and max_fee_wei is not None and terms.fee_wei > max_fee_wei:
-            raise Conflict(f"the fee is now {terms.fee_wei} wei, above the {max_fee_wei} wei agreed to",
-                           param="max_fee_wei", details={"fee_wei": terms.fee_wei})
+            raise Conflict(
+                f"the fee is now {terms.fee_wei} wei, above the {max_fee_wei} wei agreed to",
+                param="max_fee_wei",
+                details={"fee_wei": terms.fee_wei},
+            )
         agreed = terms_hash(terms) if terms else bytes(32)
         send(self.w3, sender, self._fn.buy(work_id, agreed), value=terms.fee_wei if terms else 0)
         return self._license(work_id, sender.address)
@@ -190,8 +210,15 @@ class Ledger:
         events = []
         for log in logs:
             event = self.contract.get_event_by_topic(log["topics"][0].to_0x_hex()).process_log(log)
-            events.append(LedgerEvent(name=event["event"], args=_plain(event["args"]), block_number=log["blockNumber"],
-                                      tx_hash=log["transactionHash"].to_0x_hex(), log_index=log["logIndex"]))
+            events.append(
+                LedgerEvent(
+                    name=event["event"],
+                    args=_plain(event["args"]),
+                    block_number=log["blockNumber"],
+                    tx_hash=log["transactionHash"].to_0x_hex(),
+                    log_index=log["logIndex"],
+                )
+            )
         return sorted(events, key=lambda e: (e.block_number, e.log_index))
 
     def function_of(self, tx_hash: str) -> str:
@@ -212,8 +239,16 @@ class Ledger:
 
 
 def _terms_to_chain(terms: Terms) -> tuple:
-    return (code(terms.template), terms.fee_wei, terms.commercial, terms.derivatives, terms.rev_share_bps,
-            terms.duration_s, terms.transferable, terms.active)
+    return (
+        code(terms.template),
+        terms.fee_wei,
+        terms.commercial,
+        terms.derivatives,
+        terms.rev_share_bps,
+        terms.duration_s,
+        terms.transferable,
+        terms.active,
+    )
 
 
 def terms_hash(terms: Terms) -> bytes:
@@ -224,16 +259,31 @@ def terms_hash(terms: Terms) -> bytes:
 def _license_from_chain(work_id: int, holder: str, raw: Any) -> License | None:
     if raw.issued_at == 0:
         return None
-    ends = {Use.PERSONAL: raw.personal_until, Use.COMMERCIAL: raw.commercial_until,
-            Use.DERIVATIVE: raw.derivative_until}
-    return License(work_id=work_id, holder=holder, terms=_terms_from_chain(raw.terms), issued_at=raw.issued_at,
-                   until={use: None if end == PERPETUAL else end for use, end in ends.items() if end},
-                   rev_share_bps=raw.rev_share_bps, transferable=raw.transferable)
+    ends = {
+        Use.PERSONAL: raw.personal_until,
+        Use.COMMERCIAL: raw.commercial_until,
+        Use.DERIVATIVE: raw.derivative_until,
+    }
+    return License(
+        work_id=work_id,
+        holder=holder,
+        terms=_terms_from_chain(raw.terms),
+        issued_at=raw.issued_at,
+        until={use: None if end == PERPETUAL else end for use, end in ends.items() if end},
+        rev_share_bps=raw.rev_share_bps,
+        transferable=raw.transferable,
+    )
 
 
 def _terms_from_chain(raw: Any) -> Terms:
-    return Terms(template=from_code(Template, raw.template), fee_wei=raw.fee, rev_share_bps=raw.rev_share_bps,
-                 duration_s=raw.duration, transferable=raw.transferable, active=raw.active)
+    return Terms(
+        template=from_code(Template, raw.template),
+        fee_wei=raw.fee,
+        rev_share_bps=raw.rev_share_bps,
+        duration_s=raw.duration,
+        transferable=raw.transferable,
+        active=raw.active,
+    )
 
 
 def _plain(value: Any) -> Any:

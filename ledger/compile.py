@@ -42,9 +42,13 @@ def compile_contract(name: str, cache_dir: Path, evm_version: EvmVersion = DEFAU
     except (ValueError, TypeError) as exc:  # damaged (written by an older Muse without atomic writes): recompile
         log.warning("compile cache %s is unreadable (%s); recompiling", cached, exc)
     source = CONTRACTS_DIR / f"{name}.vy"
-    out = vyper.compile_code(source.read_text(), contract_path=source,
-                             input_bundle=FilesystemInputBundle([CONTRACTS_DIR]),
-                             output_formats=["abi", "bytecode"], settings=Settings(evm_version=evm_version))
+    out = vyper.compile_code(
+        source.read_text(),
+        contract_path=source,
+        input_bundle=FilesystemInputBundle([CONTRACTS_DIR]),
+        output_formats=["abi", "bytecode"],
+        settings=Settings(evm_version=evm_version),
+    )
     artifact = Artifact(abi=out["abi"], bytecode=out["bytecode"])
     write_atomic(cached, json.dumps(asdict(artifact)))  # concurrent compilers never read half a file
     return artifact

@@ -65,8 +65,10 @@ class Earnings(BaseModel):
     offset: int
     licenses_limit: int
     works: list[WorkEarnings]
-    daily: list[DailyEarnings] = Field(description="every UTC day from the first with earnings to the last "
-                                                   "(zero-filled), at most `days` of them: the latest")
+    daily: list[DailyEarnings] = Field(
+        description="every UTC day from the first with earnings to the last "
+        "(zero-filled), at most `days` of them: the latest"
+    )
 
 
 @dataclass(frozen=True)
@@ -77,32 +79,44 @@ class Page:
     days: int = 90  # 1..MAX_DAYS
 
     def __post_init__(self) -> None:
-        for name, low, high in (("limit", 1, MAX_WORKS), ("offset", 0, 10**9), ("licenses_limit", 0, MAX_LICENSES),
-                                ("days", 1, MAX_DAYS)):
+        for name, low, high in (
+            ("limit", 1, MAX_WORKS),
+            ("offset", 0, 10**9),
+            ("licenses_limit", 0, MAX_LICENSES),
+            ("days", 1, MAX_DAYS),
+        ):
             if not low <= getattr(self, name) <= high:
                 raise InvalidRequest(f"{name} must be {low} to {high}", param=name)
 
 
 def work_role(db: sqlite3.Connection, address: str, work_id: int) -> bool | None:
     """Whether ``address`` owns or co-created the work; None when the index has no such work."""
-    row = db.execute("SELECT owner = ? OR EXISTS (SELECT 1 FROM contributors WHERE work_id = ? AND account = ?) "
-                     "FROM works WHERE id = ?", (address, work_id, address, work_id)).fetchone()
+    row = db.execute(
+        "SELECT owner = ? OR EXISTS (SELECT 1 FROM contributors WHERE work_id = ? AND account = ?) "
+        "FROM works WHERE id = ?",
+        (address, work_id, address, work_id),
+    ).fetchone()
     return None if row is None else bool(row[0])
 
 
 def earnings(db: sqlite3.Connection, address: str, work_id: int | None, page: Page) -> Earnings:
     """The caller's works (all, or the one ``work_id``), newest first, with what each earned them."""
-    mine = ("(w.owner = :me OR EXISTS (SELECT 1 FROM contributors c WHERE c.work_id = w.id AND c.account = :me))"
-            + ("" if work_id is None else " AND w.id = :work"))
+    mine = "(w.owner = :me OR EXISTS (SELECT 1 FROM contributors c WHERE c.work_id = w.id AND c.account = :me))" + (
+        "" if work_id is None else " AND w.id = :work"
+    )
     params = {"me": address, "work": work_id}
     works_total = db.execute(f"SELECT COUNT(*) FROM works w WHERE {mine}", params).fetchone()[0]
     rows = db.execute(
         "SELECT w.id, w.title, w.owner = :me, COALESCE((SELECT share_bps FROM contributors c "
         f"WHERE c.work_id = w.id AND c.account = :me), 0) FROM works w WHERE {mine} "
-        "ORDER BY w.id DESC LIMIT :limit OFFSET :offset", {**params, "limit": page.limit, "offset": page.offset},
+        "ORDER BY w.id DESC LIMIT :limit OFFSET :offset",
+        {**params, "limit": page.limit, "offset": page.offset},
     ).fetchall()
-    credits = db.execute("SELECT work_id, source_work_id, amount_wei, at FROM credits WHERE recipient = :me"
-                         + ("" if work_id is None else " AND work_id = :work"), params).fetchall()
+    credits = db.execute(
+        "SELECT work_id, source_work_id, amount_wei, at FROM credits WHERE recipient = :me"
+        + ("" if work_id is None else " AND work_id = :work"),
+        params,
+    ).fetchall()
     earned: dict[int, int] = defaultdict(int)
     from_derivatives: dict[int, int] = defaultdict(int)
     by_day: dict[date, int] = defaultdict(int)
@@ -111,21 +125,44 @@ def earnings(db: sqlite3.Connection, address: str, work_id: int | None, page: Pa
         if source != credited_work:
             from_derivatives[credited_work] += int(amount)
         by_day[datetime.fromtimestamp(at, UTC).date()] += int(amount)
-    works = [WorkEarnings(work_id=r[0], title=r[1], owner=bool(r[2]), share_bps=r[3], earned_wei=earned[r[0]],
-                          from_derivatives_wei=from_derivatives[r[0]], **_licenses(db, r[0], page.licenses_limit))
-             for r in rows]
-    return Earnings(address=address, total_wei=sum(earned.values()), works_total=works_total, limit=page.limit,
-                    offset=page.offset, licenses_limit=page.licenses_limit, works=works,
-                    daily=_series(by_day, page.days))
+    works = [
+        WorkEarnings(
+            work_id=r[0],
+            title=r[1],
+            owner=bool(r[2]),
+            share_bps=r[3],
+            earned_wei=earned[r[0]],
+            from_derivatives_wei=from_derivatives[r[0]],
+            **_licenses(db, r[0], page.licenses_limit),
+        )
+        for r in rows
+    ]
+    return Earnings(
+        address=address,
+        total_wei=sum(earned.values()),
+        works_total=works_total,
+        limit=page.limit,
+        offset=page.offset,
+        licenses_limit=page.licenses_limit,
+        works=works,
+        daily=_series(by_day, page.days),
+    )
 
 
 def _licenses(db: sqlite3.Connection, work_id: int, limit: int) -> dict:
     count = db.execute("SELECT COUNT(*) FROM issues WHERE work_id = ?", (work_id,)).fetchone()[0]
-    rows = db.execute("SELECT holder, template, fee_wei, paid_wei, at, kind FROM issues WHERE work_id = ? "
-                      "ORDER BY block DESC, log_index DESC LIMIT ?", (work_id, limit)).fetchall()
-    return {"licenses_count": count,
-            "licenses": [LicenseIssue(holder=r[0], template=r[1], fee_wei=int(r[2]), paid_wei=int(r[3]), at=r[4],
-                                      kind=r[5]) for r in rows]}
+    rows = db.execute(
+        "SELECT holder, template, fee_wei, paid_wei, at, kind FROM issues WHERE work_id = ? "
+        "ORDER BY block DESC, log_index DESC LIMIT ?",
+        (work_id, limit),
+    ).fetchall()
+    return {
+        "licenses_count": count,
+        "licenses": [
+            LicenseIssue(holder=r[0], template=r[1], fee_wei=int(r[2]), paid_wei=int(r[3]), at=r[4], kind=r[5])
+            for r in rows
+        ],
+    }
 
 
 def _series(by_day: dict[date, int], days: int) -> list[DailyEarnings]:

@@ -51,8 +51,12 @@ class InsufficientFunds(LedgerError):
     """The sender's account cannot pay the value plus gas."""
 
 
-_CATEGORIES: dict[str, type[LedgerError]] = {"forbidden": Forbidden, "not found": NotFound, "invalid": InvalidRequest,
-                                             "conflict": Conflict}
+_CATEGORIES: dict[str, type[LedgerError]] = {
+    "forbidden": Forbidden,
+    "not found": NotFound,
+    "invalid": InvalidRequest,
+    "conflict": Conflict,
+}
 _REASON = re.compile(r"\b(forbidden|not found|invalid|conflict): (.+)", re.DOTALL)
 # How nodes word a sender that cannot pay: geth, anvil and hardhat; eth-tester (py-evm).
 _NO_FUNDS = re.compile(r"insufficient funds|cannot afford", re.IGNORECASE)

@@ -21,10 +21,10 @@ ADDED_OPCODES: dict[EvmVersion, str] = {"paris": "", "shanghai": "PUSH0", "cancu
 
 # Creation code returning the word 1 only if everything the version adds ran.
 _PROBES: dict[EvmVersion, str] = {
-    "paris": "6001600052" "60206000f3",  # mstore(0, 1); return(0, 32)
-    "shanghai": "60015f52" "60205ff3",  # the same, with PUSH0 for each 0
+    "paris": "600160005260206000f3",  # mstore(0, 1); return(0, 32)
+    "shanghai": "60015f5260205ff3",  # the same, with PUSH0 for each 0
     # tstore(0, 1); mstore(32, tload(0)); mcopy(0, 32, 32); return(0, 32)
-    "cancun": "600160005d" "60005c602052" "6020602060005e" "60206000f3",
+    "cancun": "600160005d60005c6020526020602060005e60206000f3",
 }
 _RAN = (1).to_bytes(32, "big")
 MAX_ERROR_CHARS = 200  # of a failed probe's error, in messages (a node may append its whole stack trace)
@@ -44,7 +44,7 @@ class NodeEvm:
     def lacks(self, version: EvmVersion) -> str:
         """The opcodes that code compiled for ``version`` may use and this node did not run."""
         first = 0 if self.version is None else EVM_VERSIONS.index(self.version) + 1
-        newer = EVM_VERSIONS[first:EVM_VERSIONS.index(version) + 1]
+        newer = EVM_VERSIONS[first : EVM_VERSIONS.index(version) + 1]
         return ", ".join(ADDED_OPCODES[v] for v in newer if ADDED_OPCODES[v])
 
 

@@ -55,7 +55,9 @@ class IdempotencyStore:
         if key is None:
             return act()
         if not 1 <= len(key) <= MAX_KEY_CHARS:
-            raise InvalidRequest(f"an idempotency key has at most {MAX_KEY_CHARS} characters (and at least 1), not {len(key)}")
+            raise InvalidRequest(
+                f"an idempotency key has at most {MAX_KEY_CHARS} characters (and at least 1), not {len(key)}"
+            )
         with self._keys.hold((caller, key)):
             stored = self._answer(caller, key)
             if stored is not None:
@@ -69,16 +71,19 @@ class IdempotencyStore:
 
     def _answer(self, caller: str, key: str) -> tuple[str, dict[str, Any]] | None:
         with self._db_lock:
-            row = self._db.execute("SELECT change, answer FROM answers WHERE caller = ? AND key = ? AND at >= ?",
-                                   (caller, key, time.time() - self.ttl_s)).fetchone()
+            row = self._db.execute(
+                "SELECT change, answer FROM answers WHERE caller = ? AND key = ? AND at >= ?",
+                (caller, key, time.time() - self.ttl_s),
+            ).fetchone()
         return None if row is None else (row[0], json.loads(row[1]))
 
     def _keep(self, caller: str, key: str, change: str, answer: dict[str, Any]) -> None:
         now = time.time()
         with self._db_lock, self._db:
             self._db.execute("DELETE FROM answers WHERE at < ?", (now - self.ttl_s,))
-            self._db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)",
-                             (caller, key, change, json.dumps(answer), now))
+            self._db.execute(
+                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)", (caller, key, change, json.dumps(answer), now)
+            )
 
 
 class _Changing(Protocol):
@@ -93,16 +98,18 @@ def idempotent(change: Callable[..., dict[str, Any]]) -> Callable[..., dict[str,
     unlocked before any stored answer is returned."""
 
     @functools.wraps(change)
-    def method(self: _Changing, caller: Any, *args: Any, idempotency_key: str | None = None,
-               **kwargs: Any) -> dict[str, Any]:
+    def method(
+        self: _Changing, caller: Any, *args: Any, idempotency_key: str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         if idempotency_key is not None:
             self._signer(caller)
-        return self.answers.once(caller.address, idempotency_key, change.__name__,
-                                 lambda: change(self, caller, *args, **kwargs))
+        return self.answers.once(
+            caller.address, idempotency_key, change.__name__, lambda: change(self, caller, *args, **kwargs)
+        )
 
     signature = inspect.signature(change)
-    key = inspect.Parameter("idempotency_key", inspect.Parameter.KEYWORD_ONLY, default=None,
-                            annotation="str | None")
+    key = inspect.Parameter("idempotency_key", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="str | None")
     method.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[*signature.parameters.values(), key])
+        parameters=[*signature.parameters.values(), key]
+    )
     return method

@@ -117,38 +117,90 @@ class LedgerIndex:
         args = event.args
         if event.name == "WorkRegistered":
             metadata = decode(args["metadata_uri"])
-            self.db.execute("INSERT OR REPLACE INTO works VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            (args["work_id"], args["owner"], metadata.title, metadata.media_type,
-                             args["content_hash"].hex(), args["provenance"], args["model_id"], event.block_number))
-            self.db.executemany("INSERT OR REPLACE INTO contributors VALUES (?, ?, ?)",
-                                [(args["work_id"], c["account"], c["share_bps"]) for c in args["contributors"]])
+            self.db.execute(
+                "INSERT OR REPLACE INTO works VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    args["work_id"],
+                    args["owner"],
+                    metadata.title,
+                    metadata.media_type,
+                    args["content_hash"].hex(),
+                    args["provenance"],
+                    args["model_id"],
+                    event.block_number,
+                ),
+            )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO contributors VALUES (?, ?, ?)",
+                [(args["work_id"], c["account"], c["share_bps"]) for c in args["contributors"]],
+            )
         elif event.name == "Transfer":  # also emitted on mint, before WorkRegistered: then no row changes
             self.db.execute("UPDATE works SET owner = ? WHERE id = ?", (args["receiver"], args["token_id"]))
         elif event.name == "TermsSet":
             terms = args["terms"]
-            self.db.execute("INSERT OR REPLACE INTO terms VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            (args["work_id"], from_code(Template, terms["template"]).value, str(terms["fee"]),
-                             terms["rev_share_bps"], terms["duration"], terms["transferable"], terms["active"]))
+            self.db.execute(
+                "INSERT OR REPLACE INTO terms VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    args["work_id"],
+                    from_code(Template, terms["template"]).value,
+                    str(terms["fee"]),
+                    terms["rev_share_bps"],
+                    terms["duration"],
+                    terms["transferable"],
+                    terms["active"],
+                ),
+            )
         elif event.name == "LicenseIssued":  # the merged license: replaces the row, adds up what was paid
             lic = args["license"]
-            before = self.db.execute("SELECT paid_wei FROM licenses WHERE work_id = ? AND holder = ?",
-                                     (args["work_id"], args["holder"])).fetchone()
+            before = self.db.execute(
+                "SELECT paid_wei FROM licenses WHERE work_id = ? AND holder = ?", (args["work_id"], args["holder"])
+            ).fetchone()
             paid = int(before[0]) if before else 0
-            self.db.execute("INSERT OR REPLACE INTO licenses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            (args["work_id"], args["holder"], from_code(Template, lic["terms"]["template"]).value,
-                             str(paid + args["paid"]), str(lic["personal_until"]), str(lic["commercial_until"]),
-                             str(lic["derivative_until"]), event.block_number))
-            self.db.execute("INSERT OR REPLACE INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (event.block_number, event.log_index, args["work_id"], args["holder"],
-                             from_code(Template, lic["terms"]["template"]).value, str(lic["terms"]["fee"]),
-                             str(args["paid"]), self._issue_kind(event), lic["issued_at"]))
+            self.db.execute(
+                "INSERT OR REPLACE INTO licenses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    args["work_id"],
+                    args["holder"],
+                    from_code(Template, lic["terms"]["template"]).value,
+                    str(paid + args["paid"]),
+                    str(lic["personal_until"]),
+                    str(lic["commercial_until"]),
+                    str(lic["derivative_until"]),
+                    event.block_number,
+                ),
+            )
+            self.db.execute(
+                "INSERT OR REPLACE INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    event.block_number,
+                    event.log_index,
+                    args["work_id"],
+                    args["holder"],
+                    from_code(Template, lic["terms"]["template"]).value,
+                    str(lic["terms"]["fee"]),
+                    str(args["paid"]),
+                    self._issue_kind(event),
+                    lic["issued_at"],
+                ),
+            )
         elif event.name == "RoyaltyCredited":
-            self.db.execute("INSERT OR REPLACE INTO credits VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            (event.block_number, event.log_index, args["recipient"], args["work_id"],
-                             args["source_work_id"], str(args["amount"]), self._block_time(event.block_number)))
+            self.db.execute(
+                "INSERT OR REPLACE INTO credits VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    event.block_number,
+                    event.log_index,
+                    args["recipient"],
+                    args["work_id"],
+                    args["source_work_id"],
+                    str(args["amount"]),
+                    self._block_time(event.block_number),
+                ),
+            )
         elif event.name == "LicenseTransferred":
-            self.db.execute("UPDATE licenses SET holder = ? WHERE work_id = ? AND holder = ?",
-                            (args["receiver"], args["work_id"], args["sender"]))
+            self.db.execute(
+                "UPDATE licenses SET holder = ? WHERE work_id = ? AND holder = ?",
+                (args["receiver"], args["work_id"], args["sender"]),
+            )
 
     def _issue_kind(self, event: LedgerEvent) -> str:
         """``bought`` or ``granted``. A paid issue is a purchase; a free one may be either (a purchase at fee 0,
@@ -165,34 +217,61 @@ class LedgerIndex:
 
     # Reading
 
-    def works(self, owner: str | None = None, query: str | None = None, limit: int = 20,
-              offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    def works(
+        self, owner: str | None = None, query: str | None = None, limit: int = 20, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
         """A page of works, newest first, and the total that match; ``query`` matches within titles."""
         where, params = _where(("owner = ?", owner), ("title LIKE ? ESCAPE '\\'", query and _contains(query)))
         rows, total = self._page(
             "SELECT w.id, w.owner, w.title, w.media_type, w.content_hash, w.block, t.template, t.fee_wei, t.active "
-            f"FROM works w LEFT JOIN terms t ON t.work_id = w.id {where} ORDER BY w.id DESC", params, limit, offset)
-        return [{"id": r[0], "owner": r[1], "title": r[2], "media_type": r[3], "content_hash": r[4],
-                 "registered_block": r[5],
-                 "offer": None if r[6] is None else {"template": r[6], "fee_wei": int(r[7]), "active": bool(r[8])}}
-                for r in rows], total
+            f"FROM works w LEFT JOIN terms t ON t.work_id = w.id {where} ORDER BY w.id DESC",
+            params,
+            limit,
+            offset,
+        )
+        return [
+            {
+                "id": r[0],
+                "owner": r[1],
+                "title": r[2],
+                "media_type": r[3],
+                "content_hash": r[4],
+                "registered_block": r[5],
+                "offer": None if r[6] is None else {"template": r[6], "fee_wei": int(r[7]), "active": bool(r[8])},
+            }
+            for r in rows
+        ], total
 
-    def licenses(self, holder: str | None = None, work_id: int | None = None, limit: int = 20,
-                 offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    def licenses(
+        self, holder: str | None = None, work_id: int | None = None, limit: int = 20, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
         """A page of license records (expired ones too), newest first, and the total that match."""
         where, params = _where(("l.holder = ?", holder), ("l.work_id = ?", work_id))
         rows, total = self._page(
             "SELECT l.work_id, w.title, l.holder, l.template, l.paid_wei, l.personal_until, l.commercial_until, "
             "l.derivative_until, l.block "
             f"FROM licenses l JOIN works w ON w.id = l.work_id {where} ORDER BY l.block DESC, l.work_id DESC",
-            params, limit, offset)
+            params,
+            limit,
+            offset,
+        )
         now = time.time()
         items = []
         for r in rows:
             until = _ends(r[5], r[6], r[7])
-            items.append({"work_id": r[0], "title": r[1], "holder": r[2], "template": r[3], "paid_wei": int(r[4]),
-                          "expires_at": until[Use.PERSONAL], "expired": not _valid(until[Use.PERSONAL], now),
-                          "uses": {use.value: end for use, end in until.items()}, "issued_block": r[8]})
+            items.append(
+                {
+                    "work_id": r[0],
+                    "title": r[1],
+                    "holder": r[2],
+                    "template": r[3],
+                    "paid_wei": int(r[4]),
+                    "expires_at": until[Use.PERSONAL],
+                    "expired": not _valid(until[Use.PERSONAL], now),
+                    "uses": {use.value: end for use, end in until.items()},
+                    "issued_block": r[8],
+                }
+            )
         return items, total
 
     def content_hashes(self) -> list[tuple[int, str]]:
@@ -218,11 +297,17 @@ class LedgerIndex:
         row = self.db.execute("SELECT owner FROM works WHERE id = ?", (work_id,)).fetchone()
         if row is None:
             return None
-        if row[0] == holder or self.db.execute("SELECT 1 FROM contributors WHERE work_id = ? AND account = ?",
-                                               (work_id, holder)).fetchone():
+        if (
+            row[0] == holder
+            or self.db.execute(
+                "SELECT 1 FROM contributors WHERE work_id = ? AND account = ?", (work_id, holder)
+            ).fetchone()
+        ):
             return True
-        lic = self.db.execute("SELECT personal_until, commercial_until, derivative_until FROM licenses "
-                              "WHERE work_id = ? AND holder = ?", (work_id, holder)).fetchone()
+        lic = self.db.execute(
+            "SELECT personal_until, commercial_until, derivative_until FROM licenses WHERE work_id = ? AND holder = ?",
+            (work_id, holder),
+        ).fetchone()
         if lic is None:
             return False
         until = _ends(*lic)

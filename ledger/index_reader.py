@@ -75,27 +75,35 @@ class IndexReader:
         return rows[0][0] if rows else None
 
     def works_after(self, work_id: int, limit: int = MAX_BATCH) -> list[IndexedWork]:
-        rows = self._rows("SELECT id, owner, title, media_type, content_hash FROM works WHERE id > ? ORDER BY id "
-                          "LIMIT ?", (work_id, limit))
+        rows = self._rows(
+            "SELECT id, owner, title, media_type, content_hash FROM works WHERE id > ? ORDER BY id LIMIT ?",
+            (work_id, limit),
+        )
         return [IndexedWork(id=r[0], owner=r[1], title=r[2], media_type=r[3], content_hash=r[4]) for r in rows]
 
     def terms(self, work_ids: list[int]) -> dict[int, WorkTerms]:
         if not work_ids:
             return {}
-        rows = self._rows("SELECT work_id, template, fee_wei, duration_s, active FROM terms WHERE work_id IN "
-                          f"({','.join('?' * len(work_ids))})", work_ids)
+        rows = self._rows(
+            "SELECT work_id, template, fee_wei, duration_s, active FROM terms WHERE work_id IN "
+            f"({','.join('?' * len(work_ids))})",
+            work_ids,
+        )
         return {r[0]: WorkTerms(template=r[1], fee_wei=int(r[2]), duration_s=r[3], active=bool(r[4])) for r in rows}
 
     def licenses_of(self, holder: str) -> list[IndexedLicense]:
         """Every license record of ``holder`` (bought or granted; expired ones too), oldest first."""
-        rows = self._rows("SELECT work_id, holder, block FROM licenses WHERE holder = ? ORDER BY block, work_id",
-                          (holder,))
+        rows = self._rows(
+            "SELECT work_id, holder, block FROM licenses WHERE holder = ? ORDER BY block, work_id", (holder,)
+        )
         return [IndexedLicense(work_id=r[0], holder=r[1], block=r[2]) for r in rows]
 
     def held_by(self, address: str) -> frozenset[int]:
         """The works ``address`` owns or holds (or held) a license on."""
-        rows = self._rows("SELECT id FROM works WHERE owner = ? UNION SELECT work_id FROM licenses WHERE holder = ?",
-                          (address, address))
+        rows = self._rows(
+            "SELECT id FROM works WHERE owner = ? UNION SELECT work_id FROM licenses WHERE holder = ?",
+            (address, address),
+        )
         return frozenset(r[0] for r in rows)
 
     def all_licenses(self) -> list[tuple[str, int]]:

@@ -32,13 +32,16 @@ def encode(metadata: Metadata) -> str:
         raise InvalidRequest(f"a title has 1 to {MAX_TITLE_BYTES} UTF-8 bytes", param="title")
     if not 0 < len(metadata.media_type) <= MAX_MEDIA_TYPE_CHARS or not metadata.media_type.isascii():
         raise InvalidRequest(f"a media type has 1 to {MAX_MEDIA_TYPE_CHARS} ASCII characters", param="media_type")
-    document = json.dumps({"title": metadata.title, "media_type": metadata.media_type},
-                          ensure_ascii=False, separators=(",", ":"))
+    document = json.dumps(
+        {"title": metadata.title, "media_type": metadata.media_type}, ensure_ascii=False, separators=(",", ":")
+    )
     uri = PREFIX + base64.b64encode(document.encode()).decode()
     if len(uri) > MAX_URI_BYTES:
-        raise InvalidRequest(f"the title and media type take {len(uri)} bytes on the ledger once encoded, over its "
-                             f"{MAX_URI_BYTES}: quotes, backslashes and control characters count several bytes each",
-                             param="title")
+        raise InvalidRequest(
+            f"the title and media type take {len(uri)} bytes on the ledger once encoded, over its "
+            f"{MAX_URI_BYTES}: quotes, backslashes and control characters count several bytes each",
+            param="title",
+        )
     return uri
 
 
@@ -47,7 +50,7 @@ def decode(uri: str) -> Metadata:
     becomes its own title."""
     if uri.startswith(PREFIX):
         try:
-            document = json.loads(base64.b64decode(uri[len(PREFIX):], validate=True))
+            document = json.loads(base64.b64decode(uri[len(PREFIX) :], validate=True))
             return Metadata(str(document["title"]), str(document.get("media_type", "application/octet-stream")))
         except (binascii.Error, ValueError, KeyError, TypeError):
             pass

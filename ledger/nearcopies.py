@@ -62,8 +62,10 @@ class NearCopyIndex:
         loaded = 0
         for work_id, content_hash in works:
             with self._lock:
-                row = self._db.execute("SELECT normal_digest, signature FROM fingerprints "
-                                       "WHERE content_hash = ? AND settings = ?", (content_hash, self._key)).fetchone()
+                row = self._db.execute(
+                    "SELECT normal_digest, signature FROM fingerprints WHERE content_hash = ? AND settings = ?",
+                    (content_hash, self._key),
+                ).fetchone()
             if row is not None:
                 self._insert(work_id, content_hash, row[0], np.frombuffer(row[1], dtype=np.uint32))
                 loaded += 1
@@ -72,9 +74,16 @@ class NearCopyIndex:
     def remember(self, content_hash: str, fingerprint: Fingerprint) -> None:
         """Store a fingerprint (before its registration is sent)."""
         with self._lock, self._db:
-            self._db.execute("INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?, ?)",
-                             (content_hash, self._key, fingerprint.normal_digest, fingerprint.signature.tobytes(),
-                              fingerprint.shingles.tobytes()))
+            self._db.execute(
+                "INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?, ?)",
+                (
+                    content_hash,
+                    self._key,
+                    fingerprint.normal_digest,
+                    fingerprint.signature.tobytes(),
+                    fingerprint.shingles.tobytes(),
+                ),
+            )
 
     def add(self, work_id: int, content_hash: str, fingerprint: Fingerprint) -> None:
         """Index a registered work (its fingerprint already remembered)."""
@@ -103,6 +112,7 @@ class NearCopyIndex:
 
     def _shingles(self, content_hash: str) -> np.ndarray:
         with self._lock:
-            row = self._db.execute("SELECT shingles FROM fingerprints WHERE content_hash = ?",
-                                   (content_hash,)).fetchone()
+            row = self._db.execute(
+                "SELECT shingles FROM fingerprints WHERE content_hash = ?", (content_hash,)
+            ).fetchone()
         return np.frombuffer(row[0], dtype=np.uint32)

@@ -106,13 +106,21 @@ class LedgerService:
         self.answers = IdempotencyStore(settings.home / "idempotency.sqlite3", settings.idempotency_ttl_s)
         # (address, sha256 of the API key) -> (unlocked key, the keystore file's stamp when it was unlocked)
         self._signers: LruTtlCache[tuple[str, str], tuple[LocalAccount, tuple[int, int] | None]] = LruTtlCache(
-            SIGNER_CACHE_ENTRIES, SIGNER_CACHE_IDLE_S)
+            SIGNER_CACHE_ENTRIES, SIGNER_CACHE_IDLE_S
+        )
         self._funding = threading.Lock()
         self.on_transaction: Callable[[str], None] = lambda kind: None  # e.g. a metrics counter, by kind
-        log.info("ledger %s on %s chain %d at block %d (%d works, %d of them texts with a fingerprint; %d new "
-                 "events indexed)", self.ledger.addresses.ledger, "embedded" if self.chain.embedded else settings.rpc_url,
-                 self.chain.w3.eth.chain_id, self.chain.w3.eth.block_number, self.ledger.work_count(),
-                 len(self.near_copies), applied)
+        log.info(
+            "ledger %s on %s chain %d at block %d (%d works, %d of them texts with a fingerprint; %d new "
+            "events indexed)",
+            self.ledger.addresses.ledger,
+            "embedded" if self.chain.embedded else settings.rpc_url,
+            self.chain.w3.eth.chain_id,
+            self.chain.w3.eth.block_number,
+            self.ledger.work_count(),
+            len(self.near_copies),
+            applied,
+        )
 
     def close(self) -> None:
         self.near_copies.close()
@@ -125,8 +133,9 @@ class LedgerService:
     def account(self, address: str) -> dict[str, Any]:
         address = check.address(address, "address")
         self._fund_if_new(address)
-        return Account(address=address, balance_wei=self.ledger.balance(address),
-                       royalties_wei=self.ledger.royalties_owed(address)).model_dump()
+        return Account(
+            address=address, balance_wei=self.ledger.balance(address), royalties_wei=self.ledger.royalties_owed(address)
+        ).model_dump()
 
     def earnings(self, address: str, work_id: int | None = None, page: Page = Page()) -> Earnings:
         """What ``address`` earned on its works (all, or one it owns or co-created), and who licensed them."""
@@ -150,9 +159,16 @@ class LedgerService:
     # Works
 
     @idempotent
-    def register(self, caller: Credentials, content_hash: str, metadata: Metadata,
-                 provenance: Provenance = HUMAN_MADE, contributors: Sequence[Contributor] | None = None,
-                 parents: Sequence[int] = (), text: str | None = None) -> dict[str, Any]:
+    def register(
+        self,
+        caller: Credentials,
+        content_hash: str,
+        metadata: Metadata,
+        provenance: Provenance = HUMAN_MADE,
+        contributors: Sequence[Contributor] | None = None,
+        parents: Sequence[int] = (),
+        text: str | None = None,
+    ) -> dict[str, Any]:
         """Register content (by its hex sha256) as the caller's work.
 
         ``text`` is the content itself when it is text (its sha256 must be ``content_hash``): a near-copy of
@@ -181,8 +197,9 @@ class LedgerService:
             raise InvalidRequest("the content hash is not the sha256 of the text", param="content")
         return fingerprint(text, self.settings.similarity)
 
-    def _refuse_near_copies(self, caller: Credentials, content_hash: str, prints: Fingerprint,
-                            parents: Sequence[int]) -> None:
+    def _refuse_near_copies(
+        self, caller: Credentials, content_hash: str, prints: Fingerprint, parents: Sequence[int]
+    ) -> None:
         """Raise ``NearCopy`` for the most similar work of another owner that the text may not resemble.
 
         It may resemble the caller's own works and what derives from them (the author revising a poem that another
@@ -218,8 +235,9 @@ class LedgerService:
     def work(self, work_id: int) -> dict[str, Any]:
         return _work_view(self.ledger.work(work_id), self.ledger.terms(work_id))
 
-    def works(self, owner: str | None = None, query: str | None = None, limit: int = 20,
-              offset: int = 0) -> dict[str, Any]:
+    def works(
+        self, owner: str | None = None, query: str | None = None, limit: int = 20, offset: int = 0
+    ) -> dict[str, Any]:
         self.index.sync()
         items, total = self.index.works(owner and check.address(owner, "owner"), query, limit, offset)
         return WorkPage(items=items, total=total, limit=limit, offset=offset).model_dump()
@@ -265,20 +283,31 @@ class LedgerService:
         else:
             valid = self.ledger.verify(work_id, holder, use)
             lic = self.ledger.license(work_id, holder)
-        return Verification(valid=valid, work_id=work_id, holder=holder, use=use.value, source=source,
-                            license=LicenseView.of(lic) if lic else None).model_dump()
+        return Verification(
+            valid=valid,
+            work_id=work_id,
+            holder=holder,
+            use=use.value,
+            source=source,
+            license=LicenseView.of(lic) if lic else None,
+        ).model_dump()
 
-    def licenses(self, holder: str | None = None, work_id: int | None = None, limit: int = 20,
-                 offset: int = 0) -> dict[str, Any]:
+    def licenses(
+        self, holder: str | None = None, work_id: int | None = None, limit: int = 20, offset: int = 0
+    ) -> dict[str, Any]:
         self.index.sync()
         items, total = self.index.licenses(holder and check.address(holder, "holder"), work_id, limit, offset)
         return LicensePage(items=items, total=total, limit=limit, offset=offset).model_dump()
 
     def status(self) -> dict[str, Any]:
         w3 = self.chain.w3
-        return LedgerStatus(contract=self.ledger.addresses.ledger, chain_id=w3.eth.chain_id,
-                            embedded=self.chain.embedded, block=w3.eth.block_number,
-                            works=self.ledger.work_count()).model_dump()
+        return LedgerStatus(
+            contract=self.ledger.addresses.ledger,
+            chain_id=w3.eth.chain_id,
+            embedded=self.chain.embedded,
+            block=w3.eth.block_number,
+            works=self.ledger.work_count(),
+        ).model_dump()
 
     # Signing
 
@@ -343,13 +372,16 @@ def _deploy_or_attach(chain: Chain, home: Path, evm_version: EvmVersion) -> Ledg
                 raise ChainError(
                     f"the ledger contract at {addresses.ledger} (chain {chain_id}, recorded in {record_path}) was "
                     "deployed from other contract sources than this Muse's, whose records it cannot read: run the "
-                    "Muse version that deployed it, or start on a fresh data directory (MUSE_HOME)")
+                    "Muse version that deployed it, or start on a fresh data directory (MUSE_HOME)"
+                )
             _require_recorded_evm_version(records[chain_id], evm_version, addresses.ledger, record_path)
             return Ledger.at(chain.w3, addresses, cache_dir, evm_version)
         log.warning("no ledger contract at %s on chain %s any more: deploying a new one", addresses.ledger, chain_id)
     if chain.funder is None:
-        raise ChainError("no ledger contract is recorded for this chain and no funder key is configured to deploy "
-                         "one (set MUSE_LEDGER_FUNDER_KEY)")
+        raise ChainError(
+            "no ledger contract is recorded for this chain and no funder key is configured to deploy "
+            "one (set MUSE_LEDGER_FUNDER_KEY)"
+        )
     ledger = Ledger.deploy(chain.w3, chain.funder, cache_dir, evm_version)
     records[chain_id] = {**ledger.addresses.to_dict(), "sources": sources_key(), "evm_version": evm_version}
     write_atomic(record_path, json.dumps(records, indent=2))
@@ -357,8 +389,9 @@ def _deploy_or_attach(chain: Chain, home: Path, evm_version: EvmVersion) -> Ledg
     return ledger
 
 
-def _require_recorded_evm_version(record: dict[str, Any], evm_version: EvmVersion, address: str,
-                                  record_path: Path) -> None:
+def _require_recorded_evm_version(
+    record: dict[str, Any], evm_version: EvmVersion, address: str, record_path: Path
+) -> None:
     """The deployed code was compiled for the record's EVM version (cancun in records older than the setting):
     a different ``ledger_evm_version`` is a configuration mistake to fix, not a reason to deploy again."""
     recorded = record.get("evm_version", DEFAULT_EVM_VERSION)
@@ -366,7 +399,8 @@ def _require_recorded_evm_version(record: dict[str, Any], evm_version: EvmVersio
         raise ChainError(
             f"the ledger contract at {address} (recorded in {record_path}) was compiled for EVM version "
             f"'{recorded}', but ledger_evm_version is '{evm_version}': set ledger_evm_version: {recorded}, or start "
-            "on a fresh data directory (MUSE_HOME) to deploy a new ledger")
+            "on a fresh data directory (MUSE_HOME) to deploy a new ledger"
+        )
 
 
 def _read_records(path: Path) -> dict[str, Any]:
@@ -384,12 +418,18 @@ def _read_records(path: Path) -> dict[str, Any]:
 
 
 def _near_copy(match: Match) -> NearCopy:
-    how = ("is the same text once case, spacing and punctuation are set aside" if match.similarity == 1.0
-           else f"shares {match.similarity:.0%} of its character sequences")
-    return NearCopy(f"this content is a near-copy of work {match.work_id}, registered by another user: it {how}. "
-                    f"To register it as a derivative, declare work {match.work_id} in parents (with a license on "
-                    "it that allows derivatives)", param="content",
-                    details={"work_id": match.work_id, "similarity": round(match.similarity, 4)})
+    how = (
+        "is the same text once case, spacing and punctuation are set aside"
+        if match.similarity == 1.0
+        else f"shares {match.similarity:.0%} of its character sequences"
+    )
+    return NearCopy(
+        f"this content is a near-copy of work {match.work_id}, registered by another user: it {how}. "
+        f"To register it as a derivative, declare work {match.work_id} in parents (with a license on "
+        "it that allows derivatives)",
+        param="content",
+        details={"work_id": match.work_id, "similarity": round(match.similarity, 4)},
+    )
 
 
 def _hex_bytes(value: str, what: str) -> bytes:
@@ -402,12 +442,20 @@ def _hex_bytes(value: str, what: str) -> bytes:
 def _work_view(work: Work, terms: Terms | None) -> dict[str, Any]:
     metadata = decode(work.metadata_uri)
     return WorkView(
-        id=work.id, title=metadata.title, media_type=metadata.media_type, owner=work.owner,
-        content_hash=work.content_hash.hex(), metadata_uri=work.metadata_uri,
-        provenance=ProvenanceView(origin=work.provenance.origin.value, model_id=work.provenance.model_id,
-                                  prompt_hash=work.provenance.prompt_hash.hex()),
+        id=work.id,
+        title=metadata.title,
+        media_type=metadata.media_type,
+        owner=work.owner,
+        content_hash=work.content_hash.hex(),
+        metadata_uri=work.metadata_uri,
+        provenance=ProvenanceView(
+            origin=work.provenance.origin.value,
+            model_id=work.provenance.model_id,
+            prompt_hash=work.provenance.prompt_hash.hex(),
+        ),
         contributors=[{"address": c.account, "share_bps": c.share_bps} for c in work.contributors],
         parents=[{"work_id": p.work_id, "share_bps": p.share_bps} for p in work.parents],
-        registered_at=work.registered_at, registered_block=work.registered_block,
+        registered_at=work.registered_at,
+        registered_block=work.registered_block,
         terms=TermsView.of(terms) if terms else None,
     ).model_dump()

@@ -75,7 +75,7 @@ def shingles(normal: str, k: int) -> np.ndarray:
     hashes = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):  # wrapping multiplication is the point
         for offset in range(width):
-            hashes = hashes * _MIX + codes[offset:offset + count]
+            hashes = hashes * _MIX + codes[offset : offset + count]
         hashes ^= hashes >> np.uint64(29)
         hashes *= _MIX
     return np.unique((hashes >> np.uint64(32)).astype(np.uint32))
@@ -91,7 +91,7 @@ def signature(shingle_hashes: np.ndarray, settings: SimilaritySettings) -> MinHa
     """The MinHash of a shingle set, fed in chunks (``update_batch`` makes a shingles x permutations matrix)."""
     minhash = _empty_minhash(settings.num_perm, settings.seed).copy()
     for start in range(0, shingle_hashes.size, 4096):
-        minhash.update_batch(shingle_hashes[start:start + 4096].tolist())
+        minhash.update_batch(shingle_hashes[start : start + 4096].tolist())
     return minhash
 
 
@@ -107,8 +107,9 @@ def fingerprint(text: str, settings: SimilaritySettings) -> Fingerprint | None:
     if not normal:
         return None
     shingle_hashes = shingles(normal, settings.shingle_chars)
-    return Fingerprint(hashlib.sha256(normal.encode()).digest(), shingle_hashes,
-                       signature(shingle_hashes, settings).hashvalues.copy())
+    return Fingerprint(
+        hashlib.sha256(normal.encode()).digest(), shingle_hashes, signature(shingle_hashes, settings).hashvalues.copy()
+    )
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

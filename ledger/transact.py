@@ -23,6 +23,7 @@ def send(w3: Web3, sender: LocalAccount, call: ContractFunction | ContractConstr
     web3 fills the gas (``estimate_gas``), the chain id and EIP-1559 fees (priority fee from the node, max fee
     twice the latest base fee on top), or a legacy gas price where a gas price strategy is set.
     """
+
     def build(nonce: int) -> TxParams:
         tx = call.build_transaction({"from": sender.address, "value": value, "nonce": nonce})
         tx["gas"] = tx["gas"] * (100 + GAS_HEADROOM_PERCENT) // 100
@@ -33,11 +34,20 @@ def send(w3: Web3, sender: LocalAccount, call: ContractFunction | ContractConstr
 
 def send_value(w3: Web3, sender: LocalAccount, to: str, value: int) -> TxReceipt:
     """Pay ``value`` wei to ``to`` (an account, not a contract: the gas is a plain transfer's)."""
-    return _send(w3, sender, lambda nonce: {"from": sender.address, "to": to, "value": value, "nonce": nonce,
-                                            "gas": TRANSFER_GAS, "chainId": w3.eth.chain_id,
-                                            "maxPriorityFeePerGas": w3.eth.max_priority_fee,
-                                            "maxFeePerGas": 2 * w3.eth.get_block("latest")["baseFeePerGas"]
-                                            + w3.eth.max_priority_fee})
+    return _send(
+        w3,
+        sender,
+        lambda nonce: {
+            "from": sender.address,
+            "to": to,
+            "value": value,
+            "nonce": nonce,
+            "gas": TRANSFER_GAS,
+            "chainId": w3.eth.chain_id,
+            "maxPriorityFeePerGas": w3.eth.max_priority_fee,
+            "maxFeePerGas": 2 * w3.eth.get_block("latest")["baseFeePerGas"] + w3.eth.max_priority_fee,
+        },
+    )
 
 
 def _send(w3: Web3, sender: LocalAccount, build: Callable[[int], TxParams]) -> TxReceipt:

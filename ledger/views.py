@@ -25,9 +25,16 @@ class TermsView(BaseModel):
 
     @classmethod
     def of(cls, terms: Terms) -> TermsView:
-        return cls(template=terms.template.value, fee_wei=terms.fee_wei, rev_share_bps=terms.rev_share_bps,
-                   duration_s=terms.duration_s, transferable=terms.transferable, active=terms.active,
-                   commercial=terms.commercial, derivatives=terms.derivatives)
+        return cls(
+            template=terms.template.value,
+            fee_wei=terms.fee_wei,
+            rev_share_bps=terms.rev_share_bps,
+            duration_s=terms.duration_s,
+            transferable=terms.transferable,
+            active=terms.active,
+            commercial=terms.commercial,
+            derivatives=terms.derivatives,
+        )
 
 
 class ProvenanceView(BaseModel):
@@ -77,9 +84,16 @@ class LicenseView(BaseModel):
 
     @classmethod
     def of(cls, lic: License) -> LicenseView:
-        return cls(work_id=lic.work_id, holder=lic.holder, terms=TermsView.of(lic.terms), issued_at=lic.issued_at,
-                   expires_at=lic.expires_at, uses={use.value: end for use, end in lic.until.items()},
-                   rev_share_bps=lic.rev_share_bps, transferable=lic.transferable)
+        return cls(
+            work_id=lic.work_id,
+            holder=lic.holder,
+            terms=TermsView.of(lic.terms),
+            issued_at=lic.issued_at,
+            expires_at=lic.expires_at,
+            uses={use.value: end for use, end in lic.until.items()},
+            rev_share_bps=lic.rev_share_bps,
+            transferable=lic.transferable,
+        )
 
 
 class Offer(BaseModel):
@@ -144,8 +158,9 @@ class Verification(BaseModel):
     holder: str
     use: UseName
     source: Literal["chain", "index"]
-    license: LicenseView | None = Field(description="the holder's license, from the chain; null from the index "
-                                        "or without one")
+    license: LicenseView | None = Field(
+        description="the holder's license, from the chain; null from the index or without one"
+    )
 
 
 class LedgerStatus(BaseModel):

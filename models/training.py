@@ -11,8 +11,15 @@ from typing import Any
 from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 
-def build_llama(tokenizer: PreTrainedTokenizerFast, *, hidden_size: int, intermediate_size: int, num_layers: int,
-                num_heads: int, max_positions: int) -> LlamaForCausalLM:
+def build_llama(
+    tokenizer: PreTrainedTokenizerFast,
+    *,
+    hidden_size: int,
+    intermediate_size: int,
+    num_layers: int,
+    num_heads: int,
+    max_positions: int,
+) -> LlamaForCausalLM:
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=hidden_size,
@@ -37,8 +44,9 @@ def cosine_lr(step: int, peak: float, warmup: int, total: int) -> float:
     return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * done)))
 
 
-def save_checkpoint(model: LlamaForCausalLM, tokenizer: PreTrainedTokenizerFast, out_dir: Path, config: Any,
-                    report: Any) -> None:
+def save_checkpoint(
+    model: LlamaForCausalLM, tokenizer: PreTrainedTokenizerFast, out_dir: Path, config: Any, report: Any
+) -> None:
     """Model, tokenizer and ``train_report.json`` ({"config", "report"}, both dataclasses) into ``out_dir``."""
     model.generation_config = GenerationConfig(
         bos_token_id=tokenizer.bos_token_id,

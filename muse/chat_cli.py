@@ -66,8 +66,7 @@ class Printer:
             self._streaming = False
 
     def _on_plan(self, event: chat_events.PlanEvent) -> None:
-        self._write("plan: " + "; ".join(f"{n}. {s.tool} {shorten(s.args, 60)}"
-                                         for n, s in enumerate(event.steps, 1)))
+        self._write("plan: " + "; ".join(f"{n}. {s.tool} {shorten(s.args, 60)}" for n, s in enumerate(event.steps, 1)))
 
     def _on_step_started(self, event: chat_events.StepStarted) -> None:
         self._write(f"  → {event.tool} {shorten(event.args)}")
@@ -116,7 +115,7 @@ def ask_decision(ask: Callable[[str], str], out: TextIO) -> tuple[str, dict | No
                 continue
             if isinstance(args, dict) and args:
                 return "edit", args
-            print("give a JSON object of arguments, e.g. {\"price_eth\": 0.02}", file=out)
+            print('give a JSON object of arguments, e.g. {"price_eth": 0.02}', file=out)
 
 
 def converse(client: MuseClient, thread: str, ask: Callable[[str], str], out: TextIO) -> None:
@@ -155,8 +154,11 @@ def run_chat(base_url: str, api_key: str | None, thread: str | None = None) -> N
     with MuseClient(base_url, api_key) as client:
         try:
             address = client.account()["address"]
-            print(f"Muse assistant at {base_url} as {address}; conversation {thread} "
-                  f"(continue it later with --thread {thread}). Ctrl-D to leave.", flush=True)
+            print(
+                f"Muse assistant at {base_url} as {address}; conversation {thread} "
+                f"(continue it later with --thread {thread}). Ctrl-D to leave.",
+                flush=True,
+            )
             converse(client, thread, input, sys.stdout)
         except MuseError as exc:
             raise SystemExit(f"error: {exc}") from exc

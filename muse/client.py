@@ -70,8 +70,14 @@ def _check(response: httpx.Response) -> httpx.Response:
 class MuseClient:
     """Muse at ``base_url`` (e.g. ``http://127.0.0.1:8000``), acting as the owner of ``api_key`` if given."""
 
-    def __init__(self, base_url: str, api_key: str | None = None, timeout: float = 60.0,
-                 stream_timeout: float = 600.0, transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        stream_timeout: float = 600.0,
+        transport: httpx.BaseTransport | None = None,
+    ):
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.base_url = base_url.rstrip("/")
         self._stream_timeout = httpx.Timeout(stream_timeout, connect=10.0)
@@ -106,8 +112,9 @@ class MuseClient:
         except httpx.HTTPError as exc:
             raise MuseError(None, f"the stream from {self.base_url} broke: {exc}") from exc
         except ValidationError as exc:
-            raise MuseError(None, f"the stream from {self.base_url} sent an event this client does not know: "
-                            f"{exc}") from exc
+            raise MuseError(
+                None, f"the stream from {self.base_url} sent an event this client does not know: {exc}"
+            ) from exc
 
     # Account and the ledger
 
@@ -126,15 +133,15 @@ class MuseClient:
     def work(self, work_id: int) -> dict:
         return self._request("GET", f"/v1/works/{work_id}")
 
-    def set_terms(self, work_id: int, template: str, fee_wei: int = 0, rev_share_bps: int = 0,
-                  duration_s: int = 0) -> dict:
+    def set_terms(
+        self, work_id: int, template: str, fee_wei: int = 0, rev_share_bps: int = 0, duration_s: int = 0
+    ) -> dict:
         body = {"template": template, "fee_wei": fee_wei, "rev_share_bps": rev_share_bps, "duration_s": duration_s}
         return self._request("PUT", f"/v1/works/{work_id}/terms", json=body)
 
     def earnings(self, limit: int = 50, licenses: int = 20, days: int = 90) -> dict:
         """What the caller earned per work (with its licenses), in all, and per UTC day (``/v1/account/earnings``)."""
-        return self._request("GET", "/v1/account/earnings", params={"limit": limit, "licenses": licenses,
-                                                                   "days": days})
+        return self._request("GET", "/v1/account/earnings", params={"limit": limit, "licenses": licenses, "days": days})
 
     def my_licenses(self, limit: int = 100) -> list[dict]:
         """Licenses the caller holds, newest first."""
@@ -146,8 +153,13 @@ class MuseClient:
         body = {"prompt": prompt, "max_new_tokens": max_new_tokens, "temperature": temperature}
         return self._request("POST", "/v1/generate", json=body)["text"]
 
-    def recommend(self, query: str | None = None, liked_items: list[str] | None = None, k: int = 10,
-                  catalogue: Literal["movies", "works"] | None = None) -> list[dict]:
+    def recommend(
+        self,
+        query: str | None = None,
+        liked_items: list[str] | None = None,
+        k: int = 10,
+        catalogue: Literal["movies", "works"] | None = None,
+    ) -> list[dict]:
         """By free text, like some items, or (neither) for the caller; items with ``id``, ``title``, ``score``,
         ``reason`` (works add ``creator`` and ``terms``). ``catalogue`` None: the server's default (movies)."""
         body: dict[str, Any] = {"k": k}
@@ -186,8 +198,9 @@ class MuseClient:
         """Send a message; the run's events (``plan``, ``step_started``, ``token``...) as they come."""
         return self._events("/v1/chat", {"thread_id": thread_id, "message": message})
 
-    def approve(self, thread_id: str, decision: Decision, args: dict | None = None,
-                message: str | None = None) -> Iterator[ChatEvent]:
+    def approve(
+        self, thread_id: str, decision: Decision, args: dict | None = None, message: str | None = None
+    ) -> Iterator[ChatEvent]:
         """Decide on the pending ledger change and continue the run (the same events as ``chat``)."""
         body: dict[str, Any] = {"decision": decision}
         if args is not None:

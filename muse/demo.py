@@ -90,8 +90,10 @@ class Transcript:
         for message in self.messages:
             metadata = message["metadata"]
             if metadata.get("log") == WAITING:
-                metadata.update(log=APPROVED if decision == "approve" else REJECTED,
-                                status="pending" if decision == "approve" else "done")
+                metadata.update(
+                    log=APPROVED if decision == "approve" else REJECTED,
+                    status="pending" if decision == "approve" else "done",
+                )
 
     def _panel(self, call_id: str, tool: str) -> dict:
         for message in reversed(self.messages):
@@ -100,8 +102,9 @@ class Transcript:
         return self.add("assistant", "", id=call_id, title=tool)
 
     def _on_plan(self, event: chat_events.PlanEvent) -> None:
-        steps = "\n".join(f"{n}. `{s.tool}` {json.dumps(s.args, ensure_ascii=False)}"
-                          for n, s in enumerate(event.steps, 1))
+        steps = "\n".join(
+            f"{n}. `{s.tool}` {json.dumps(s.args, ensure_ascii=False)}" for n, s in enumerate(event.steps, 1)
+        )
         self.add("assistant", steps or "(no steps)", title="Plan", status="done")
 
     def _on_step_started(self, event: chat_events.StepStarted) -> None:
@@ -153,8 +156,9 @@ def _pending_markdown(pending: list[chat_events.PendingCall]) -> str:
 def _offer(offer: dict | None) -> str:
     if not offer:
         return "not offered"
-    return f"{offer['template']} · {wei_to_eth(offer['fee_wei'])} ETH" + ("" if offer.get("active", True)
-                                                                          else " (off sale)")
+    return f"{offer['template']} · {wei_to_eth(offer['fee_wei'])} ETH" + (
+        "" if offer.get("active", True) else " (off sale)"
+    )
 
 
 class DemoHandlers:
@@ -181,8 +185,14 @@ class DemoHandlers:
         except MuseError as exc:
             gr.Warning(f"Sign-in failed: {exc}")
             return "", "", f"Not signed in: {exc}"
-        return key, "", (f"Signed in as `{account['address']}` · balance {wei_to_eth(account['balance_wei'])} "
-                         f"ETH · royalties owed {wei_to_eth(account['royalties_wei'])} ETH")
+        return (
+            key,
+            "",
+            (
+                f"Signed in as `{account['address']}` · balance {wei_to_eth(account['balance_wei'])} "
+                f"ETH · royalties owed {wei_to_eth(account['royalties_wei'])} ETH"
+            ),
+        )
 
     # Chat
 
@@ -217,8 +227,13 @@ class DemoHandlers:
         transcript.decide(decision)
         yield from self._stream(transcript, key, thread, lambda client: client.approve(thread, decision))
 
-    def _stream(self, transcript: Transcript, key: str, thread: str,
-                run: Callable[[MuseClient], Iterator[chat_events.ChatEvent]]) -> Iterator[tuple]:
+    def _stream(
+        self,
+        transcript: Transcript,
+        key: str,
+        thread: str,
+        run: Callable[[MuseClient], Iterator[chat_events.ChatEvent]],
+    ) -> Iterator[tuple]:
         """Apply the run's events as they come; after a refusal (e.g. a decision still pending), show what
         the conversation is really waiting for."""
         yield self._chat_outputs(transcript, "", busy=True)
@@ -237,8 +252,14 @@ class DemoHandlers:
     def _chat_outputs(transcript: Transcript, text: Any, busy: bool = False) -> tuple:
         """chatbot, history, input box, pending panel, Approve, Reject, Send."""
         waiting = bool(transcript.pending) and not busy
-        return (transcript.messages, transcript.messages, text, _pending_markdown(transcript.pending),
-                *_decision_buttons(waiting), gr.update(interactive=not busy and not waiting))
+        return (
+            transcript.messages,
+            transcript.messages,
+            text,
+            _pending_markdown(transcript.pending),
+            *_decision_buttons(waiting),
+            gr.update(interactive=not busy and not waiting),
+        )
 
     # Create and discover
 
@@ -275,8 +296,9 @@ class DemoHandlers:
             raise ValueError("Enter words to search for")
         with self._client(key) as client:
             items = client.search_items(text.strip(), limit=20)
-        return [[i["id"], i["title"], "", ", ".join(i.get("genres", []) or [])] for i in items], \
-            f"Catalogue items matching “{text.strip()}”"
+        return [
+            [i["id"], i["title"], "", ", ".join(i.get("genres", []) or [])] for i in items
+        ], f"Catalogue items matching “{text.strip()}”"
 
     # Works: recommended, and licensed through the assistant, with its approval as in Chat
 
@@ -325,11 +347,15 @@ class DemoHandlers:
         query = (text or "").strip()
         with self._client(key) as client:
             works = client.recommend(query=query or None, k=10, catalogue="works")
-        caption = (f"Works matching “{query}”" if query else
-                   "Works for you" if key else "Popular works (sign in for your own)")
+        caption = (
+            f"Works matching “{query}”" if query else "Works for you" if key else "Popular works (sign in for your own)"
+        )
         choices = [(f"{w['id']} · {w['title']} · {_offer(w.get('terms'))}", w["id"]) for w in works]
-        return (_recommended_work_rows(works),
-                gr.update(choices=choices, value=choices[0][1] if choices else None), caption)
+        return (
+            _recommended_work_rows(works),
+            gr.update(choices=choices, value=choices[0][1] if choices else None),
+            caption,
+        )
 
     # Rights
 
@@ -340,21 +366,34 @@ class DemoHandlers:
             return NOT_SIGNED_IN, [], [], "", _earnings_frame([]), []
         with self._client(key) as client:
             earnings = client.earnings()
-            return (_account_markdown(client.account()), _work_rows(client.my_works()),
-                    _license_rows(client.my_licenses()), _earnings_markdown(earnings),
-                    _earnings_frame(earnings["daily"]), _earning_rows(earnings["works"]))
+            return (
+                _account_markdown(client.account()),
+                _work_rows(client.my_works()),
+                _license_rows(client.my_licenses()),
+                _earnings_markdown(earnings),
+                _earnings_frame(earnings["daily"]),
+                _earning_rows(earnings["works"]),
+            )
 
     @_shows_errors
-    def set_terms(self, work_id: float | None, template: str, price_eth: float | None, rev_share_percent: float | None,
-                  duration_days: float | None, key: str) -> tuple[str, list]:
+    def set_terms(
+        self,
+        work_id: float | None,
+        template: str,
+        price_eth: float | None,
+        rev_share_percent: float | None,
+        duration_days: float | None,
+        key: str,
+    ) -> tuple[str, list]:
         if not key:
             raise ValueError("Sign in first")
         if not work_id or work_id < 1:
             raise ValueError("Enter the id of one of your works")
         fee_wei = eth_to_wei(price_eth or 0)
         with self._client(key) as client:
-            client.set_terms(int(work_id), template, fee_wei, percent_to_bps(rev_share_percent),
-                             int(duration_days or 0) * 86_400)
+            client.set_terms(
+                int(work_id), template, fee_wei, percent_to_bps(rev_share_percent), int(duration_days or 0) * 86_400
+            )
             works = client.my_works()
         gr.Info(f"Work {int(work_id)} is offered as {template} at {wei_to_eth(fee_wei)} ETH")
         return f"Terms set on work {int(work_id)}: {template}, {wei_to_eth(fee_wei)} ETH", _work_rows(works)
@@ -396,8 +435,12 @@ def _license_buttons(waiting: bool) -> tuple[dict, dict, dict]:
 
 def _license_summary(pending: list[chat_events.PendingCall]) -> str:
     """The pending calls as the assistant explains them (for a purchase: the fee, the rights, the balance after)."""
-    return "\n".join(["**Waiting for your approval** (Approve or Reject):",
-                      *(f"- `{call.tool}`: {call.summary or call.description}" for call in pending)])
+    return "\n".join(
+        [
+            "**Waiting for your approval** (Approve or Reject):",
+            *(f"- `{call.tool}`: {call.summary or call.description}" for call in pending),
+        ]
+    )
 
 
 def _outcome(events: list[chat_events.ChatEvent]) -> str:
@@ -423,8 +466,16 @@ def _work_rows(works: list[dict]) -> list[list[Any]]:
 
 
 def _license_rows(licenses: list[dict]) -> list[list[Any]]:
-    return [[lic["work_id"], lic["title"], lic["template"], wei_to_eth(lic["paid_wei"]),
-             "expired" if lic.get("expired") else (lic.get("expires_at") or "never")] for lic in licenses]
+    return [
+        [
+            lic["work_id"],
+            lic["title"],
+            lic["template"],
+            wei_to_eth(lic["paid_wei"]),
+            "expired" if lic.get("expired") else (lic.get("expires_at") or "never"),
+        ]
+        for lic in licenses
+    ]
 
 
 def _earnings_markdown(earnings: dict) -> str:
@@ -448,15 +499,25 @@ def _earning_rows(works: list[dict]) -> list[list[Any]]:
     rows = []
     for w in works:
         head = [w["work_id"], w["title"], wei_to_eth(w["earned_wei"])]
-        rows += [[*head, lic["holder"], lic["kind"], lic["template"], wei_to_eth(lic["fee_wei"]),
-                  datetime.fromtimestamp(lic["at"], UTC).strftime("%Y-%m-%d %H:%M")] for lic in w["licenses"]] \
-            or [[*head, "", "", "", "", ""]]
+        rows += [
+            [
+                *head,
+                lic["holder"],
+                lic["kind"],
+                lic["template"],
+                wei_to_eth(lic["fee_wei"]),
+                datetime.fromtimestamp(lic["at"], UTC).strftime("%Y-%m-%d %H:%M"),
+            ]
+            for lic in w["licenses"]
+        ] or [[*head, "", "", "", "", ""]]
     return rows
 
 
 def _account_markdown(account: dict) -> str:
-    return (f"Account `{account['address']}` · balance **{wei_to_eth(account['balance_wei'])} ETH** · "
-            f"royalties owed **{wei_to_eth(account['royalties_wei'])} ETH**")
+    return (
+        f"Account `{account['address']}` · balance **{wei_to_eth(account['balance_wei'])} ETH** · "
+        f"royalties owed **{wei_to_eth(account['royalties_wei'])} ETH**"
+    )
 
 
 def _table(headers: list[str], elem_id: str, label: str) -> gr.Dataframe:
@@ -496,8 +557,9 @@ def _chat_tab(handlers: DemoHandlers, key: gr.State) -> tuple[gr.State, gr.Markd
         history = gr.State([])
         chatbot = gr.Chatbot(label="Assistant", elem_id="chatbot", height=520, feedback_options=None)
         with gr.Row(equal_height=True):
-            message = gr.Textbox(show_label=False, placeholder="Ask Muse to write, recommend or license…",
-                                 elem_id="chat-input", scale=5)
+            message = gr.Textbox(
+                show_label=False, placeholder="Ask Muse to write, recommend or license…", elem_id="chat-input", scale=5
+            )
             send = gr.Button("Send", variant="primary", elem_id="chat-send", scale=1)
         pending = gr.Markdown(elem_id="pending")
         with gr.Row():
@@ -510,8 +572,9 @@ def _chat_tab(handlers: DemoHandlers, key: gr.State) -> tuple[gr.State, gr.Markd
         message.submit(handlers.send_message, [message, history, key, thread], outputs)
         approve.click(handlers.approve, [history, key, thread], outputs)
         reject.click(handlers.reject, [history, key, thread], outputs)
-        new.click(handlers.new_conversation, None, [chatbot, history, thread, thread_line, pending, approve, reject,
-                                                     send])
+        new.click(
+            handlers.new_conversation, None, [chatbot, history, thread, thread_line, pending, approve, reject, send]
+        )
     return thread, thread_line
 
 
@@ -552,8 +615,9 @@ def _works_view(handlers: DemoHandlers, key: gr.State) -> None:
     """Works registered on Muse, recommended; License asks the assistant, whose purchase waits for approval."""
     gr.Markdown("### Works on Muse")
     with gr.Row(equal_height=True):
-        text = gr.Textbox(label="Describe a work (empty: for you)", placeholder="bees above the clouds",
-                          elem_id="works-text", scale=4)
+        text = gr.Textbox(
+            label="Describe a work (empty: for you)", placeholder="bees above the clouds", elem_id="works-text", scale=4
+        )
         run = gr.Button("Recommend works", elem_id="works-run", scale=1)
     caption = gr.Markdown(elem_id="works-caption")
     works = _table(RECOMMENDED_WORK_HEADERS, "works-results", "Works")
@@ -587,17 +651,29 @@ def _rights_tab(handlers: DemoHandlers, key: gr.State) -> None:
                 work_id = gr.Number(None, label="Work id", precision=0, minimum=1, elem_id="terms-work-id")
                 template = gr.Dropdown(TEMPLATES, value="commercial_use", label="Template", elem_id="terms-template")
                 price = gr.Number(label="Price (ETH)", value=0, minimum=0, elem_id="terms-price")
-                share = gr.Number(label="Revenue share from derivatives (%)", value=0, minimum=0, maximum=100,
-                                  elem_id="terms-rev-share")
-                days = gr.Number(label="Duration (days, 0 = forever)", value=0, precision=0, minimum=0,
-                                 elem_id="terms-days")
+                share = gr.Number(
+                    label="Revenue share from derivatives (%)",
+                    value=0,
+                    minimum=0,
+                    maximum=100,
+                    elem_id="terms-rev-share",
+                )
+                days = gr.Number(
+                    label="Duration (days, 0 = forever)", value=0, precision=0, minimum=0, elem_id="terms-days"
+                )
             set_terms = gr.Button("Set terms", variant="primary", elem_id="terms-set")
             terms_status = gr.Markdown(elem_id="terms-status")
         licenses = _table(LICENSE_HEADERS, "licenses-table", "My licenses")
         with gr.Accordion("Earnings", open=True):
             total = gr.Markdown(elem_id="earnings-total")
-            plot = gr.LinePlot(_earnings_frame([]), x="date", y="earned (ETH)", title="Earned per day (UTC)",
-                               y_title="ETH", elem_id="earnings-plot")
+            plot = gr.LinePlot(
+                _earnings_frame([]),
+                x="date",
+                y="earned (ETH)",
+                title="Earned per day (UTC)",
+                y_title="ETH",
+                elem_id="earnings-plot",
+            )
             per_work = _table(EARNING_HEADERS, "earnings-table", "Earnings by work, with who licensed each")
         outputs = [account, works, licenses, total, plot, per_work]
         refresh.click(handlers.refresh_rights, [key], outputs)
@@ -619,10 +695,24 @@ def _system_tab(handlers: DemoHandlers) -> None:
         metrics = _table(system_view.METRIC_HEADERS, "metrics-table", "Requests and latency")
         replicas_frame, rates_frame = system_view.plot_frames(system_view.new_window())
         with gr.Row():
-            replicas_plot = gr.LinePlot(replicas_frame, x="time", y="replicas", color="deployment", elem_id="replicas-plot",
-                        title="Running replicas", x_title="time (UTC)")
-            rates_plot = gr.LinePlot(rates_frame, x="time", y="requests/s", color="deployment", elem_id="rates-plot",
-                        title=f"Requests/s (each point over {system_view.PLOT_RATE_S:g} s)", x_title="time (UTC)")
+            replicas_plot = gr.LinePlot(
+                replicas_frame,
+                x="time",
+                y="replicas",
+                color="deployment",
+                elem_id="replicas-plot",
+                title="Running replicas",
+                x_title="time (UTC)",
+            )
+            rates_plot = gr.LinePlot(
+                rates_frame,
+                x="time",
+                y="requests/s",
+                color="deployment",
+                elem_id="rates-plot",
+                title=f"Requests/s (each point over {system_view.PLOT_RATE_S:g} s)",
+                x_title="time (UTC)",
+            )
         timer = gr.Timer(system_view.REFRESH_S, active=False)
         outputs = [replicas, metrics, metrics_line, replicas_plot, rates_plot, window]
         refresh.click(handlers.system, [window], outputs)
@@ -638,8 +728,7 @@ def _auto_refresh(on: bool) -> gr.Timer:
 def mount_demo(app: FastAPI, base_url: str, path: str, max_file_size: int | None = None) -> FastAPI:
     """Serve the demo from ``app`` at ``path``; its handlers call the Muse at ``base_url``.
     Uploads to it are refused over ``max_file_size`` bytes."""
-    return gr.mount_gradio_app(app, build_demo(base_url), path=path, footer_links=["api"],
-                               max_file_size=max_file_size)
+    return gr.mount_gradio_app(app, build_demo(base_url), path=path, footer_links=["api"], max_file_size=max_file_size)
 
 
 def launch_demo(base_url: str, port: int) -> None:

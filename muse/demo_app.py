@@ -36,8 +36,13 @@ class DemoAppArgs(BaseModel):
 def create_demo_app(base_url: str, limits: UploadLimits = UploadLimits()) -> FastAPI:
     """The demo at the root of its own app (Serve strips the route prefix), with the gateway's body limits."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    app.add_middleware(BodyLimits, max_body_bytes=limits.max_body_bytes, max_json_depth=limits.max_json_depth,
-                       max_upload_bytes=limits.max_upload_bytes, upload_paths=(UPLOAD_PATH,))
+    app.add_middleware(
+        BodyLimits,
+        max_body_bytes=limits.max_body_bytes,
+        max_json_depth=limits.max_json_depth,
+        max_upload_bytes=limits.max_upload_bytes,
+        upload_paths=(UPLOAD_PATH,),
+    )
     app.add_middleware(RequestIds)
     return mount_demo(app, base_url, "", max_file_size=limits.max_upload_bytes)
 

@@ -80,9 +80,14 @@ def _raise_stop(signum: int, _frame: FrameType | None) -> None:
     raise _Stop(signal.Signals(signum).name)
 
 
-def run_server(config: dict, ray_address: str | None = None, object_store_mb: int = 300,
-               ray_temp_dir: str | None = None, metrics_port: int = DEFAULT_METRICS_PORT,
-               dashboard_port: int | None = DEFAULT_DASHBOARD_PORT) -> None:
+def run_server(
+    config: dict,
+    ray_address: str | None = None,
+    object_store_mb: int = 300,
+    ray_temp_dir: str | None = None,
+    metrics_port: int = DEFAULT_METRICS_PORT,
+    dashboard_port: int | None = DEFAULT_DASHBOARD_PORT,
+) -> None:
     """Deploy ``config`` (a serve_config.yaml dict) and block until SIGINT/SIGTERM.
 
     When it starts Ray itself, Ray exports Serve's and Muse's metrics for Prometheus on ``metrics_port`` (0: a
@@ -92,8 +97,9 @@ def run_server(config: dict, ray_address: str | None = None, object_store_mb: in
     applications, never the cluster's other Serve applications.
     """
     metrics_port = metrics_port or _free_port()
-    metrics_url = os.environ.get(METRICS_URL_ENV) or (None if ray_address else
-                                                      f"http://127.0.0.1:{metrics_port}/metrics")
+    metrics_url = os.environ.get(METRICS_URL_ENV) or (
+        None if ray_address else f"http://127.0.0.1:{metrics_port}/metrics"
+    )
     environment = replica_environment(metrics_url, internal_url(config.get("http_options", {})))
     schema = ServeDeploySchema.model_validate(with_environment(config, environment))
     for name, value in SERVE_THROUGHPUT_MODE.items():
@@ -102,10 +108,15 @@ def run_server(config: dict, ray_address: str | None = None, object_store_mb: in
         if ray_address:
             ray.init(address=ray_address, logging_level=logging.WARNING)
         else:
-            ray.init(include_dashboard=dashboard_port is not None, dashboard_host="127.0.0.1",
-                     dashboard_port=dashboard_port or DEFAULT_DASHBOARD_PORT,
-                     object_store_memory=object_store_mb * 2**20, logging_level=logging.WARNING,
-                     _temp_dir=ray_temp_dir, _metrics_export_port=metrics_port)
+            ray.init(
+                include_dashboard=dashboard_port is not None,
+                dashboard_host="127.0.0.1",
+                dashboard_port=dashboard_port or DEFAULT_DASHBOARD_PORT,
+                object_store_memory=object_store_mb * 2**20,
+                logging_level=logging.WARNING,
+                _temp_dir=ray_temp_dir,
+                _metrics_export_port=metrics_port,
+            )
         # After ray.init, which installs its own SIGTERM handler in the driver.
         signal.signal(signal.SIGTERM, _raise_stop)
         signal.signal(signal.SIGINT, _raise_stop)
@@ -119,8 +130,14 @@ def run_server(config: dict, ray_address: str | None = None, object_store_mb: in
         started = time.monotonic()
         _wait_until_running([app.name for app in schema.applications])
         http = schema.http_options
-        log.info("Muse is ready on http://%s:%d (started in %.1f s, data in %s, Prometheus metrics at %s)",
-                 http.host, http.port, time.monotonic() - started, muse_home(), metrics_url)
+        log.info(
+            "Muse is ready on http://%s:%d (started in %.1f s, data in %s, Prometheus metrics at %s)",
+            http.host,
+            http.port,
+            time.monotonic() - started,
+            muse_home(),
+            metrics_url,
+        )
         while True:
             time.sleep(3600)
     except _Stop as stop:
@@ -147,8 +164,11 @@ def _stop_applications(names: list[str], shared_cluster: bool) -> None:
 def _failure(name: str, app: ApplicationStatusOverview) -> str:
     """Why an application failed: its own message names only the failed deployments; theirs hold the error a
     replica's constructor raised (e.g. the ledger refusing a node whose fork cannot run its contract)."""
-    reasons = [f"{deployment}: {status.message}" for deployment, status in app.deployments.items()
-               if status.status in (DeploymentStatus.DEPLOY_FAILED, DeploymentStatus.UNHEALTHY) and status.message]
+    reasons = [
+        f"{deployment}: {status.message}"
+        for deployment, status in app.deployments.items()
+        if status.status in (DeploymentStatus.DEPLOY_FAILED, DeploymentStatus.UNHEALTHY) and status.message
+    ]
     return "\n".join([f"{name}: {app.message}", *reasons])
 
 

@@ -33,8 +33,10 @@ def replica_rows(status: dict) -> list[list[str]]:
 
 
 def metric_rows(summary: dict) -> list[list[Any]]:
-    return [[name, d["replicas"], d["requests_per_s"], d["errors_per_s"], d["p50_ms"], d["p99_ms"],
-             d["requests_total"]] for name, d in summary["deployments"].items()]
+    return [
+        [name, d["replicas"], d["requests_per_s"], d["errors_per_s"], d["p50_ms"], d["p99_ms"], d["requests_total"]]
+        for name, d in summary["deployments"].items()
+    ]
 
 
 def plot_frames(window: MetricsWindow) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -47,8 +49,10 @@ def plot_frames(window: MetricsWindow) -> tuple[pd.DataFrame, pd.DataFrame]:
                 replicas.append((time, name, d["replicas"]))
             if d["requests_per_s"] is not None:
                 rates.append((time, name, d["requests_per_s"]))
-    return (pd.DataFrame(replicas, columns=["time", "deployment", "replicas"]),
-            pd.DataFrame(rates, columns=["time", "deployment", "requests/s"]))
+    return (
+        pd.DataFrame(replicas, columns=["time", "deployment", "replicas"]),
+        pd.DataFrame(rates, columns=["time", "deployment", "requests/s"]),
+    )
 
 
 def refresh(client: MuseClient, window: MetricsWindow) -> tuple[list, list, str, pd.DataFrame, pd.DataFrame]:
@@ -63,6 +67,9 @@ def refresh(client: MuseClient, window: MetricsWindow) -> tuple[list, list, str,
         return replicas, [], "Request metrics: not available on this Muse", *plot_frames(window)
     window.add(MetricsSample.model_validate(metrics["sample"]))
     summary = window.summary(RATE_WINDOW_S)
-    caption = (f"Request rates and latency over the last {summary['window_s']} s of this page's samples"
-               if summary["window_s"] else "Request rates: collecting (a second sample is needed)")
+    caption = (
+        f"Request rates and latency over the last {summary['window_s']} s of this page's samples"
+        if summary["window_s"]
+        else "Request rates: collecting (a second sample is needed)"
+    )
     return replicas, metric_rows(summary), caption, *plot_frames(window)

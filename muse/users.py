@@ -18,8 +18,17 @@ def print_users(users: list[User]) -> None:
     if not users:
         print("no users yet: create one with `muse users add NAME`")
         return
-    rows = [(str(u.id), u.name, "yes" if u.is_admin else "no", u.address or "-", _when(u.created_at),
-             "active" if u.revoked_at is None else f"revoked {_when(u.revoked_at)}") for u in users]
+    rows = [
+        (
+            str(u.id),
+            u.name,
+            "yes" if u.is_admin else "no",
+            u.address or "-",
+            _when(u.created_at),
+            "active" if u.revoked_at is None else f"revoked {_when(u.revoked_at)}",
+        )
+        for u in users
+    ]
     header = ("id", "name", "admin", "address", "created", "status")
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
     for row in (header, *rows):

@@ -9,11 +9,30 @@ import pytest
 
 from muse.cli import build_parser
 
-COMMANDS = [[], ["serve"], ["train-text"], ["eval-recs"], ["train-recs"], ["users"], ["users", "add"],
-            ["users", "list"], ["users", "revoke"], ["users", "rotate"],
-            ["bench"], ["bench", "generate"], ["bench", "recommend"], ["bench", "ledger"], ["ledger"],
-            ["ledger", "reindex"], ["chat"], ["demo"], ["bench", "load"], ["bench", "chat"], ["bench", "market"],
-            ["eval-assistant"]]
+COMMANDS = [
+    [],
+    ["serve"],
+    ["train-text"],
+    ["eval-recs"],
+    ["train-recs"],
+    ["users"],
+    ["users", "add"],
+    ["users", "list"],
+    ["users", "revoke"],
+    ["users", "rotate"],
+    ["bench"],
+    ["bench", "generate"],
+    ["bench", "recommend"],
+    ["bench", "ledger"],
+    ["ledger"],
+    ["ledger", "reindex"],
+    ["chat"],
+    ["demo"],
+    ["bench", "load"],
+    ["bench", "chat"],
+    ["bench", "market"],
+    ["eval-assistant"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "muse")
@@ -31,22 +50,44 @@ def test_bad_arguments_exit_with_usage(capsys):
     assert "invalid int value" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--mix", "generate=2,dance=1"], "dance=1"), (["--mix", "generate=x"], "not a number"),
-    (["--levels", "4,0"], "from 1 to 256"), (["--step-seconds", "0"], "--step-seconds")])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--mix", "generate=2,dance=1"], "dance=1"),
+        (["--mix", "generate=x"], "not a number"),
+        (["--levels", "4,0"], "from 1 to 256"),
+        (["--step-seconds", "0"], "--step-seconds"),
+    ],
+)
 def test_bench_load_refuses_bad_options_before_sending_anything(args, message, capsys):
     from muse.bench.load import run_load_bench
 
     options = build_parser().parse_args(["bench", "load", "--url", "http://127.0.0.1:9", *args])
     with pytest.raises(SystemExit) as exit_info:
-        run_load_bench(options.url, options.levels, options.mix, options.step_seconds, options.cooldown_seconds,
-                       options.sample_seconds, options.baseline_seconds, None, options.out)
+        run_load_bench(
+            options.url,
+            options.levels,
+            options.mix,
+            options.step_seconds,
+            options.cooldown_seconds,
+            options.sample_seconds,
+            options.baseline_seconds,
+            None,
+            options.out,
+        )
     assert message in str(exit_info.value)
 
 
 def run_muse(*args: str, home, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "muse.cli", *args], capture_output=True, text=True, check=check,
-                          input=stdin, env={"PATH": "/usr/bin:/bin", "MUSE_HOME": str(home)}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "muse.cli", *args],
+        capture_output=True,
+        text=True,
+        check=check,
+        input=stdin,
+        env={"PATH": "/usr/bin:/bin", "MUSE_HOME": str(home)},
+        timeout=300,
+    )
 
 
 def test_users_add_prints_the_key_last_and_keeps_an_encrypted_account(tmp_path):
@@ -79,15 +120,17 @@ def test_users_list_rotate_and_revoke(tmp_path):
     assert stale.returncode != 0 and "not the current API key" in stale.stderr
 
     assert "revoked ada" in run_muse("users", "revoke", "ada", home=tmp_path).stdout
-    assert "revoked 20" in next(line for line in run_muse("users", "list", home=tmp_path).stdout.splitlines()
-                                if " ada " in line)
+    assert "revoked 20" in next(
+        line for line in run_muse("users", "list", home=tmp_path).stdout.splitlines() if " ada " in line
+    )
     unknown = run_muse("users", "revoke", "nobody", home=tmp_path, check=False)
     assert unknown.returncode != 0 and "no user named 'nobody'" in unknown.stderr
 
 
 def test_bench_ledger_and_reindex(tmp_path):
-    out = run_muse("bench", "ledger", "--works", "3", "--purchases", "2", "--verifies", "5", "--out", str(tmp_path),
-                   home=tmp_path)
+    out = run_muse(
+        "bench", "ledger", "--works", "3", "--purchases", "2", "--verifies", "5", "--out", str(tmp_path), home=tmp_path
+    )
     report = json.loads((tmp_path / "bench-ledger.json").read_text())
     assert report["index_agrees_with_chain"] and (tmp_path / "bench-ledger.png").exists()
     assert [row["count"] for row in report["results"]] == [3, 3, 2, 5, 5]

@@ -26,7 +26,7 @@ def sse(*events: dict, done: bool = False) -> bytes:
 def chunked(data: bytes, size: int = 7) -> Iterator[bytes]:
     """The stream cut at arbitrary points, lines split across chunks as a network would."""
     for start in range(0, len(data), size):
-        yield data[start:start + size]
+        yield data[start : start + size]
 
 
 def error(status: int, message: str) -> httpx.Response:
@@ -37,19 +37,47 @@ def client_for(handler: Callable[[httpx.Request], httpx.Response], key: str | No
     return MuseClient("http://muse.test", key, transport=httpx.MockTransport(handler))
 
 
-PLAN = {"type": "plan", "steps": [{"tool": "generate_text", "args": {"topic": "autumn"}},
-                                  {"tool": "register_work", "args": {"title": "A poem about autumn"}}]}
+PLAN = {
+    "type": "plan",
+    "steps": [
+        {"tool": "generate_text", "args": {"topic": "autumn"}},
+        {"tool": "register_work", "args": {"title": "A poem about autumn"}},
+    ],
+}
 STARTED = {"type": "step_started", "id": "c1", "tool": "generate_text", "args": {"topic": "autumn"}}
-FINISHED = {"type": "step_finished", "id": "c1", "tool": "generate_text", "ok": True,
-            "result": {"title": "A poem about autumn", "text": "Leaves fall"}}
-PENDING = {"type": "approval_required",
-           "pending": [{"id": "c2", "tool": "register_work", "args": {"title": "A poem about autumn"},
-                        "description": "Approve this ledger change"}]}
+FINISHED = {
+    "type": "step_finished",
+    "id": "c1",
+    "tool": "generate_text",
+    "ok": True,
+    "result": {"title": "A poem about autumn", "text": "Leaves fall"},
+}
+PENDING = {
+    "type": "approval_required",
+    "pending": [
+        {
+            "id": "c2",
+            "tool": "register_work",
+            "args": {"title": "A poem about autumn"},
+            "description": "Approve this ledger change",
+        }
+    ],
+}
 
 
 def test_iter_sse_joins_data_lines_and_skips_comments_and_done():
-    lines = [": keep-alive", "data: {\"a\": 1}", "", "data: {\"b\":", "data: 2}", "", "", "data: [DONE]", "",
-             "data: {\"c\": 3}"]
+    lines = [
+        ": keep-alive",
+        'data: {"a": 1}',
+        "",
+        'data: {"b":',
+        "data: 2}",
+        "",
+        "",
+        "data: [DONE]",
+        "",
+        'data: {"c": 3}',
+    ]
     assert list(iter_sse(lines)) == [{"a": 1}, {"b": 2}, {"c": 3}]
 
 
@@ -58,8 +86,11 @@ def test_chat_streams_events_parsed_across_chunk_boundaries():
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, headers={"content-type": "text/event-stream"},
-                              content=chunked(sse(PLAN, STARTED, {"type": "token", "text": "Voilà"}, FINISHED)))
+        return httpx.Response(
+            200,
+            headers={"content-type": "text/event-stream"},
+            content=chunked(sse(PLAN, STARTED, {"type": "token", "text": "Voilà"}, FINISHED)),
+        )
 
     with client_for(handler) as client:
         events = list(client.chat("t-1", "Write a poem"))
@@ -71,11 +102,17 @@ def test_chat_streams_events_parsed_across_chunk_boundaries():
     assert json.loads(request.content) == {"thread_id": "t-1", "message": "Write a poem"}
 
 
-@pytest.mark.parametrize(("call", "body"), [
-    (lambda c: c.approve("t-1", "approve"), {"decision": "approve"}),
-    (lambda c: c.approve("t-1", "reject", message="too cheap"), {"decision": "reject", "message": "too cheap"}),
-    (lambda c: c.approve("t-1", "edit", args={"price_eth": 0.02}), {"decision": "edit", "args": {"price_eth": 0.02}}),
-])
+@pytest.mark.parametrize(
+    ("call", "body"),
+    [
+        (lambda c: c.approve("t-1", "approve"), {"decision": "approve"}),
+        (lambda c: c.approve("t-1", "reject", message="too cheap"), {"decision": "reject", "message": "too cheap"}),
+        (
+            lambda c: c.approve("t-1", "edit", args={"price_eth": 0.02}),
+            {"decision": "edit", "args": {"price_eth": 0.02}},
+        ),
+    ],
+)
 def test_approve_sends_the_decision_and_streams_the_rest_of_the_run(call, body):
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.url.path == "/v1/chat/t-1/approve" and json.loads(request.content) == body
@@ -104,12 +141,15 @@ def test_a_refused_stream_raises_with_the_status_and_the_apis_message():
     assert str(info.value) == "this conversation is waiting for a decision (HTTP 409)"
 
 
-@pytest.mark.parametrize(("response", "message"), [
-    (error(401, "invalid API key"), "invalid API key"),
-    (httpx.Response(422, json={"detail": "bad input"}), "bad input"),
-    (httpx.Response(502, text="Bad Gateway"), "Bad Gateway"),
-    (httpx.Response(500, content=b""), "Internal Server Error"),
-])
+@pytest.mark.parametrize(
+    ("response", "message"),
+    [
+        (error(401, "invalid API key"), "invalid API key"),
+        (httpx.Response(422, json={"detail": "bad input"}), "bad input"),
+        (httpx.Response(502, text="Bad Gateway"), "Bad Gateway"),
+        (httpx.Response(500, content=b""), "Internal Server Error"),
+    ],
+)
 def test_error_bodies_map_to_muse_error(response, message):
     with client_for(lambda _: response) as client:
         with pytest.raises(MuseError) as info:
@@ -134,8 +174,12 @@ def test_reads_send_the_right_requests_and_unwrap_items():
             assert request.url.params["owner"] == "me"
             return httpx.Response(200, json={"items": [{"id": 1, "title": "Autumn"}], "total": 1})
         if route == ("PUT", "/v1/works/1/terms"):
-            assert json.loads(request.content) == {"template": "commercial_use", "fee_wei": 10**16,
-                                                   "rev_share_bps": 500, "duration_s": 0}
+            assert json.loads(request.content) == {
+                "template": "commercial_use",
+                "fee_wei": 10**16,
+                "rev_share_bps": 500,
+                "duration_s": 0,
+            }
             return httpx.Response(200, json={"id": 1})
         if route == ("POST", "/v1/recommend"):
             assert json.loads(request.content) == {"k": 3, "query": "space heist"}
@@ -179,16 +223,28 @@ def test_terminal_chat_prints_the_run_and_asks_before_a_ledger_change():
     def handler(request: httpx.Request) -> httpx.Response:
         requests.append((request.method, request.url.path))
         if request.method == "GET":
-            return httpx.Response(200, json={"thread_id": "t-1", "total": 0, "before": None, "messages": [],
-                                             "pending": []})
+            return httpx.Response(
+                200, json={"thread_id": "t-1", "total": 0, "before": None, "messages": [], "pending": []}
+            )
         if request.url.path == "/v1/chat":
             return httpx.Response(200, content=sse(PLAN, STARTED, FINISHED, PENDING))
-        registered = {"type": "step_finished", "id": "c2", "tool": "register_work", "ok": True,
-                      "result": {"id": 5, "title": "A poem about autumn"}}
-        return httpx.Response(200, content=sse({"type": "step_started", "id": "c2", "tool": "register_work",
-                                                "args": {}}, registered, {"type": "token", "text": "Regis"},
-                                               {"type": "token", "text": "tered."},
-                                               {"type": "message", "content": "Registered."}))
+        registered = {
+            "type": "step_finished",
+            "id": "c2",
+            "tool": "register_work",
+            "ok": True,
+            "result": {"id": 5, "title": "A poem about autumn"},
+        }
+        return httpx.Response(
+            200,
+            content=sse(
+                {"type": "step_started", "id": "c2", "tool": "register_work", "args": {}},
+                registered,
+                {"type": "token", "text": "Regis"},
+                {"type": "token", "text": "tered."},
+                {"type": "message", "content": "Registered."},
+            ),
+        )
 
     answers = iter(["Write a poem about autumn and register it", "y"])
     prompts: list[str] = []

@@ -13,9 +13,16 @@ from assistant.events import PendingCall, parse_event
 from muse.demo import _license_summary, _outcome, _recommended_work_rows
 from tests.test_client import client_for, error
 
-WORK = {"id": 7, "title": "Saffron", "creator": "0xabc", "media_type": "text/plain", "score": 0.5, "explore": False,
-        "reason": "matches 'spice'", "terms": {"template": "commercial_use", "fee_wei": 2 * 10**15, "duration_s": 0,
-                                               "active": True}}
+WORK = {
+    "id": 7,
+    "title": "Saffron",
+    "creator": "0xabc",
+    "media_type": "text/plain",
+    "score": 0.5,
+    "explore": False,
+    "reason": "matches 'spice'",
+    "terms": {"template": "commercial_use", "fee_wei": 2 * 10**15, "duration_s": 0, "active": True},
+}
 
 
 def test_works_are_asked_for_by_catalogue_and_a_conversation_is_deleted_by_id():
@@ -41,22 +48,35 @@ def test_works_are_asked_for_by_catalogue_and_a_conversation_is_deleted_by_id():
 
 def test_rows_show_the_creator_and_the_fee_and_not_offered_works_say_so():
     rows = _recommended_work_rows([WORK, {**WORK, "id": 8, "terms": None}])
-    assert rows == [[7, "Saffron", "0xabc", "commercial_use · 0.002 ETH", "matches 'spice'"],
-                    [8, "Saffron", "0xabc", "not offered", "matches 'spice'"]]
+    assert rows == [
+        [7, "Saffron", "0xabc", "commercial_use · 0.002 ETH", "matches 'spice'"],
+        [8, "Saffron", "0xabc", "not offered", "matches 'spice'"],
+    ]
 
 
 def test_the_summary_is_what_is_shown_for_approval():
-    shown = _license_summary([PendingCall(id="c1", tool="buy_license", args={"work_id": 7},
-                                          summary="Pays 0.002 ETH from your account")])
+    shown = _license_summary(
+        [PendingCall(id="c1", tool="buy_license", args={"work_id": 7}, summary="Pays 0.002 ETH from your account")]
+    )
     assert "`buy_license`: Pays 0.002 ETH from your account" in shown
 
 
-@pytest.mark.parametrize("events, outcome", [
-    ([{"type": "step_finished", "id": "c1", "tool": "buy_license", "ok": True}, {"type": "message", "content": "You now hold a license on work 7"}],
-     "You now hold a license on work 7"),
-    ([{"type": "message", "content": "first"}, {"type": "error", "message": "the ledger refused"}],
-     "Error: the ledger refused"),
-    ([{"type": "token", "text": "x"}], ""),
-])
+@pytest.mark.parametrize(
+    "events, outcome",
+    [
+        (
+            [
+                {"type": "step_finished", "id": "c1", "tool": "buy_license", "ok": True},
+                {"type": "message", "content": "You now hold a license on work 7"},
+            ],
+            "You now hold a license on work 7",
+        ),
+        (
+            [{"type": "message", "content": "first"}, {"type": "error", "message": "the ledger refused"}],
+            "Error: the ledger refused",
+        ),
+        ([{"type": "token", "text": "x"}], ""),
+    ],
+)
 def test_the_outcome_is_the_runs_last_word(events, outcome):
     assert _outcome([parse_event(event) for event in events]) == outcome

@@ -43,8 +43,13 @@ def content() -> ContentIndex:
 @pytest.fixture(scope="module")
 def http(content, tmp_path_factory) -> TestClient:
     db = connect(tmp_path_factory.mktemp("home") / "muse.db")
-    api = create_api(TextService(None, [ServedModel(name="muse-tiny-shakespeare")]),
-                     recommender=LocalHandle(EmbedOnly(content)), ledger=None, status=dict, db=db)
+    api = create_api(
+        TextService(None, [ServedModel(name="muse-tiny-shakespeare")]),
+        recommender=LocalHandle(EmbedOnly(content)),
+        ledger=None,
+        status=dict,
+        db=db,
+    )
     return TestClient(api, raise_server_exceptions=False)
 
 
@@ -69,8 +74,9 @@ def test_the_openai_client_gets_the_recommenders_own_unit_vectors(client, conten
 
 def test_float_and_base64_carry_the_same_vector(http):
     def post(encoding_format: str) -> dict:
-        response = http.post("/v1/embeddings", json={"model": EMBEDDING_MODEL, "input": CAT,
-                                                     "encoding_format": encoding_format})
+        response = http.post(
+            "/v1/embeddings", json={"model": EMBEDDING_MODEL, "input": CAT, "encoding_format": encoding_format}
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -83,9 +89,15 @@ def test_float_and_base64_carry_the_same_vector(http):
 
 
 def test_langchain_embeddings_rank_similar_texts_higher(http):
-    embedder = OpenAIEmbeddings(base_url="http://testserver/v1", api_key="unused", model=EMBEDDING_MODEL,
-                                http_client=http, check_embedding_ctx_length=False, max_retries=0,
-                                chunk_size=MAX_EMBEDDING_INPUTS)
+    embedder = OpenAIEmbeddings(
+        base_url="http://testserver/v1",
+        api_key="unused",
+        model=EMBEDDING_MODEL,
+        http_client=http,
+        check_embedding_ctx_length=False,
+        max_retries=0,
+        chunk_size=MAX_EMBEDDING_INPUTS,
+    )
     many = [CAT, KITTEN, TAXES] + [f"filler {i}" for i in range(MAX_EMBEDDING_INPUTS)]  # two requests
     cat, kitten, taxes = (np.array(v) for v in embedder.embed_documents(many)[:3])
     assert cat @ kitten > cat @ taxes + 0.3
@@ -95,8 +107,9 @@ def test_langchain_embeddings_rank_similar_texts_higher(http):
 def test_the_embedding_model_is_listed_after_the_text_models(client, http):
     assert [m.id for m in client.models.list()] == ["muse-tiny-shakespeare", EMBEDDING_MODEL]
     assert client.models.retrieve(EMBEDDING_MODEL).id == EMBEDDING_MODEL
-    refused = http.post("/v1/chat/completions", json={"model": EMBEDDING_MODEL,
-                                                      "messages": [{"role": "user", "content": "hi"}]})
+    refused = http.post(
+        "/v1/chat/completions", json={"model": EMBEDDING_MODEL, "messages": [{"role": "user", "content": "hi"}]}
+    )
     assert refused.status_code == 404 and refused.json()["error"]["code"] == "model_not_found"
 
 
@@ -108,18 +121,21 @@ def test_another_model_is_a_404_model_not_found(client, model):
     assert EMBEDDING_MODEL in err.value.body["message"]
 
 
-@pytest.mark.parametrize(("change", "param", "says"), [
-    ({"input": [101, 2023, 102]}, "input", "token arrays are not supported"),
-    ({"input": [[101, 2023], [102]]}, "input", "token arrays are not supported"),
-    ({"dimensions": 128}, "dimensions", "not supported"),
-    ({"dimensions": 384}, "dimensions", "not supported"),
-    ({"encoding_format": "int8"}, "encoding_format", "float"),
-    ({"input": []}, "input", "at least 1"),
-    ({"input": ""}, "input", "at least 1"),
-    ({"input": ["ok"] * (MAX_EMBEDDING_INPUTS + 1)}, "input", f"at most {MAX_EMBEDDING_INPUTS}"),
-    ({"input": "x" * (MAX_EMBEDDING_INPUT_CHARS + 1)}, "input", f"at most {MAX_EMBEDDING_INPUT_CHARS}"),
-    ({"truncate": True}, "truncate", "not permitted"),
-])
+@pytest.mark.parametrize(
+    ("change", "param", "says"),
+    [
+        ({"input": [101, 2023, 102]}, "input", "token arrays are not supported"),
+        ({"input": [[101, 2023], [102]]}, "input", "token arrays are not supported"),
+        ({"dimensions": 128}, "dimensions", "not supported"),
+        ({"dimensions": 384}, "dimensions", "not supported"),
+        ({"encoding_format": "int8"}, "encoding_format", "float"),
+        ({"input": []}, "input", "at least 1"),
+        ({"input": ""}, "input", "at least 1"),
+        ({"input": ["ok"] * (MAX_EMBEDDING_INPUTS + 1)}, "input", f"at most {MAX_EMBEDDING_INPUTS}"),
+        ({"input": "x" * (MAX_EMBEDDING_INPUT_CHARS + 1)}, "input", f"at most {MAX_EMBEDDING_INPUT_CHARS}"),
+        ({"truncate": True}, "truncate", "not permitted"),
+    ],
+)
 def test_unsupported_input_is_a_400_in_openais_error_shape(http, change, param, says):
     response = http.post("/v1/embeddings", json={"model": EMBEDDING_MODEL, "input": CAT, **change})
     assert response.status_code == 400, response.text
@@ -129,8 +145,11 @@ def test_unsupported_input_is_a_400_in_openais_error_shape(http, change, param, 
 
 
 def test_the_limits_themselves_are_served(client):
-    answer = client.embeddings.create(model=EMBEDDING_MODEL, input=["x" * MAX_EMBEDDING_INPUT_CHARS]
-                                      + ["word"] * (MAX_EMBEDDING_INPUTS - 1), encoding_format="float")
+    answer = client.embeddings.create(
+        model=EMBEDDING_MODEL,
+        input=["x" * MAX_EMBEDDING_INPUT_CHARS] + ["word"] * (MAX_EMBEDDING_INPUTS - 1),
+        encoding_format="float",
+    )
     assert len(answer.data) == MAX_EMBEDDING_INPUTS
 
 

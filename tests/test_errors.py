@@ -30,6 +30,10 @@ def test_a_full_queue_is_a_503_with_retry_after():
 def test_ledger_refusals_keep_their_message():
     response = app_raising(Forbidden("work 3 belongs to someone else")).get("/")
     assert response.status_code == 403
-    assert response.json()["error"] == {"message": "work 3 belongs to someone else", "type": "permission_error",
-                                        "param": None, "code": None}
+    assert response.json()["error"] == {
+        "message": "work 3 belongs to someone else",
+        "type": "permission_error",
+        "param": None,
+        "code": None,
+    }
     assert app_raising(InsufficientFunds("cannot pay")).get("/").status_code == 402

@@ -21,9 +21,18 @@ from models.text.grammar_mask import GrammarMasks, unpack_bitmask
 from models.text.params import MAX_GRAMMAR_CHARS
 
 TOOLS = [
-    {"type": "function", "function": {"name": "generate_text", "parameters": {
-        "type": "object", "properties": {"topic": {"type": "string"}, "form": {"enum": ["poem", "lullaby"]}},
-        "required": ["topic", "form"], "additionalProperties": False}}},
+    {
+        "type": "function",
+        "function": {
+            "name": "generate_text",
+            "parameters": {
+                "type": "object",
+                "properties": {"topic": {"type": "string"}, "form": {"enum": ["poem", "lullaby"]}},
+                "required": ["topic", "form"],
+                "additionalProperties": False,
+            },
+        },
+    },
     {"type": "function", "function": {"name": "ping", "description": "no parameters"}},
 ]
 
@@ -45,8 +54,12 @@ def accepts(masks: GrammarMasks, grammar: str, text: str) -> bool:
 
 
 def test_json_is_compact_and_follows_the_schema(masks):
-    schema = {"type": "object", "properties": {"n": {"type": "integer"}, "mood": {"enum": ["merry", "sad"]}},
-              "required": ["n", "mood"], "additionalProperties": False}
+    schema = {
+        "type": "object",
+        "properties": {"n": {"type": "integer"}, "mood": {"enum": ["merry", "sad"]}},
+        "required": ["n", "mood"],
+        "additionalProperties": False,
+    }
     grammar = json_schema_grammar(schema)
     assert accepts(masks, grammar, '{"n": 3, "mood": "sad"}')
     assert not accepts(masks, grammar, '{"n":3,"mood":"sad"}')  # json.dumps spacing only
@@ -54,7 +67,7 @@ def test_json_is_compact_and_follows_the_schema(masks):
     assert not accepts(masks, grammar, '{"n": 3.5, "mood": "sad"}')
     assert not accepts(masks, grammar, '{"n": 3}')
     assert accepts(masks, json_object_grammar(), '{"any": [1, {"x": null}]}')
-    assert not accepts(masks, json_object_grammar(), '[1]')
+    assert not accepts(masks, json_object_grammar(), "[1]")
 
 
 def test_hermes_calls_required_and_named(masks):
@@ -119,37 +132,59 @@ def test_llama3_json_calls(masks):
 
 
 def test_schema_refs_resolve_inside_each_tool(masks):
-    tools = [{"type": "function", "function": {"name": f"t{i}", "parameters": {
-        "type": "object", "properties": {"x": {"$ref": "#/$defs/X"}}, "required": ["x"],
-        "$defs": {"X": {"enum": [f"v{i}"]}}}}} for i in range(2)]
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": f"t{i}",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"x": {"$ref": "#/$defs/X"}},
+                    "required": ["x"],
+                    "$defs": {"X": {"enum": [f"v{i}"]}},
+                },
+            },
+        }
+        for i in range(2)
+    ]
     grammar = tool_call_grammar(tools, "hermes")
     assert accepts(masks, grammar, '<tool_call>{"name": "t1", "arguments": {"x": "v1"}}</tool_call>')
     assert not accepts(masks, grammar, '<tool_call>{"name": "t1", "arguments": {"x": "v0"}}</tool_call>')
 
 
-@pytest.mark.parametrize("schema, message", [
-    ({"type": "foo"}, "Invalid type"),
-    ({"not": {"type": "string"}}, "Unimplemented"),
-    ({"type": "string", "pattern": "(("}, "regex"),
-    ({"$ref": "#/$defs/missing"}, "does not exist"),
-    ({"type": "integer", "minimum": "zero"}, "minimum"),
-    ("not a dict", "must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    "schema, message",
+    [
+        ({"type": "foo"}, "Invalid type"),
+        ({"not": {"type": "string"}}, "Unimplemented"),
+        ({"type": "string", "pattern": "(("}, "regex"),
+        ({"$ref": "#/$defs/missing"}, "does not exist"),
+        ({"type": "integer", "minimum": "zero"}, "minimum"),
+        ("not a dict", "must be a JSON object"),
+    ],
+)
 def test_schemas_that_cannot_compile_are_refused(schema, message):
     with pytest.raises(GrammarError, match=message):
         json_schema_grammar(schema)
 
 
-@pytest.mark.parametrize("tools, style, name, message", [
-    ([], "hermes", None, "non-empty"),
-    ([{"type": "function"}], "hermes", None, "tools\\[0\\] must be"),
-    ([{"type": "function", "function": {"name": "has space"}}], "hermes", None, "letters, digits"),
-    ([TOOLS[1], TOOLS[1]], "hermes", None, "two tools are named 'ping'"),
-    (TOOLS, "hermes", "missing", "not one of the tools"),
-    (TOOLS, "xml", None, "style must be one of"),
-    ([{"type": "function", "function": {"name": "f", "parameters": {"type": "nope"}}}], "hermes", None,
-     "Invalid type"),
-])
+@pytest.mark.parametrize(
+    "tools, style, name, message",
+    [
+        ([], "hermes", None, "non-empty"),
+        ([{"type": "function"}], "hermes", None, "tools\\[0\\] must be"),
+        ([{"type": "function", "function": {"name": "has space"}}], "hermes", None, "letters, digits"),
+        ([TOOLS[1], TOOLS[1]], "hermes", None, "two tools are named 'ping'"),
+        (TOOLS, "hermes", "missing", "not one of the tools"),
+        (TOOLS, "xml", None, "style must be one of"),
+        (
+            [{"type": "function", "function": {"name": "f", "parameters": {"type": "nope"}}}],
+            "hermes",
+            None,
+            "Invalid type",
+        ),
+    ],
+)
 def test_bad_tool_lists_are_refused(tools, style, name, message):
     with pytest.raises(GrammarError, match=message):
         tool_call_grammar(tools, style, name)
@@ -175,8 +210,11 @@ def test_unpack_bitmask_reads_bit_t_mod_32_of_word_t_div_32():
 
 
 def request(request_id: str, generated: list[int]):
-    return SimpleNamespace(state=SimpleNamespace(request_id=request_id, generated_tokens=generated,
-                                                 initial_tokens=[5, 6], _true_initial_tokens=0))
+    return SimpleNamespace(
+        state=SimpleNamespace(
+            request_id=request_id, generated_tokens=generated, initial_tokens=[5, 6], _true_initial_tokens=0
+        )
+    )
 
 
 def step(masks: GrammarMasks, requests: list, width: int) -> torch.Tensor:
@@ -194,7 +232,7 @@ def test_masks_touch_only_constrained_rows_and_follow_the_tokens(masks, tokenize
         free, constrained = request("free", [7, 8]), request("g1", [])
         allowed = step(masks, [free, constrained], width)
         assert allowed[0].all()  # the free row is untouched
-        assert 0 < allowed[1].sum() < 10 and not allowed[1, len(tokenizer):].any()  # padding ids never
+        assert 0 < allowed[1].sum() < 10 and not allowed[1, len(tokenizer) :].any()  # padding ids never
         quote = tokenizer('"')["input_ids"]
         assert allowed[1, quote[0]]
         constrained.state.generated_tokens = tokenizer('"ab"')["input_ids"]  # the grammar is complete
@@ -220,9 +258,14 @@ def test_tokens_moved_into_the_prompt_by_a_soft_reset_still_count(masks, tokeniz
     masks.attach("g3", masks.matcher(json_schema_grammar({"enum": ["ab"]})))
     try:
         prompt = [5, 6]
-        moved = SimpleNamespace(state=SimpleNamespace(
-            request_id="g3", generated_tokens=[], initial_tokens=prompt + tokenizer('"ab"')["input_ids"],
-            _true_initial_tokens=len(prompt)))
+        moved = SimpleNamespace(
+            state=SimpleNamespace(
+                request_id="g3",
+                generated_tokens=[],
+                initial_tokens=prompt + tokenizer('"ab"')["input_ids"],
+                _true_initial_tokens=len(prompt),
+            )
+        )
         allowed = step(masks, [moved], masks.tokenizer.vocab_size)
         assert allowed[0].nonzero().flatten().tolist() == [tokenizer.eos_token_id]
     finally:

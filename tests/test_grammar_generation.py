@@ -27,20 +27,41 @@ PERSON = {
 # Strings are bounded: this model never closes a free string by itself (it would run to max_new_tokens).
 # The calls are short, so that up to MAX_TOOL_CALLS of them fit in a quick test.
 TOOLS = [
-    {"type": "function", "function": {"name": "generate_text", "description": "write a text", "parameters": {
-        "type": "object",
-        "properties": {"topic": {"type": "string", "maxLength": 12}, "form": {"enum": ["poem", "lullaby"]}},
-        "required": ["topic", "form"], "additionalProperties": False}}},
-    {"type": "function", "function": {"name": "my_works", "parameters": {
-        "type": "object", "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": 50}},
-        "required": ["limit"], "additionalProperties": False}}},
+    {
+        "type": "function",
+        "function": {
+            "name": "generate_text",
+            "description": "write a text",
+            "parameters": {
+                "type": "object",
+                "properties": {"topic": {"type": "string", "maxLength": 12}, "form": {"enum": ["poem", "lullaby"]}},
+                "required": ["topic", "form"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "my_works",
+            "parameters": {
+                "type": "object",
+                "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": 50}},
+                "required": ["limit"],
+                "additionalProperties": False,
+            },
+        },
+    },
     {"type": "function", "function": {"name": "ping"}},
 ]
-PARAMETERS = {t["function"]["name"]: t["function"].get("parameters", {"type": "object", "maxProperties": 0})
-              for t in TOOLS}
+PARAMETERS = {
+    t["function"]["name"]: t["function"].get("parameters", {"type": "object", "maxProperties": 0}) for t in TOOLS
+}
 ENDLESS = json_schema_grammar({"type": "string", "minLength": 4000})  # longer than max_new_tokens allows
-CALL_SYNTAX = {"hermes": ("<tool_call>", "</tool_call>", "\n", "arguments"),
-               "llama3_json": ("", "", "; ", "parameters")}
+CALL_SYNTAX = {
+    "hermes": ("<tool_call>", "</tool_call>", "\n", "arguments"),
+    "llama3_json": ("", "", "; ", "parameters"),
+}
 
 
 def run(coro):
@@ -48,8 +69,10 @@ def run(coro):
 
 
 async def sample(generator, grammar: str, max_new_tokens: int = 512, prompt: str = PROMPT) -> list:
-    params = [GenerationParams(max_new_tokens=max_new_tokens, temperature=1.0, top_k=0, top_p=1.0, seed=seed,
-                               grammar=grammar) for seed in SEEDS]
+    params = [
+        GenerationParams(max_new_tokens=max_new_tokens, temperature=1.0, top_k=0, top_p=1.0, seed=seed, grammar=grammar)
+        for seed in SEEDS
+    ]
     return await asyncio.gather(*(generator.complete(prompt, p) for p in params))
 
 
@@ -106,8 +129,10 @@ STYLES = list(CALL_SYNTAX)
 
 def sample_styles(generator, tools: list[dict], name: str | None) -> dict[str, list]:
     """Both call styles' samples, in one batch (a quicker test)."""
+
     async def both():
         return await asyncio.gather(*(sample(generator, tool_call_grammar(tools, s, name)) for s in STYLES))
+
     return dict(zip(STYLES, run(both())))
 
 
@@ -131,8 +156,11 @@ def test_free_requests_are_unchanged_by_constrained_neighbours(generator):
     constrained = GenerationParams(max_new_tokens=64, temperature=1.0, seed=5, grammar=json_schema_grammar(PERSON))
 
     async def free_texts(with_neighbours: bool) -> list[str]:
-        neighbours = [generator.complete("JULIET:\n", constrained.model_copy(update={"seed": s}))
-                      for s in range(4)] if with_neighbours else []
+        neighbours = (
+            [generator.complete("JULIET:\n", constrained.model_copy(update={"seed": s})) for s in range(4)]
+            if with_neighbours
+            else []
+        )
         results = await asyncio.gather(*(generator.complete(PROMPT, p) for p in free), *neighbours)
         if with_neighbours:
             jsonschema.validate(json.loads(results[-1].text), PERSON)

@@ -59,10 +59,15 @@ def db(tmp_path_factory):
     return connect(tmp_path_factory.mktemp("home") / "muse.db")
 
 
-def gateway(db, limits: GatewayLimits = GatewayLimits(), client: tuple[str, int] = ("203.0.113.7", 5000)
-            ) -> TestClient:
-    api = create_api(TextService(BrokenGenerator(), "muse-tiny-shakespeare"), recommender=None, ledger=None,
-                     status=dict, db=db, limits=limits)
+def gateway(db, limits: GatewayLimits = GatewayLimits(), client: tuple[str, int] = ("203.0.113.7", 5000)) -> TestClient:
+    api = create_api(
+        TextService(BrokenGenerator(), "muse-tiny-shakespeare"),
+        recommender=None,
+        ledger=None,
+        status=dict,
+        db=db,
+        limits=limits,
+    )
 
     @api.get("/v1/test/boom")
     async def boom() -> None:
@@ -104,7 +109,9 @@ def test_a_declared_body_over_the_limit_is_refused_unread(app, request):
 
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
 def test_a_chunked_body_is_counted_as_it_arrives(api, content_type):
-    response = api.post("/v1/generate", content=_chunks(3 * MAX_BODY_BYTES // 2), headers={"content-type": content_type})
+    response = api.post(
+        "/v1/generate", content=_chunks(3 * MAX_BODY_BYTES // 2), headers={"content-type": content_type}
+    )
     assert error_of(response, 413)["type"] == "request_too_large"
 
 
@@ -128,23 +135,33 @@ def test_ordinary_nesting_passes(recommend_api):
     assert recommend_api.post(RECOMMEND, json={"liked_items": ["1"], "k": 1}).status_code == 200
 
 
-@pytest.mark.parametrize("body, param, says", [
-    ({"messages": [{"role": "user", "content": "a"}] * 65}, "messages", "at most 64 items"),
-    ({"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}] * 65}]}, "messages.0.content",
-     "at most 64 items"),
-    ({"messages": [{"role": "user", "content": [{"type": "text", "text": "a" * 8001}]}]}, "messages.0.content",
-     "content.0.text: String should have at most 8000 characters"),
-    ({"messages": [{"role": "user", "content": "a" * 5000}] * 2}, None, "10000 characters in all"),
-    ({"model": "m" * 257, "messages": [{"role": "user", "content": "a"}]}, "model", "at most 256 characters"),
-])
+@pytest.mark.parametrize(
+    "body, param, says",
+    [
+        ({"messages": [{"role": "user", "content": "a"}] * 65}, "messages", "at most 64 items"),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}] * 65}]},
+            "messages.0.content",
+            "at most 64 items",
+        ),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "text", "text": "a" * 8001}]}]},
+            "messages.0.content",
+            "content.0.text: String should have at most 8000 characters",
+        ),
+        ({"messages": [{"role": "user", "content": "a" * 5000}] * 2}, None, "10000 characters in all"),
+        ({"model": "m" * 257, "messages": [{"role": "user", "content": "a"}]}, "model", "at most 256 characters"),
+    ],
+)
 def test_chat_completion_fields_are_bounded(api, body, param, says):
     error = error_of(api.post("/v1/chat/completions", json={"model": "muse-tiny-shakespeare", **body}), 400)
     assert error["param"] == param and says in error["message"], error
 
 
 def test_a_stream_that_fails_says_what_and_the_request_id_not_how(api):
-    response = api.post("/v1/generate", json={"prompt": "ROMEO:", "stream": True},
-                        headers={"x-request-id": "req-stream-1"})
+    response = api.post(
+        "/v1/generate", json={"prompt": "ROMEO:", "stream": True}, headers={"x-request-id": "req-stream-1"}
+    )
     events = [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: {")]
     message = events[-1]["error"]["message"]
     assert "req-stream-1" in message and "generation failed" in message
@@ -154,8 +171,10 @@ def test_a_stream_that_fails_says_what_and_the_request_id_not_how(api):
 def test_an_unexpected_error_is_a_500_with_the_request_id_only(api, caplog):
     response = api.get("/v1/test/boom")
     error = error_of(response, 500)
-    assert re.fullmatch(r"internal error; request id [0-9a-f]{32} \(the details are in the server log\)",
-                        error["message"]) and error["type"] == "server_error"
+    assert (
+        re.fullmatch(r"internal error; request id [0-9a-f]{32} \(the details are in the server log\)", error["message"])
+        and error["type"] == "server_error"
+    )
     assert SECRET not in response.text and "RuntimeError" not in response.text and "Traceback" not in response.text
     request_id = error["message"].split()[4]
     assert any(request_id in r.getMessage() and SECRET in r.exc_text for r in caplog.records if r.exc_text)
@@ -218,8 +237,10 @@ def test_serve_config_states_the_defaults():
     """serve_config.yaml lists the limits for operators; they must be the ones the code applies anyway."""
     from muse.demo_app import DemoAppArgs  # here: only this test needs Gradio loaded
 
-    args = {app["name"]: app["args"] for app in yaml.safe_load((REPO_ROOT / "serve_config.yaml").read_text())
-            ["applications"]}
+    args = {
+        app["name"]: app["args"]
+        for app in yaml.safe_load((REPO_ROOT / "serve_config.yaml").read_text())["applications"]
+    }
     assert args.keys() == {"muse", "muse-recommend", "muse-ui"}
     assert AppArgs.model_validate(args["muse"]).limits == GatewayLimits()
     assert RecommendAppArgs.model_validate(args["muse-recommend"]).limits == RequestLimits()
@@ -233,8 +254,16 @@ def test_healthz_is_503_until_every_muse_application_runs(db, monkeypatch):
     def status() -> dict:
         return {"applications": {name: {"status": state} for name, state in states.items()}}
 
-    api = TestClient(create_api(TextService(BrokenGenerator(), "m"), recommender=None, ledger=None, status=status,
-                                db=db, ready_apps=("muse", "muse-recommend")))
+    api = TestClient(
+        create_api(
+            TextService(BrokenGenerator(), "m"),
+            recommender=None,
+            ledger=None,
+            status=status,
+            db=db,
+            ready_apps=("muse", "muse-recommend"),
+        )
+    )
     waiting = api.get("/healthz")
     assert waiting.status_code == 503 and waiting.json()["applications"] == {"muse-recommend": "DEPLOYING"}
     assert waiting.headers["retry-after"] == "2"

@@ -9,13 +9,16 @@ import pytest
 from common.json_depth import json_depth
 
 
-@pytest.mark.parametrize("document, depth", [
-    (b'{"a": 1}', 1),
-    (b'[[1, [2]], {"a": {"b": "[[[["}}]', 3),
-    (b'{"a": "x\\"[[[", "b": ["]"]}', 2),  # an escaped quote does not end the string
-    (b'"just a string [[["', 0),
-    (b"[" * 100_000 + b"]" * 100_000, 100_000),
-])
+@pytest.mark.parametrize(
+    "document, depth",
+    [
+        (b'{"a": 1}', 1),
+        (b'[[1, [2]], {"a": {"b": "[[[["}}]', 3),
+        (b'{"a": "x\\"[[[", "b": ["]"]}', 2),  # an escaped quote does not end the string
+        (b'"just a string [[["', 0),
+        (b"[" * 100_000 + b"]" * 100_000, 100_000),
+    ],
+)
 def test_depth(document, depth):
     assert json_depth(document) == depth
 

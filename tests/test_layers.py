@@ -9,8 +9,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_imports_point_down_only():
-    checked = subprocess.run([sys.executable, str(REPO / "tools" / "import_graph.py")], cwd=REPO,
-                             capture_output=True, text=True, timeout=120)
+    checked = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "import_graph.py")], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert checked.returncode == 0, checked.stderr
     edges = checked.stdout.splitlines()
     assert any(line.split()[:3] == ["deployments", "->", "models"] for line in edges)  # it did read the code

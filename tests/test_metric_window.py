@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.metric_window import (MetricsSample, MetricsWindow, bucket_increase, histogram_quantile,
-                                  parse_sample)
+from common.metric_window import MetricsSample, MetricsWindow, bucket_increase, histogram_quantile, parse_sample
 
 EXPORT = """# TYPE ray_serve_deployment_request_counter_total counter
 ray_serve_deployment_request_counter_total{deployment="Gateway",replica="a"} 10
@@ -22,28 +21,38 @@ ray_other_total{deployment="Gateway"} 7
 """
 
 
-def sample(at: float, requests: dict[str, float], buckets: dict[str, dict[str, float]] | None = None,
-           replicas: int = 1) -> MetricsSample:
+def sample(
+    at: float, requests: dict[str, float], buckets: dict[str, dict[str, float]] | None = None, replicas: int = 1
+) -> MetricsSample:
     """Gateway's request totals per replica, its latency buckets per replica, its running replicas."""
-    return MetricsSample(at=at, counters={"serve_deployment_request_counter_total|Gateway": requests},
-                         histograms={"Gateway": buckets or {}}, replicas={"Gateway": replicas})
+    return MetricsSample(
+        at=at,
+        counters={"serve_deployment_request_counter_total|Gateway": requests},
+        histograms={"Gateway": buckets or {}},
+        replicas={"Gateway": replicas},
+    )
 
 
 def test_parse_groups_series_by_deployment_and_keeps_bucket_bounds_as_written():
     parsed = parse_sample(EXPORT, 5.0, ["muse_tokens_generated"])
     assert parsed.counters["serve_deployment_request_counter_total|Gateway"] == {
-        "deployment=Gateway,replica=a": 10, "deployment=Gateway,replica=b": 5}
+        "deployment=Gateway,replica=a": 10,
+        "deployment=Gateway,replica=b": 5,
+    }
     assert parsed.histograms["Gateway"] == {"deployment=Gateway,replica=a": {"10.0": 4, "+Inf": 10}}
     assert parsed.counters["muse_tokens_generated|text"] == {"deployment=Generator,kind=text,replica=g": 42}
     assert not any(key.startswith("other") for key in parsed.counters)
     assert MetricsSample.model_validate_json(parsed.model_dump_json()) == parsed  # JSON-safe, +Inf included
 
 
-@pytest.mark.parametrize(("q", "expected"), [
-    (0.5, 150.0),  # rank 50: 40 at or below 100 ms, then 10 of the 20 in (100, 200]
-    (0.2, 50.0),   # rank 20 in the first bucket: interpolated from 0
-    (0.9, 350.0),  # rank 90: 30 of the 40 in (200, 400]
-])
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        (0.5, 150.0),  # rank 50: 40 at or below 100 ms, then 10 of the 20 in (100, 200]
+        (0.2, 50.0),  # rank 20 in the first bucket: interpolated from 0
+        (0.9, 350.0),  # rank 90: 30 of the 40 in (200, 400]
+    ],
+)
 def test_histogram_quantile_interpolates_inside_the_bucket(q, expected):
     buckets = {100.0: 40, 200.0: 60, 400.0: 100, float("inf"): 100}
     assert histogram_quantile(q, buckets) == pytest.approx(expected)
@@ -73,7 +82,10 @@ def test_window_quantiles_use_only_the_observations_inside_the_window():
     window.add(sample(30, {"a": 160}, {"a": {"10.0": 100, "100.0": 160, "+Inf": 160}}))
     gateway = window.summary(over_s=60)["deployments"]["Gateway"]
     assert gateway["p50_ms"] == 55.0 and gateway["p99_ms"] == 99.1  # all 60 new ones in (10, 100]
-    assert bucket_increase({"a": {"10.0": 3, "+Inf": 4}}, {"a": {"10.0": 90, "+Inf": 100}}) == {10.0: 3, float("inf"): 4}
+    assert bucket_increase({"a": {"10.0": 3, "+Inf": 4}}, {"a": {"10.0": 90, "+Inf": 100}}) == {
+        10.0: 3,
+        float("inf"): 4,
+    }
 
 
 def test_two_viewers_windows_are_independent():

@@ -32,8 +32,11 @@ ray_muse_tokens_generated_total{{{LABELS}}} {tokens}
 def test_rates_and_percentiles_cover_the_window_between_scrapes():
     scrapes = iter([export(100, 1, 90, 10, 1000), export(160, 1, 90, 70, 4000)])
     clock = iter([0.0, 10.0])
-    reader = MetricsReader("http://metrics.invalid/metrics", clock=lambda: next(clock),
-                           transport=httpx.MockTransport(lambda request: httpx.Response(200, text=next(scrapes))))
+    reader = MetricsReader(
+        "http://metrics.invalid/metrics",
+        clock=lambda: next(clock),
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, text=next(scrapes))),
+    )
 
     first = asyncio.run(reader.snapshot())
     assert first["deployments"]["Generator"]["requests_total"] == 100
@@ -49,7 +52,8 @@ def test_rates_and_percentiles_cover_the_window_between_scrapes():
     assert second["muse"]["muse_tokens_generated|"] == {"total": 4000, "per_s": pytest.approx(300.0)}
     assert second["sample"]["at"] == 10.0  # the scrape itself, for clients with windows of their own
     assert second["sample"]["counters"]["serve_deployment_request_counter_total|Generator"] == {
-        "application=muse,deployment=Generator,replica=r1": 160}
+        "application=muse,deployment=Generator,replica=r1": 160
+    }
 
 
 def test_another_callers_snapshot_does_not_reset_the_window():
@@ -57,8 +61,11 @@ def test_another_callers_snapshot_does_not_reset_the_window():
     second call."""
     scrapes = iter([export(0, 0, 0, 0, 0), export(600, 0, 600, 0, 0), export(601, 0, 601, 0, 0)])
     clock = iter([0.0, 60.0, 61.0])
-    reader = MetricsReader("http://metrics.invalid/metrics", clock=lambda: next(clock),
-                           transport=httpx.MockTransport(lambda request: httpx.Response(200, text=next(scrapes))))
+    reader = MetricsReader(
+        "http://metrics.invalid/metrics",
+        clock=lambda: next(clock),
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, text=next(scrapes))),
+    )
     for _ in range(2):
         asyncio.run(reader.snapshot())
     third = asyncio.run(reader.snapshot({"Generator": 2}))

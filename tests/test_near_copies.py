@@ -13,10 +13,14 @@ from ledger.nearcopies import NearCopyIndex
 from ledger.similarity import SimilaritySettings, fingerprint, jaccard, normalise, shingles
 
 SETTINGS = SimilaritySettings()
-ODE = ("Season of mists and mellow fruitfulness,\nClose bosom-friend of the maturing sun;\n"
-       "Conspiring with him how to load and bless\nWith fruit the vines that round the thatch-eves run;")
-OTHER = ("Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:\n"
-         "Rough winds do shake the darling buds of May,\nAnd summer's lease hath all too short a date;")
+ODE = (
+    "Season of mists and mellow fruitfulness,\nClose bosom-friend of the maturing sun;\n"
+    "Conspiring with him how to load and bless\nWith fruit the vines that round the thatch-eves run;"
+)
+OTHER = (
+    "Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:\n"
+    "Rough winds do shake the darling buds of May,\nAnd summer's lease hath all too short a date;"
+)
 JING_YE_SI = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
 
 
@@ -67,9 +71,13 @@ def test_the_index_finds_equal_and_near_texts_and_not_others(tmp_path):
     assert [m.work_id for m in near] == [1] and SETTINGS.threshold <= near[0].similarity < 1.0
     reordered = "\n".join(reversed(OTHER.split("\n")))
     assert [m.work_id for m in index.matches(fingerprint(reordered, SETTINGS))] == [2]
-    assert [m.work_id for m in index.matches(fingerprint("床前明月光　疑是地上霜\n举头望明月　低头思故乡", SETTINGS))] == [3]
-    assert index.matches(fingerprint("A different poem entirely, about the winter sea and its grey gulls.",
-                                     SETTINGS)) == []
+    assert [
+        m.work_id for m in index.matches(fingerprint("床前明月光　疑是地上霜\n举头望明月　低头思故乡", SETTINGS))
+    ] == [3]
+    assert (
+        index.matches(fingerprint("A different poem entirely, about the winter sea and its grey gulls.", SETTINGS))
+        == []
+    )
 
 
 def test_the_index_comes_back_from_its_file(tmp_path):

@@ -26,15 +26,23 @@ from tests.local_handle import LocalHandle
 TEMPLATE = (
     "{%- if tools %}{{ '<|im_start|>system\\nYou may call functions.\\n<tools>' }}"
     "{%- for tool in tools %}{{ '\\n' }}{{ tool | tojson }}{%- endfor %}"
-    "{{ '\\n</tools>\\nFor each call, return <tool_call>\\n{\"name\": <function-name>, \"arguments\": "
+    '{{ \'\\n</tools>\\nFor each call, return <tool_call>\\n{"name": <function-name>, "arguments": '
     "<args-json-object>}\\n</tool_call><|im_end|>\\n' }}{%- endif %}"
     "{%- for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{%- endfor %}"
     "{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{%- endif %}"
 )
-TOOL = {"type": "function", "function": {"name": "generate_text", "parameters": {
-    "type": "object", "properties": {"topic": {"type": "string", "maxLength": 12},
-                                     "form": {"enum": ["poem", "lullaby"]}},
-    "required": ["topic", "form"], "additionalProperties": False}}}
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "generate_text",
+        "parameters": {
+            "type": "object",
+            "properties": {"topic": {"type": "string", "maxLength": 12}, "form": {"enum": ["poem", "lullaby"]}},
+            "required": ["topic", "form"],
+            "additionalProperties": False,
+        },
+    },
+}
 
 
 def qwen_entry() -> dict:
@@ -50,16 +58,32 @@ def tiny_qwen(folder: Path) -> None:
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     text = ['{"name": "generate_text", "arguments": {"topic": "the moon", "form": "poem"}}', "Write a poem."]
-    tokenizer.train_from_iterator(text, trainers.BpeTrainer(
-        vocab_size=400, special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+    tokenizer.train_from_iterator(
+        text,
+        trainers.BpeTrainer(
+            vocab_size=400,
+            special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+            show_progress=False,
+        ),
+    )
     tokenizer.add_tokens([AddedToken(t, special=False, normalized=False) for t in ("<tool_call>", "</tool_call>")])
-    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                                   chat_template=TEMPLATE)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>", chat_template=TEMPLATE
+    )
     fast.save_pretrained(folder)
-    config = Qwen2Config(vocab_size=len(fast) + 37, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
-                         eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id, tie_word_embeddings=True)
+    config = Qwen2Config(
+        vocab_size=len(fast) + 37,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+        eos_token_id=fast.eos_token_id,
+        pad_token_id=fast.pad_token_id,
+        tie_word_embeddings=True,
+    )
     Qwen2ForCausalLM(config).save_pretrained(folder)
 
 
@@ -89,10 +113,19 @@ def test_the_chat_template_renders_the_tools(served):
 @pytest.mark.parametrize("seed", range(3))
 def test_a_forced_call_from_the_random_model_parses_and_follows_the_schema(served, seed):
     client, _, name = served
-    answer = client.post("/v1/chat/completions", json={
-        "model": name, "messages": [{"role": "user", "content": "Write a poem about the moon"}],
-        "tools": [TOOL], "tool_choice": "required", "parallel_tool_calls": False, "temperature": 1.0,
-        "seed": seed, "max_tokens": 200})
+    answer = client.post(
+        "/v1/chat/completions",
+        json={
+            "model": name,
+            "messages": [{"role": "user", "content": "Write a poem about the moon"}],
+            "tools": [TOOL],
+            "tool_choice": "required",
+            "parallel_tool_calls": False,
+            "temperature": 1.0,
+            "seed": seed,
+            "max_tokens": 200,
+        },
+    )
     assert answer.status_code == 200, answer.text
     choice = answer.json()["choices"][0]
     assert choice["finish_reason"] == "tool_calls", choice
@@ -105,9 +138,17 @@ def test_strict_tools_under_auto_give_text_or_a_valid_call(served):
     client, _, name = served
     strict = {**TOOL, "function": {**TOOL["function"], "strict": True}}
     for seed in range(3):
-        answer = client.post("/v1/chat/completions", json={
-            "model": name, "messages": [{"role": "user", "content": "Write a poem"}], "tools": [strict],
-            "temperature": 1.0, "seed": seed, "max_tokens": 120}).json()
+        answer = client.post(
+            "/v1/chat/completions",
+            json={
+                "model": name,
+                "messages": [{"role": "user", "content": "Write a poem"}],
+                "tools": [strict],
+                "temperature": 1.0,
+                "seed": seed,
+                "max_tokens": 120,
+            },
+        ).json()
         message = answer["choices"][0]["message"]
         for call in message.get("tool_calls") or []:
             jsonschema.validate(json.loads(call["function"]["arguments"]), TOOL["function"]["parameters"])

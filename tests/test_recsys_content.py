@@ -20,8 +20,10 @@ def small_index():
 
 
 def test_item_text_combines_title_genres_and_tags():
-    assert item_text("Up (2009)", ["Animation"], ["pixar", "balloons"]) == \
-        "Up (2009). Genres: Animation. Tags: pixar, balloons"
+    assert (
+        item_text("Up (2009)", ["Animation"], ["pixar", "balloons"])
+        == "Up (2009). Genres: Animation. Tags: pixar, balloons"
+    )
 
 
 def test_free_text_query_finds_matching_items(small_index):

@@ -80,8 +80,11 @@ def test_search_matches_titles_genres_and_tags_case_insensitively_most_interacte
 
 # Damaged or concurrent cache files (the model and the content embeddings are rebuilt, never fatal).
 
-DAMAGE = {"garbage": lambda valid: b"not an npz at all" * 10, "truncated": lambda valid: valid[: len(valid) // 2],
-          "empty": lambda valid: b""}
+DAMAGE = {
+    "garbage": lambda valid: b"not an npz at all" * 10,
+    "truncated": lambda valid: valid[: len(valid) // 2],
+    "empty": lambda valid: b"",
+}
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
@@ -106,8 +109,10 @@ def test_a_damaged_model_is_retrained_at_start(folder, tmp_path, monkeypatch, da
     started = load_or_train(folder)  # a replica starting on the damaged file
     assert "unreadable" in caplog.text and "retraining" in caplog.text
     assert started.recommend(RecommendRequest(user_id="0", k=3))
-    assert RecommenderService.load(model_path(), folder, tmp_path / "recsys").item_ids.tolist() == \
-        started.item_ids.tolist()
+    assert (
+        RecommenderService.load(model_path(), folder, tmp_path / "recsys").item_ids.tolist()
+        == started.item_ids.tolist()
+    )
 
 
 def test_concurrent_saves_leave_one_valid_file(service, folder, tmp_path):
@@ -126,8 +131,9 @@ def test_concurrent_saves_leave_one_valid_file(service, folder, tmp_path):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert RecommenderService.load(target, folder, folder / "cache").recommend(RecommendRequest(user_id="5")) == \
-        service.recommend(RecommendRequest(user_id="5"))
+    assert RecommenderService.load(target, folder, folder / "cache").recommend(
+        RecommendRequest(user_id="5")
+    ) == service.recommend(RecommendRequest(user_id="5"))
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # no temporary left behind
 
 

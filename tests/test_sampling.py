@@ -49,8 +49,11 @@ def test_seed_arguments_depend_on_seed_and_position():
     sampler = FusedSampler({})
 
     def request(seed, generated):
-        return SimpleNamespace(state=SimpleNamespace(logit_processor_kwargs={"seed": seed} if seed is not None
-                                                     else {}, generated_tokens=[0] * generated))
+        return SimpleNamespace(
+            state=SimpleNamespace(
+                logit_processor_kwargs={"seed": seed} if seed is not None else {}, generated_tokens=[0] * generated
+            )
+        )
 
     args = sampler.prepare_tensor_args([request(1, 0), request(1, 1), request(2, 0), request(None, 3)]).tolist()
     assert len(set(args[:3])) == 3 and args[3] == NO_SEED

@@ -65,8 +65,10 @@ def test_kuberay_manifest_serves_the_same_applications_with_a_gpu_generator():
     base = load_config(SERVE_CONFIG)
 
     def shape(config: dict) -> dict:
-        return {app["name"]: (app["import_path"], app["route_prefix"], sorted(d["name"] for d in app["deployments"]))
-                for app in config["applications"]}
+        return {
+            app["name"]: (app["import_path"], app["route_prefix"], sorted(d["name"] for d in app["deployments"]))
+            for app in config["applications"]
+        }
 
     assert shape(serve) == shape(base)
     generator = deployment(serve, "Generator")
@@ -124,14 +126,19 @@ def test_container_profile_listens_on_all_interfaces_and_changes_nothing_else():
 
 
 def test_dockerfile_builds_from_the_wheel_in_two_stages_and_runs_as_a_user():
-    lines = [line.split() for line in (REPO_ROOT / "Dockerfile").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    lines = [
+        line.split()
+        for line in (REPO_ROOT / "Dockerfile").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     stages = [words for words in lines if words[0] == "FROM"]
     assert len(stages) == 2 and stages[0][-1] == "build"
-    runtime = lines[lines.index(stages[1]):]
+    runtime = lines[lines.index(stages[1]) :]
     assert any(w[0] == "COPY" and "--from=build" in w for w in runtime)
     assert not any(w[0] == "COPY" and "--from=build" not in w for w in runtime)  # no sources in the image
     user = next(w for w in runtime if w[0] == "USER")
-    assert user[1] not in ("root", "0") and runtime.index(user) < runtime.index(next(w for w in runtime if w[0] == "CMD"))
+    assert user[1] not in ("root", "0") and runtime.index(user) < runtime.index(
+        next(w for w in runtime if w[0] == "CMD")
+    )
     command = next(w for w in runtime if w[0] == "CMD")
     assert '"container",' in command  # the profile it names exists (loaded above)

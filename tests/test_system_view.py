@@ -5,8 +5,11 @@ from __future__ import annotations
 from common.metric_window import MetricsSample
 from muse import system_view
 
-STATUS = {"applications": {"muse": {"status": "RUNNING", "deployments": {
-    "Gateway": {"status": "HEALTHY", "replicas": {"RUNNING": 2}}}}}}
+STATUS = {
+    "applications": {
+        "muse": {"status": "RUNNING", "deployments": {"Gateway": {"status": "HEALTHY", "replicas": {"RUNNING": 2}}}}
+    }
+}
 
 
 class Muse:
@@ -19,8 +22,11 @@ class Muse:
         return STATUS
 
     def system_metrics(self) -> dict:
-        sample = MetricsSample(at=self.at, counters={
-            "serve_deployment_request_counter_total|Gateway": {"replica=a": 10 * self.at}}, replicas={"Gateway": 2})
+        sample = MetricsSample(
+            at=self.at,
+            counters={"serve_deployment_request_counter_total|Gateway": {"replica=a": 10 * self.at}},
+            replicas={"Gateway": 2},
+        )
         return {"window_s": 0, "deployments": {}, "muse": {}, "sample": sample.model_dump()}
 
 

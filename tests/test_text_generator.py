@@ -86,7 +86,10 @@ def test_a_template_that_refuses_the_messages_is_bad_input(generator, monkeypatc
 
 
 def test_tools_reach_the_chat_template(generator, monkeypatch):
-    monkeypatch.setattr(generator.tokenizer, "chat_template",
-                        "{% for t in tools %}{{ t['function']['name'] }};{% endfor %}{{ messages[0]['content'] }}")
+    monkeypatch.setattr(
+        generator.tokenizer,
+        "chat_template",
+        "{% for t in tools %}{{ t['function']['name'] }};{% endfor %}{{ messages[0]['content'] }}",
+    )
     tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
     assert generator.chat_prompt([{"role": "user", "content": "hi"}], tools) == "get_weather;hi"

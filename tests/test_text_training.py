@@ -14,8 +14,20 @@ def test_tiny_training_run_saves_a_loadable_model(tmp_path):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(SHAKESPEARE_CORPUS.read_text()[:60_000])
     out = tmp_path / "model"
-    cfg = TrainConfig(corpus=corpus, out_dir=out, vocab_size=400, hidden_size=32, num_layers=1, num_heads=2,
-                      intermediate_size=64, context=32, batch_size=4, steps=30, warmup_steps=5, lr=1e-2)
+    cfg = TrainConfig(
+        corpus=corpus,
+        out_dir=out,
+        vocab_size=400,
+        hidden_size=32,
+        num_layers=1,
+        num_heads=2,
+        intermediate_size=64,
+        context=32,
+        batch_size=4,
+        steps=30,
+        warmup_steps=5,
+        lr=1e-2,
+    )
     report = train(cfg, progress=False)
     assert report.final_train_loss < 5.5  # from ln(400) ~ 6.0 at random init
     assert report.heldout_perplexity > 1 and report.bigram_baseline_perplexity > 1

@@ -11,10 +11,14 @@ from models.text.tool_parsers import ToolCallAssembler, make_parser, parse_tool_
 
 TOOLS = frozenset({"get_weather", "generate_text"})
 
-HERMES_TWO = ('I will check.\n<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call>\n'
-              '<tool_call>{"name": "generate_text", "arguments": {"topic": "the moon"}}</tool_call>')
-LLAMA_TWO = ('<|python_tag|>{"name": "get_weather", "parameters": {"city": "Paris"}}; '
-             '{"name": "generate_text", "parameters": {"topic": "the moon"}}')
+HERMES_TWO = (
+    'I will check.\n<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call>\n'
+    '<tool_call>{"name": "generate_text", "arguments": {"topic": "the moon"}}</tool_call>'
+)
+LLAMA_TWO = (
+    '<|python_tag|>{"name": "get_weather", "parameters": {"city": "Paris"}}; '
+    '{"name": "generate_text", "parameters": {"topic": "the moon"}}'
+)
 
 
 def _calls(message) -> list[tuple[str, dict]]:
@@ -44,16 +48,19 @@ def test_arguments_given_as_a_json_string_are_accepted():
     assert _calls(parse_tool_calls(text, "hermes", TOOLS)) == [("get_weather", {"city": "Rome"})]
 
 
-@pytest.mark.parametrize("parser, text", [
-    ("hermes", '<tool_call>{"name": "get_weather", "arguments": {"city": </tool_call>'),  # bad JSON
-    ("hermes", '<tool_call>{"name": "get_weather", "arguments": {"city": "Pa'),  # cut off by the token limit
-    ("hermes", '<tool_call>{"name": "rm_rf", "arguments": {}}</tool_call>'),  # not one of the tools
-    ("hermes", '<tool_call>{"arguments": {}}</tool_call>'),  # no name
-    ("hermes", '<tool_call>{"name": "get_weather", "arguments": [1]}</tool_call>'),  # arguments not an object
-    ("llama3_json", '{"name": "get_weather", "parameters": {"city": "Pa'),
-    ("llama3_json", '{"name": "get_weather", "parameters": {}} and then some words'),
-    ("llama3_json", '{"name": "nope", "parameters": {}}'),
-])
+@pytest.mark.parametrize(
+    "parser, text",
+    [
+        ("hermes", '<tool_call>{"name": "get_weather", "arguments": {"city": </tool_call>'),  # bad JSON
+        ("hermes", '<tool_call>{"name": "get_weather", "arguments": {"city": "Pa'),  # cut off by the token limit
+        ("hermes", '<tool_call>{"name": "rm_rf", "arguments": {}}</tool_call>'),  # not one of the tools
+        ("hermes", '<tool_call>{"arguments": {}}</tool_call>'),  # no name
+        ("hermes", '<tool_call>{"name": "get_weather", "arguments": [1]}</tool_call>'),  # arguments not an object
+        ("llama3_json", '{"name": "get_weather", "parameters": {"city": "Pa'),
+        ("llama3_json", '{"name": "get_weather", "parameters": {}} and then some words'),
+        ("llama3_json", '{"name": "nope", "parameters": {}}'),
+    ],
+)
 def test_malformed_calls_degrade_to_the_raw_text(parser, text):
     message = parse_tool_calls(text, parser, TOOLS)
     assert message.tool_calls == []
@@ -86,13 +93,20 @@ def _stream(text: str, parser: str, step: int) -> tuple[list[str], list]:
     return deltas, assembler.calls
 
 
-@pytest.mark.parametrize("parser, text", [
-    ("hermes", HERMES_TWO), ("llama3_json", LLAMA_TWO),
-    ("hermes", "no calls here < at all <tool_ca"),
-    ("hermes", '<tool_call>{"name": "get_weather", "arguments": {"city": "Pa'),
-    ("hermes", 'Hi <tool_call>{"name": "get_weather", "arguments": {}}</tool_call> then <tool_call>{bad}</tool_call>'),
-    ("llama3_json", "Plain words {not json}"),
-])
+@pytest.mark.parametrize(
+    "parser, text",
+    [
+        ("hermes", HERMES_TWO),
+        ("llama3_json", LLAMA_TWO),
+        ("hermes", "no calls here < at all <tool_ca"),
+        ("hermes", '<tool_call>{"name": "get_weather", "arguments": {"city": "Pa'),
+        (
+            "hermes",
+            'Hi <tool_call>{"name": "get_weather", "arguments": {}}</tool_call> then <tool_call>{bad}</tool_call>',
+        ),
+        ("llama3_json", "Plain words {not json}"),
+    ],
+)
 @pytest.mark.parametrize("step", [1, 3, 7, 1000])
 def test_streaming_gives_what_a_whole_completion_gives(parser, text, step):
     whole = parse_tool_calls(text, parser, TOOLS)
@@ -112,7 +126,7 @@ def test_streaming_releases_text_that_cannot_be_a_call_at_once():
 
 def test_a_hermes_call_is_released_as_soon_as_it_closes():
     assembler = ToolCallAssembler(make_parser("hermes"), TOOLS)
-    first = HERMES_TWO[:HERMES_TWO.index("</tool_call>") + len("</tool_call>")]
+    first = HERMES_TWO[: HERMES_TWO.index("</tool_call>") + len("</tool_call>")]
     update = assembler.feed(first)
     assert [c.name for c in update.calls] == ["get_weather"]
     assert [c.name for c in assembler.feed(HERMES_TWO, final=True).calls] == ["generate_text"]

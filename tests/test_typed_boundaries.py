@@ -17,15 +17,20 @@ from deployments.api import create_api
 from deployments.api.chat import ChatService
 from models.recsys.errors import UnknownItem
 
-TYPED_PREFIXES = ("/v1/works", "/v1/licenses", "/v1/account", "/v1/ledger", "/v1/chat", "/v1/models",
-                  "/v1/completions")
+TYPED_PREFIXES = ("/v1/works", "/v1/licenses", "/v1/account", "/v1/ledger", "/v1/chat", "/v1/models", "/v1/completions")
 
 
 @pytest.fixture(scope="module")
 def spec(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     home: Path = tmp_path_factory.mktemp("spec")
-    api = create_api(None, None, None, status=dict, db=connect(home / "muse.db"),
-                     chat=ChatService(None, home / "conversations.sqlite3", None))
+    api = create_api(
+        None,
+        None,
+        None,
+        status=dict,
+        db=connect(home / "muse.db"),
+        chat=ChatService(None, home / "conversations.sqlite3", None),
+    )
     return api.openapi()
 
 
@@ -44,8 +49,12 @@ def _event_schema(stream: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_every_answer_of_the_typed_routes_has_a_schema(spec):
-    typed = {(path, method): op for path, ops in spec["paths"].items() for method, op in ops.items()
-             if path.startswith(TYPED_PREFIXES)}
+    typed = {
+        (path, method): op
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if path.startswith(TYPED_PREFIXES)
+    }
     assert len(typed) >= 19, sorted(typed)
     for (path, method), op in typed.items():
         statuses = [status for status in op["responses"] if status.startswith("2")]
@@ -76,8 +85,18 @@ EXAMPLES = [
     {"type": "step_started", "id": "c1", "tool": "generate_text", "args": {"topic": "rain"}},
     {"type": "step_finished", "id": "c1", "tool": "generate_text", "result": {"text": "Rain"}, "ok": True},
     {"type": "token", "text": "Ra"},
-    {"type": "approval_required", "pending": [{"id": "c2", "tool": "register_work", "args": {"title": "Rain"},
-                                               "description": "", "summary": "Registers “Rain” as yours."}]},
+    {
+        "type": "approval_required",
+        "pending": [
+            {
+                "id": "c2",
+                "tool": "register_work",
+                "args": {"title": "Rain"},
+                "description": "",
+                "summary": "Registers “Rain” as yours.",
+            }
+        ],
+    },
     {"type": "message", "content": "Done."},
     {"type": "error", "message": "the assistant failed (request id r-1)"},
 ]
@@ -95,8 +114,9 @@ def test_an_unknown_event_is_refused():
 
 def test_history_entries_carry_tool_fields_only_where_they_belong():
     user = events.Entry(index=0, role="user", content="hi").model_dump(mode="json")
-    call = events.Entry(index=1, role="assistant", content="",
-                        tool_calls=[events.ToolCall(tool="my_works")]).model_dump(mode="json")
+    call = events.Entry(
+        index=1, role="assistant", content="", tool_calls=[events.ToolCall(tool="my_works")]
+    ).model_dump(mode="json")
     assert user == {"index": 0, "role": "user", "content": "hi"}
     assert call == {"index": 1, "role": "assistant", "content": "", "tool_calls": [{"tool": "my_works", "args": {}}]}
 

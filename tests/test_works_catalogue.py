@@ -60,9 +60,11 @@ def test_history_recommends_similar_works_and_leaves_seen_ones_out(catalogue):
 
 def test_owned_or_licensed_works_are_never_recommended(catalogue):
     held = frozenset({1, 4})
-    for request in (WorksRequest(query="robots", held=held, k=10),
-                    WorksRequest(history=((3, 5.0),), held=held, k=10, exclude_seen=False),
-                    WorksRequest(held=held, k=10)):
+    for request in (
+        WorksRequest(query="robots", held=held, k=10),
+        WorksRequest(history=((3, 5.0),), held=held, k=10, exclude_seen=False),
+        WorksRequest(held=held, k=10),
+    ):
         recs = ids(catalogue.recommend(request))
         assert held.isdisjoint(recs) and recs
 
@@ -140,7 +142,11 @@ def test_works_with_many_interactions_follow_als_new_ones_follow_content(encode)
 
 
 def test_a_batch_embeds_its_queries_together_and_answers_each_as_alone(catalogue):
-    requests = [WorksRequest(query="robots in outer space", k=3), WorksRequest(k=2),
-                WorksRequest(query="fruit picking in the fall", k=3), WorksRequest(history=((3, 5.0),), k=2)]
+    requests = [
+        WorksRequest(query="robots in outer space", k=3),
+        WorksRequest(k=2),
+        WorksRequest(query="fruit picking in the fall", k=3),
+        WorksRequest(history=((3, 5.0),), k=2),
+    ]
     batched = catalogue.recommend_many(requests)
     assert [ids(recs) for recs in batched] == [ids(catalogue.recommend(r)) for r in requests]

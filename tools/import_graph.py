@@ -7,6 +7,7 @@ graph, layer by layer, as a PNG.
     python tools/import_graph.py                     # print the edges; exit 1 on an upward import
     python tools/import_graph.py --plot docs/import-graph.png
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,12 +72,27 @@ def plot(edges: Counter[tuple[str, str]], out: Path) -> None:
     bad = set(upward(edges))
     for (src, dst), files in edges.items():
         (x0, y0), (x1, y1) = position[src], position[dst]
-        ax.annotate("", xy=(x1, y1 + 0.18), xytext=(x0, y0 - 0.18),
-                    arrowprops={"arrowstyle": "->", "color": "red" if (src, dst) in bad else "0.55",
-                                "lw": 0.6 + 0.15 * min(files, 12), "connectionstyle": "arc3,rad=0.12"})
+        ax.annotate(
+            "",
+            xy=(x1, y1 + 0.18),
+            xytext=(x0, y0 - 0.18),
+            arrowprops={
+                "arrowstyle": "->",
+                "color": "red" if (src, dst) in bad else "0.55",
+                "lw": 0.6 + 0.15 * min(files, 12),
+                "connectionstyle": "arc3,rad=0.12",
+            },
+        )
     for package, (x, y) in position.items():
-        ax.text(x, y, f"{package}/", ha="center", va="center", fontsize=11,
-                bbox={"boxstyle": "round", "fc": "#e8f0fe", "ec": "#3367d6"})
+        ax.text(
+            x,
+            y,
+            f"{package}/",
+            ha="center",
+            va="center",
+            fontsize=11,
+            bbox={"boxstyle": "round", "fc": "#e8f0fe", "ec": "#3367d6"},
+        )
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.6, len(LAYERS) - 0.4)
     ax.axis("off")

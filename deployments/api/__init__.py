@@ -30,8 +30,13 @@ HEALTH_RECHECK_S = 5.0
 UPLOAD_PATHS = ("/v1/works",)  # bodies up to max_upload_bytes
 
 
-def _base_api(title: str, db: sqlite3.Connection, limits: RequestLimits, upload_paths: tuple[str, ...] = (),
-              max_upload_bytes: int | None = None) -> FastAPI:
+def _base_api(
+    title: str,
+    db: sqlite3.Connection,
+    limits: RequestLimits,
+    upload_paths: tuple[str, ...] = (),
+    max_upload_bytes: int | None = None,
+) -> FastAPI:
     """What every Muse HTTP app shares: callers from the users table, interactions, the error shape, request
     ids and body limits."""
     api = FastAPI(
@@ -46,15 +51,27 @@ def _base_api(title: str, db: sqlite3.Connection, limits: RequestLimits, upload_
     api.state.work_feedback = FeedbackStore(db, WORKS)
     api.state.work_texts = WorkTexts(db)
     install_error_handlers(api)
-    api.add_middleware(BodyLimits, max_body_bytes=limits.max_body_bytes, max_json_depth=limits.max_json_depth,
-                       max_upload_bytes=max_upload_bytes, upload_paths=upload_paths)
+    api.add_middleware(
+        BodyLimits,
+        max_body_bytes=limits.max_body_bytes,
+        max_json_depth=limits.max_json_depth,
+        max_upload_bytes=max_upload_bytes,
+        upload_paths=upload_paths,
+    )
     api.add_middleware(RequestIds)  # outermost: every answer, a refused body's too, has its request id
     return api
 
 
-def create_api(text: TextService, recommender: Any, ledger: Any, status: Callable[[], dict],
-               db: sqlite3.Connection, chat: chat_routes.ChatService | None = None,
-               limits: GatewayLimits = GatewayLimits(), ready_apps: Sequence[str] = ()) -> FastAPI:
+def create_api(
+    text: TextService,
+    recommender: Any,
+    ledger: Any,
+    status: Callable[[], dict],
+    db: sqlite3.Connection,
+    chat: chat_routes.ChatService | None = None,
+    limits: GatewayLimits = GatewayLimits(),
+    ready_apps: Sequence[str] = (),
+) -> FastAPI:
     """The gateway's app. ``recommender`` and ``ledger`` are handles to those deployments (or anything with
     their ``method.remote(...)``); ``/v1/recommend`` itself is served by the Recommender replicas
     (``create_recommend_api``). ``chat`` is the assistant (its routes are left out without it). The demo at
@@ -68,18 +85,26 @@ def create_api(text: TextService, recommender: Any, ledger: Any, status: Callabl
     api.state.ledger = ledger
     api.state.chat = chat
 
-    @api.get("/healthz", tags=["system"], summary="200 when every Muse application serves, else 503",
-             responses={503: {"description": "an application is still starting (or failed)"}})
+    @api.get(
+        "/healthz",
+        tags=["system"],
+        summary="200 when every Muse application serves, else 503",
+        responses={503: {"description": "an application is still starting (or failed)"}},
+    )
     async def healthz() -> JSONResponse:
         """Serve's status is read at most every ``HEALTH_RECHECK_S`` once all is well: this route is also the
         serving floor the benchmarks compare against, and a status read asks Serve's controller."""
         if ready_apps and time.monotonic() - checked_ok[0] > HEALTH_RECHECK_S:
             apps = status()["applications"]
-            waiting = {name: apps[name]["status"] if name in apps else "NOT_STARTED" for name in ready_apps
-                       if apps.get(name, {}).get("status") != "RUNNING"}
+            waiting = {
+                name: apps[name]["status"] if name in apps else "NOT_STARTED"
+                for name in ready_apps
+                if apps.get(name, {}).get("status") != "RUNNING"
+            }
             if waiting:
-                return JSONResponse({"status": "starting", "applications": waiting}, status_code=503,
-                                    headers={"Retry-After": "2"})
+                return JSONResponse(
+                    {"status": "starting", "applications": waiting}, status_code=503, headers={"Retry-After": "2"}
+                )
             checked_ok[0] = time.monotonic()
         return JSONResponse({"status": "ok"})
 
@@ -98,8 +123,7 @@ def create_api(text: TextService, recommender: Any, ledger: Any, status: Callabl
     return api
 
 
-def create_recommend_api(recommender: Any, db: sqlite3.Connection,
-                         limits: RequestLimits = RequestLimits()) -> FastAPI:
+def create_recommend_api(recommender: Any, db: sqlite3.Connection, limits: RequestLimits = RequestLimits()) -> FastAPI:
     """``POST /v1/recommend``, served by the Recommender replicas themselves as their own Serve application
     (route prefix ``/v1/recommend``): the hottest route then costs no hop from the gateway to them.
     ``recommender`` has an awaitable ``recommend(request: dict) -> dict``."""
@@ -111,8 +135,12 @@ def create_recommend_api(recommender: Any, db: sqlite3.Connection,
 
 def _recommend_routes(api: FastAPI | APIRouter, prefix: str) -> None:
     """What the ``muse-recommend`` application serves, under ``prefix``."""
-    api.post(prefix, response_model=recommendations.RecommendResponse, tags=["recommendations"],
-             summary="Recommendations with a reason each")(recommendations.recommend)
+    api.post(
+        prefix,
+        response_model=recommendations.RecommendResponse,
+        tags=["recommendations"],
+        summary="Recommendations with a reason each",
+    )(recommendations.recommend)
 
 
 def _document_recommend_app(api: FastAPI) -> None:
@@ -124,8 +152,12 @@ def _document_recommend_app(api: FastAPI) -> None:
 
     def openapi() -> dict:
         if api.openapi_schema is None:
-            api.openapi_schema = get_openapi(title=api.title, version=api.version, description=api.description,
-                                             routes=[*api.routes, *elsewhere.routes])
+            api.openapi_schema = get_openapi(
+                title=api.title,
+                version=api.version,
+                description=api.description,
+                routes=[*api.routes, *elsewhere.routes],
+            )
         return api.openapi_schema
 
     api.openapi = openapi

@@ -32,8 +32,14 @@ def _is_json(content_type: str | None) -> bool:
 
 
 class BodyLimits:
-    def __init__(self, app: ASGIApp, max_body_bytes: int, max_json_depth: int,
-                 max_upload_bytes: int | None = None, upload_paths: Collection[str] = ()):
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        max_json_depth: int,
+        max_upload_bytes: int | None = None,
+        upload_paths: Collection[str] = (),
+    ):
         """``upload_paths`` (exact paths) may carry bodies up to ``max_upload_bytes``; every other path
         up to ``max_body_bytes``."""
         self.app, self.max_body_bytes, self.max_json_depth = app, max_body_bytes, max_json_depth
@@ -61,8 +67,14 @@ class BodyLimits:
         if body is None:
             return
         if json_depth(body, at_least=self.max_json_depth) > self.max_json_depth:
-            await self._refuse(HTTPException(400, f"the JSON body nests arrays or objects more than "
-                                                  f"{self.max_json_depth} levels deep"), scope, receive, send)
+            await self._refuse(
+                HTTPException(
+                    400, f"the JSON body nests arrays or objects more than {self.max_json_depth} levels deep"
+                ),
+                scope,
+                receive,
+                send,
+            )
             return
         await self.app(scope, _replay(body, receive), send)
 

@@ -37,16 +37,18 @@ DEFAULT_PAGE = 50
 PLANNER_TIMEOUT_S = 60.0  # a plan from a served model; a cold Generator replica takes a while to start
 
 router = APIRouter(tags=["assistant"])
-_EVENTS_DOC = event_stream_doc(ChatEvent, "the run's events as Server-Sent Events, until its reply or a pause for "
-                               "approval")
+_EVENTS_DOC = event_stream_doc(
+    ChatEvent, "the run's events as Server-Sent Events, until its reply or a pause for approval"
+)
 
 
 class ChatService:
     """The gateway's assistant: its services, and the agent, opened on first use (its SQLite checkpointer
     needs the running event loop)."""
 
-    def __init__(self, backends: Backends, checkpoints: Path, settings: ModelSettings,
-                 limits: ChatLimits = ChatLimits()):
+    def __init__(
+        self, backends: Backends, checkpoints: Path, settings: ModelSettings, limits: ChatLimits = ChatLimits()
+    ):
         self.backends, self._checkpoints, self._settings, self._limits = backends, checkpoints, settings, limits
         self._assistant: Assistant | None = None
         self._opening = asyncio.Lock()
@@ -57,8 +59,11 @@ class ChatService:
         ``create_api``) in-process, with the OpenAI protocol but no network hop."""
         async with self._opening:
             if self._assistant is None:
-                client = (httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), timeout=PLANNER_TIMEOUT_S)
-                          if self.app is not None else None)
+                client = (
+                    httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), timeout=PLANNER_TIMEOUT_S)
+                    if self.app is not None
+                    else None
+                )
                 self._assistant = await open_assistant(self._checkpoints, self._settings, self._limits, client)
         return self._assistant
 
@@ -115,39 +120,72 @@ async def _assistant(request: Request) -> Assistant:
     return await request.app.state.chat.assistant()
 
 
-@router.post("/v1/chat", summary="Send a message to the assistant; its steps and reply stream as SSE",
-             response_class=StreamingResponse, openapi_extra=_EVENTS_DOC)
+@router.post(
+    "/v1/chat",
+    summary="Send a message to the assistant; its steps and reply stream as SSE",
+    response_class=StreamingResponse,
+    openapi_extra=_EVENTS_DOC,
+)
 async def chat(body: ChatBody, context: Context, assistant: Annotated[Assistant, Depends(_assistant)]):
     return await _stream(assistant.send(context, body.thread_id, body.message))
 
 
-@router.post("/v1/chat/{thread_id}/approve", summary="Approve, edit or reject the pending ledger change",
-             response_class=StreamingResponse, openapi_extra=_EVENTS_DOC)
-async def approve(thread_id: ThreadId, body: ApproveBody, context: Context,
-                  assistant: Annotated[Assistant, Depends(_assistant)]):
+@router.post(
+    "/v1/chat/{thread_id}/approve",
+    summary="Approve, edit or reject the pending ledger change",
+    response_class=StreamingResponse,
+    openapi_extra=_EVENTS_DOC,
+)
+async def approve(
+    thread_id: ThreadId, body: ApproveBody, context: Context, assistant: Annotated[Assistant, Depends(_assistant)]
+):
     if body.decision == "edit" and not body.args:
         raise ApiError(422, "an edit needs the new 'args'", param="args")
     return await _stream(assistant.decide(context, thread_id, body.to_decisions()))
 
 
-@router.get("/v1/chat/{thread_id}", summary="A conversation, a page of messages at a time, and any pending approval",
-            response_model=ConversationPage)
-async def conversation(thread_id: ThreadId, context: Context, assistant: Annotated[Assistant, Depends(_assistant)],
-                       limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="messages per page")] = DEFAULT_PAGE,
-                       before: Annotated[int | None, Query(ge=0, le=10**9, description=(
-                           "the page that ends before this message index (the previous page's `before`); "
-                           "default: the latest messages"))] = None) -> ConversationPage:
+@router.get(
+    "/v1/chat/{thread_id}",
+    summary="A conversation, a page of messages at a time, and any pending approval",
+    response_model=ConversationPage,
+)
+async def conversation(
+    thread_id: ThreadId,
+    context: Context,
+    assistant: Annotated[Assistant, Depends(_assistant)],
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="messages per page")] = DEFAULT_PAGE,
+    before: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=10**9,
+            description=(
+                "the page that ends before this message index (the previous page's `before`); "
+                "default: the latest messages"
+            ),
+        ),
+    ] = None,
+) -> ConversationPage:
     """``messages`` in order, each with its ``index`` in the conversation; ``total`` messages in all; ``before``
     is the index to ask for the page before this one (null on the first page)."""
     messages = await assistant.history(context, thread_id)
     end = len(messages) if before is None else min(before, len(messages))
     start = max(0, end - limit)
-    return ConversationPage(thread_id=thread_id, total=len(messages), before=start or None,
-                            messages=messages[start:end], pending=await assistant.pending(context, thread_id))
+    return ConversationPage(
+        thread_id=thread_id,
+        total=len(messages),
+        before=start or None,
+        messages=messages[start:end],
+        pending=await assistant.pending(context, thread_id),
+    )
 
 
-@router.delete("/v1/chat/{thread_id}", status_code=204, response_class=Response,
-               summary="Forget a conversation (frees a place under the per-user limit)")
+@router.delete(
+    "/v1/chat/{thread_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Forget a conversation (frees a place under the per-user limit)",
+)
 async def forget(thread_id: ThreadId, context: Context, assistant: Annotated[Assistant, Depends(_assistant)]) -> None:
     try:
         await assistant.delete(context, thread_id)

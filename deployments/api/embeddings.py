@@ -36,7 +36,8 @@ class EmbeddingRequest(BaseModel):
     model: str = Field(max_length=MAX_MODEL_NAME_CHARS, description=f"'{EMBEDDING_MODEL}'")
     input: InputText | Annotated[list[InputText], Field(min_length=1, max_length=MAX_EMBEDDING_INPUTS)] = Field(
         description=f"a text, or up to {MAX_EMBEDDING_INPUTS} texts, of 1 to {MAX_EMBEDDING_INPUT_CHARS} characters "
-        "each (token arrays are not supported)")
+        "each (token arrays are not supported)"
+    )
     encoding_format: Literal["float", "base64"] = "float"
     dimensions: int | None = Field(None, description=f"not supported: the vectors have {ENCODER_DIMENSIONS}")
     user: str | None = Field(None, max_length=256)
@@ -53,8 +54,10 @@ class EmbeddingRequest(BaseModel):
     @classmethod
     def _no_dimensions(cls, value: int | None) -> None:
         if value is not None:
-            raise ValueError(f"not supported: {EMBEDDING_MODEL} vectors always have {ENCODER_DIMENSIONS} "
-                             "dimensions; leave dimensions out")
+            raise ValueError(
+                f"not supported: {EMBEDDING_MODEL} vectors always have {ENCODER_DIMENSIONS} "
+                "dimensions; leave dimensions out"
+            )
 
     @property
     def texts(self) -> list[str]:
@@ -64,8 +67,9 @@ class EmbeddingRequest(BaseModel):
 class Embedding(BaseModel):
     object: Literal["embedding"] = "embedding"
     index: int
-    embedding: list[float] | str = Field(description="the unit vector; with encoding_format base64, its "
-                                         "little-endian float32 bytes in base64")
+    embedding: list[float] | str = Field(
+        description="the unit vector; with encoding_format base64, its little-endian float32 bytes in base64"
+    )
 
 
 class EmbeddingUsage(BaseModel):
@@ -86,13 +90,22 @@ def _encoded(vector: np.ndarray, encoding_format: str) -> list[float] | str:
     return vector.tolist()
 
 
-@router.post("/v1/embeddings", response_model=EmbeddingList,
-             summary=f"Embeddings of texts ({EMBEDDING_MODEL}, {ENCODER_DIMENSIONS} dimensions, unit length)")
+@router.post(
+    "/v1/embeddings",
+    response_model=EmbeddingList,
+    summary=f"Embeddings of texts ({EMBEDDING_MODEL}, {ENCODER_DIMENSIONS} dimensions, unit length)",
+)
 async def embeddings(body: EmbeddingRequest, request: Request) -> EmbeddingList:
     if body.model != EMBEDDING_MODEL:
-        raise ApiError(404, f"The model '{body.model}' does not exist or does not embed; this server embeds with "
-                       f"'{EMBEDDING_MODEL}'", param="model", kind="not_found_error", code="model_not_found")
+        raise ApiError(
+            404,
+            f"The model '{body.model}' does not exist or does not embed; this server embeds with '{EMBEDDING_MODEL}'",
+            param="model",
+            kind="not_found_error",
+            code="model_not_found",
+        )
     result: Embeddings = await request.app.state.recommender.embed.remote(body.texts)
     data = [Embedding(index=i, embedding=_encoded(v, body.encoding_format)) for i, v in enumerate(result.vectors)]
-    return EmbeddingList(data=data, model=body.model,
-                         usage=EmbeddingUsage(prompt_tokens=result.tokens, total_tokens=result.tokens))
+    return EmbeddingList(
+        data=data, model=body.model, usage=EmbeddingUsage(prompt_tokens=result.tokens, total_tokens=result.tokens)
+    )

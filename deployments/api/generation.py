@@ -18,7 +18,6 @@ MAX_BATCH_PROMPTS = 16
 router = APIRouter(tags=["generation"])
 
 
-
 def _check_prompts(value: str | list[str]) -> str | list[str]:
     prompts = [value] if isinstance(value, str) else value
     if not 1 <= len(prompts) <= MAX_BATCH_PROMPTS:
@@ -66,12 +65,16 @@ class GenerateResponse(BaseModel):
 
 
 def usage(prompt_tokens: int, completion_tokens: int) -> Usage:
-    return Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                 total_tokens=prompt_tokens + completion_tokens)
+    return Usage(
+        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, total_tokens=prompt_tokens + completion_tokens
+    )
 
 
-@router.post("/v1/generate", response_model=GenerateResponse,
-             responses={200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE when stream=true"}})
+@router.post(
+    "/v1/generate",
+    response_model=GenerateResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE when stream=true"}},
+)
 async def generate(body: GenerateRequest, request: Request):
     """Generate text. With ``stream: true`` each event is ``{"index", "text", "tokens"}``; the last event of
     each prompt adds ``finish_reason`` and ``usage``; the stream ends with ``data: [DONE]``."""
@@ -82,8 +85,12 @@ async def generate(body: GenerateRequest, request: Request):
         return sse_response(with_error_event(_generate_events(streams)))
     completions = await asyncio.gather(*(text.complete(p, params) for p in prompts))
     results = [
-        GenerateResult(index=i, text=c["text"], finish_reason=c["finish_reason"],
-                       usage=usage(c["prompt_tokens"], c["completion_tokens"]))
+        GenerateResult(
+            index=i,
+            text=c["text"],
+            finish_reason=c["finish_reason"],
+            usage=usage(c["prompt_tokens"], c["completion_tokens"]),
+        )
         for i, c in enumerate(completions)
     ]
     total = usage(sum(r.usage.prompt_tokens for r in results), sum(r.usage.completion_tokens for r in results))

@@ -68,8 +68,9 @@ class ToolCall(BaseModel):
 class AssistantMessage(BaseModel):
     role: Literal["assistant"] = "assistant"
     content: str | None
-    tool_calls: list[ToolCall] | None = Field(None, exclude_if=_absent,
-                                              description="the calls the model made, when it made any")
+    tool_calls: list[ToolCall] | None = Field(
+        None, exclude_if=_absent, description="the calls the model made, when it made any"
+    )
 
 
 class ChatChoice(BaseModel):

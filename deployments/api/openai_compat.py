@@ -86,9 +86,15 @@ class OpenAIParams(BaseModel):
         """``grammar`` constrains the output (constrained output gets a longer default length, since a JSON
         value or a tool call cut off by the token limit is lost)."""
         default = CONSTRAINED_DEFAULT_MAX_TOKENS if grammar else DEFAULT_MAX_TOKENS
-        given = {"max_new_tokens": max_tokens or self.max_tokens or default,
-                 "temperature": self.temperature, "top_p": self.top_p, "top_k": self.top_k,
-                 "stop": self.stop, "seed": self.seed, "grammar": grammar}
+        given = {
+            "max_new_tokens": max_tokens or self.max_tokens or default,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "stop": self.stop,
+            "seed": self.seed,
+            "grammar": grammar,
+        }
         return GenerationParams(**{k: v for k, v in given.items() if v is not None})
 
     @property
@@ -181,8 +187,12 @@ _JSON_OR_STREAM = "JSON; with stream=true, Server-Sent Events of chunks, then da
 
 def _stream_doc(chunk: type[BaseModel], answer: type[BaseModel]) -> dict:
     """A 200 that is ``answer`` as JSON, or a stream of ``chunk`` (or a ``StreamError``)."""
-    return event_stream_doc(chunk | StreamError, _JSON_OR_STREAM, {"application/json": {
-        "schema": {"$ref": f"#/components/schemas/{answer.__name__}"}}}, done=True)
+    return event_stream_doc(
+        chunk | StreamError,
+        _JSON_OR_STREAM,
+        {"application/json": {"schema": {"$ref": f"#/components/schemas/{answer.__name__}"}}},
+        done=True,
+    )
 
 
 @router.get("/v1/models", response_model=ModelList)
@@ -201,14 +211,20 @@ async def completions(body: CompletionRequest, request: Request):
     text = _service(request, body.model)
     params = body.params()
     prompts = [body.prompt] if isinstance(body.prompt, str) else list(body.prompt)
-    head = {"id": f"cmpl-{uuid.uuid4().hex}", "object": "text_completion", "created": int(time.time()),
-            "model": body.model}
+    head = {
+        "id": f"cmpl-{uuid.uuid4().hex}",
+        "object": "text_completion",
+        "created": int(time.time()),
+        "model": body.model,
+    }
     if body.stream:
         streams = await asyncio.gather(*(text.stream(p, params, body.model) for p in prompts))
         return sse_response(with_error_event(_completion_events(head, streams, body.include_usage)))
     results = await asyncio.gather(*(text.complete(p, params, body.model) for p in prompts))
-    choices = [{"index": i, "text": r["text"], "finish_reason": r["finish_reason"], "logprobs": None}
-               for i, r in enumerate(results)]
+    choices = [
+        {"index": i, "text": r["text"], "finish_reason": r["finish_reason"], "logprobs": None}
+        for i, r in enumerate(results)
+    ]
     return {**head, "choices": choices, "usage": _usage(results)}
 
 
@@ -223,8 +239,11 @@ async def _completion_events(head: dict, streams: list[AsyncIterator[dict]], inc
         yield event({**head, "choices": [], "usage": _usage(finals)})
 
 
-@router.post("/v1/chat/completions", response_model=ChatCompletion,
-             openapi_extra=_stream_doc(ChatCompletionChunk, ChatCompletion))
+@router.post(
+    "/v1/chat/completions",
+    response_model=ChatCompletion,
+    openapi_extra=_stream_doc(ChatCompletionChunk, ChatCompletion),
+)
 async def chat_completions(body: ChatRequest, request: Request):
     text = _service(request, body.model)
     parser = text.model(body.model).tool_parser
@@ -238,9 +257,12 @@ async def chat_completions(body: ChatRequest, request: Request):
         return sse_response(with_error_event(_chat_events(head, stream, body.include_usage, calls)))
     result = await text.complete(messages, params, body.model, tools)
     message, finish_reason = chat_message(result["text"], result["finish_reason"], calls)
-    return {**head, "object": "chat.completion",
-            "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
-            "usage": _usage([result])}
+    return {
+        **head,
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "usage": _usage([result]),
+    }
 
 
 async def _chat_events(head: dict, stream: AsyncIterator[dict], include_usage: bool, calls: CallReading | None):

@@ -17,18 +17,25 @@ def inline_schema(item: Any, mode: Literal["validation", "serialization"] = "ser
     return _inlined(schema, schema.pop("$defs", {}))
 
 
-def event_stream_doc(item: Any, description: str, media_types: dict[str, dict] | None = None,
-                     done: bool = False) -> dict:
+def event_stream_doc(
+    item: Any, description: str, media_types: dict[str, dict] | None = None, done: bool = False
+) -> dict:
     """``openapi_extra`` for a route whose 200 is Server-Sent Events, each ``data:`` line an ``item`` as JSON
     (OpenAPI 3.2's ``itemSchema``, as FastAPI documents its own event streams), then ``data: [DONE]`` when
     ``done``; ``media_types``: what else its 200 may be."""
-    data: dict[str, Any] = {"type": "string", "contentMediaType": "application/json",
-                            "contentSchema": inline_schema(item)}
+    data: dict[str, Any] = {
+        "type": "string",
+        "contentMediaType": "application/json",
+        "contentSchema": inline_schema(item),
+    }
     if done:
         data = {"anyOf": [data, {"const": DONE_DATA}]}
     stream = {"itemSchema": {"type": "object", "required": ["data"], "properties": {"data": data}}}
-    return {"responses": {"200": {"description": description,
-                                  "content": {**(media_types or {}), "text/event-stream": stream}}}}
+    return {
+        "responses": {
+            "200": {"description": description, "content": {**(media_types or {}), "text/event-stream": stream}}
+        }
+    }
 
 
 def _inlined(schema: Any, defs: dict[str, Any]) -> Any:
@@ -40,5 +47,6 @@ def _inlined(schema: Any, defs: dict[str, Any]) -> Any:
         return schema
     if "$ref" in schema:
         return _inlined(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
-    return {k: {"propertyName": v["propertyName"]} if k == "discriminator" else _inlined(v, defs)
-            for k, v in schema.items()}
+    return {
+        k: {"propertyName": v["propertyName"]} if k == "discriminator" else _inlined(v, defs) for k, v in schema.items()
+    }

@@ -30,8 +30,7 @@ _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 class TokenBuckets:
     """One token bucket per key, all at the same rate; at most ``max_keys`` of them (least recent dropped)."""
 
-    def __init__(self, rate: Rate, max_keys: int = MAX_TRACKED_CALLERS,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(self, rate: Rate, max_keys: int = MAX_TRACKED_CALLERS, clock: Callable[[], float] = time.monotonic):
         self.rate, self._max_keys, self._clock = rate, max_keys, clock
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, when)
 
@@ -71,8 +70,11 @@ def rate_limited(family: Family) -> Depends:
         wait = buckets.take(_caller_key(request, credentials))
         if wait:
             rate = buckets.rate
-            raise HTTPException(429, f"too many {family.replace('_', ' ')} requests: at most {rate.per_s:g} a second "
-                                f"(bursts of {rate.burst}); retry in {math.ceil(wait)} s",
-                                headers={"Retry-After": str(math.ceil(wait))})
+            raise HTTPException(
+                429,
+                f"too many {family.replace('_', ' ')} requests: at most {rate.per_s:g} a second "
+                f"(bursts of {rate.burst}); retry in {math.ceil(wait)} s",
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
 
     return Depends(check)

@@ -35,10 +35,15 @@ class RecommendBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     catalogue: Catalogue = Field("movies", description="movies (MovieLens) or works (registered on the ledger)")
-    user_id: str | None = Field(None, min_length=1, max_length=64,
-                                description="a MovieLens user, e.g. '1'; or the caller's own platform id, 'muse:{id}'")
+    user_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="a MovieLens user, e.g. '1'; or the caller's own platform id, 'muse:{id}'",
+    )
     liked_items: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
-        None, min_length=1, max_length=MAX_LIKED_ITEMS)
+        None, min_length=1, max_length=MAX_LIKED_ITEMS
+    )
     query: str | None = Field(None, min_length=1, max_length=MAX_QUERY_CHARS, description="free text")
     k: int = Field(10, ge=1, le=MAX_K)
     exclude_seen: bool = True
@@ -96,8 +101,9 @@ def _recommender(request: Request):
 class InteractionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    catalogue: Catalogue = Field("movies", description="works: item_id is a work id; licenses of works are "
-                                 "recorded from the ledger, not sent")
+    catalogue: Catalogue = Field(
+        "movies", description="works: item_id is a work id; licenses of works are recorded from the ledger, not sent"
+    )
     item_id: str = Field(min_length=1, max_length=64)
     kind: Literal[KINDS]  # type: ignore[valid-type]
     value: float | None = Field(None, ge=0.5, le=5.0, description="stars, for kind=rate")
@@ -117,12 +123,21 @@ def _feedback(request: Request) -> FeedbackStore:
 def _require_own_history(user_id: str, caller: User | None) -> None:
     """A platform user's id (``muse:{id}``) reads their history: only they may ask for it."""
     if caller is None:
-        raise ApiError(401, f"user_id '{user_id}' is a platform user's history: only that user may ask for it, "
-                       "with their API key (Authorization: Bearer <key>); MovieLens user ids such as '1' are public",
-                       param="user_id", kind="authentication_error")
+        raise ApiError(
+            401,
+            f"user_id '{user_id}' is a platform user's history: only that user may ask for it, "
+            "with their API key (Authorization: Bearer <key>); MovieLens user ids such as '1' are public",
+            param="user_id",
+            kind="authentication_error",
+        )
     if user_id.strip().lower() != caller.platform_id:
-        raise ApiError(403, f"user_id '{user_id}' is another platform user's history: ask for your own "
-                       f"('{caller.platform_id}', or leave user_id out)", param="user_id", kind="permission_error")
+        raise ApiError(
+            403,
+            f"user_id '{user_id}' is another platform user's history: ask for your own "
+            f"('{caller.platform_id}', or leave user_id out)",
+            param="user_id",
+            kind="permission_error",
+        )
 
 
 async def recommend(body: RecommendBody, request: Request, caller: Caller):
@@ -146,14 +161,23 @@ async def _recommend_works(body: RecommendBody, request: Request, caller: User |
     """The works catalogue: the caller's history includes their licenses; what they own or hold is left out."""
     recommender = _recommender(request)
     works_request = recommender.works.request(
-        caller and caller.platform_id, caller and caller.address, body.query,
-        tuple(int(i) for i in body.liked_items or ()), body.k, body.exclude_seen, body.diversity)
+        caller and caller.platform_id,
+        caller and caller.address,
+        body.query,
+        tuple(int(i) for i in body.liked_items or ()),
+        body.k,
+        body.exclude_seen,
+        body.diversity,
+    )
     return await recommender.recommend_works(works_request)
 
 
 @router.get("/v1/items")
-async def search_items(request: Request, q: Annotated[str, Query(min_length=1, max_length=200)],
-                       limit: Annotated[int, Query(ge=1, le=MAX_K)] = 20) -> dict:
+async def search_items(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=MAX_K)] = 20,
+) -> dict:
     """Catalogue items whose title, genre or tag contains ``q``, most interacted first."""
     return {"items": await _recommender(request).search.remote(q, limit)}
 
@@ -188,32 +212,49 @@ async def add_interaction(body: InteractionBody, request: Request, caller: Requi
             raise ApiError(404, f"no item '{body.item_id}'", param="item_id", kind="not_found_error")
         store = _feedback(request)
     stored = store.add(caller.platform_id, body.item_id, body.kind, body.value)
-    return {"catalogue": body.catalogue, "item_id": stored.item_id, "kind": stored.kind, "weight": stored.weight,
-            "created_at": stored.created_at}
+    return {
+        "catalogue": body.catalogue,
+        "item_id": stored.item_id,
+        "kind": stored.kind,
+        "weight": stored.weight,
+        "created_at": stored.created_at,
+    }
 
 
 async def _require_work(request: Request, body: InteractionBody) -> None:
     if body.kind == "license":
-        raise ApiError(422, "licenses of works are recorded from the ledger when they are bought or granted: "
-                       "POST /v1/works/{id}/licenses", param="kind")
+        raise ApiError(
+            422,
+            "licenses of works are recorded from the ledger when they are bought or granted: "
+            "POST /v1/works/{id}/licenses",
+            param="kind",
+        )
     if not is_work_id(body.item_id) or not 1 <= int(body.item_id) <= MAX_WORK_ID:
         raise ApiError(422, "in the works catalogue item_id is a work id (a number from 1)", param="item_id")
     await request.app.state.ledger.work.remote(int(body.item_id))  # NotFound: a 404 naming the work
 
 
 @router.get("/v1/interactions")
-async def list_interactions(request: Request, caller: RequiredCaller, catalogue: Catalogue = "movies",
-                            limit: Annotated[int, Query(ge=1, le=MAX_INTERACTIONS_PAGE)] = 50) -> dict:
+async def list_interactions(
+    request: Request,
+    caller: RequiredCaller,
+    catalogue: Catalogue = "movies",
+    limit: Annotated[int, Query(ge=1, le=MAX_INTERACTIONS_PAGE)] = 50,
+) -> dict:
     """The caller's own interactions, newest first. In the works catalogue these include every license the
     ledger recorded for the caller's account (bought or granted), as ``kind: license``."""
     store = _feedback(request) if catalogue == "movies" else request.app.state.work_feedback
-    items = [{"item_id": i.item_id, "kind": i.kind, "weight": i.weight, "created_at": i.created_at}
-             for i in store.records(caller.platform_id, limit)]
+    items = [
+        {"item_id": i.item_id, "kind": i.kind, "weight": i.weight, "created_at": i.created_at}
+        for i in store.records(caller.platform_id, limit)
+    ]
     if catalogue == "movies":
         return {"items": items}
     licenses = _ledger_index(request).licenses_of(caller.address) if caller.address else []
-    items += [{"item_id": str(lic.work_id), "kind": "license", "weight": KIND_WEIGHTS["license"], "block": lic.block}
-              for lic in reversed(licenses)]
+    items += [
+        {"item_id": str(lic.work_id), "kind": "license", "weight": KIND_WEIGHTS["license"], "block": lic.block}
+        for lic in reversed(licenses)
+    ]
     return {"items": items[:limit]}
 
 

@@ -34,6 +34,7 @@ async def with_error_event(events: AsyncIterator[str]) -> AsyncIterator[str]:
         async for item in events:
             yield item
     except Exception as exc:  # the client still gets a well-formed stream
-        yield event({"error": {"message": hidden_failure(log, "generation failed", exc), "type": "server_error",
-                               "param": None}})
+        yield event(
+            {"error": {"message": hidden_failure(log, "generation failed", exc), "type": "server_error", "param": None}}
+        )
     yield DONE

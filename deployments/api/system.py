@@ -23,8 +23,11 @@ async def system_status(request: Request) -> dict:
 
 def running_replicas(status: dict) -> dict[str, int]:
     """Running replicas per deployment, from ``GET /v1/system/status``'s answer."""
-    return {name: deployment["replicas"].get("RUNNING", 0) for app in status["applications"].values()
-            for name, deployment in app["deployments"].items()}
+    return {
+        name: deployment["replicas"].get("RUNNING", 0)
+        for app in status["applications"].values()
+        for name, deployment in app["deployments"].items()
+    }
 
 
 @router.get("/v1/system/metrics")
@@ -36,8 +39,12 @@ async def system_metrics(request: Request) -> dict:
     seconds, so figures trail the traffic a little."""
     reader = getattr(request.app.state, "metrics", None)
     if reader is None:
-        raise ApiError(503, "metrics are not available: Muse was started without a metrics endpoint "
-                       "(set MUSE_METRICS_URL to Ray's Prometheus /metrics URL)", kind="service_unavailable")
+        raise ApiError(
+            503,
+            "metrics are not available: Muse was started without a metrics endpoint "
+            "(set MUSE_METRICS_URL to Ray's Prometheus /metrics URL)",
+            kind="service_unavailable",
+        )
     try:
         return await reader.snapshot(running_replicas(request.app.state.status()))
     except httpx.HTTPError as exc:

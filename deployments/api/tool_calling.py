@@ -120,8 +120,7 @@ class MessageToolCall(BaseModel):
             arguments: Any = json.loads(self.function.arguments)
         except ValueError:
             arguments = self.function.arguments
-        return {"id": self.id, "type": "function",
-                "function": {"name": self.function.name, "arguments": arguments}}
+        return {"id": self.id, "type": "function", "function": {"name": self.function.name, "arguments": arguments}}
 
 
 class JsonSchemaFormat(BaseModel):
@@ -196,8 +195,9 @@ class ToolFields(BaseModel):
         parallel, strict = self.parallel_tool_calls is not False, self.strict_calls(model_parser)
         try:
             if self.forced:
-                return tool_call_grammar(self._bounded_tools(), model_parser or FORCED_CALL_PARSER, self.named_tool,
-                                         parallel)
+                return tool_call_grammar(
+                    self._bounded_tools(), model_parser or FORCED_CALL_PARSER, self.named_tool, parallel
+                )
             if strict:
                 return optional_tool_call_grammar(self._bounded_tools(), model_parser, parallel)
             if self.response_format is None or self.response_format.type == "text":
@@ -210,9 +210,12 @@ class ToolFields(BaseModel):
     def strict_calls(self, model_parser: str | None) -> bool:
         """Whether calls under ``auto`` are constrained: a strict tool, a model that writes calls, and no JSON
         ``response_format`` (which then constrains the output instead, as before)."""
-        return (self.tool_choice in (None, "auto") and model_parser is not None
-                and any(t.function.strict for t in self.tools or ())
-                and (self.response_format is None or self.response_format.type == "text"))
+        return (
+            self.tool_choice in (None, "auto")
+            and model_parser is not None
+            and any(t.function.strict for t in self.tools or ())
+            and (self.response_format is None or self.response_format.type == "text")
+        )
 
     def _bounded_tools(self) -> list[dict]:
         return [bounded_schema(t.model_dump(exclude_none=True)) for t in self.tools]
@@ -237,8 +240,10 @@ def chat_message(text: str, finish_reason: str, calls: CallReading | None) -> tu
     found = parsed.tool_calls if calls.parallel else parsed.tool_calls[:1]
     if not found:
         return {"role": "assistant", "content": text}, finish_reason
-    return ({"role": "assistant", "content": parsed.content, "tool_calls": [c.as_openai() for c in found]},
-            "tool_calls")
+    return (
+        {"role": "assistant", "content": parsed.content, "tool_calls": [c.as_openai() for c in found]},
+        "tool_calls",
+    )
 
 
 class ChatDeltas:
@@ -262,8 +267,18 @@ class ChatDeltas:
                 break
             index = len(self._calls)
             self._calls.append(call)
-            deltas.append({"tool_calls": [{"index": index, "id": call.id, "type": "function",
-                                           "function": {"name": call.name, "arguments": ""}}]})
+            deltas.append(
+                {
+                    "tool_calls": [
+                        {
+                            "index": index,
+                            "id": call.id,
+                            "type": "function",
+                            "function": {"name": call.name, "arguments": ""},
+                        }
+                    ]
+                }
+            )
             deltas.append({"tool_calls": [{"index": index, "function": {"arguments": call.arguments}}]})
         return deltas
 

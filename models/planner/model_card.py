@@ -15,12 +15,14 @@ def write_model_card(model_dir: Path, heldout: list[Example], outputs: list[str]
     cfg, rep = saved["config"], saved["report"]
     size_mb = sum(p.stat().st_size for p in model_dir.iterdir() if p.is_file()) / 2**20
     by_kind = "\n".join(f"| {kind} | {value:.1%} |" for kind, value in rep["heldout_exact_by_kind"].items())
-    samples = "\n".join(f"- `{json.dumps(e.request, ensure_ascii=False)}`\n  -> `{out}`"
-                        for e, out in list(zip(heldout, outputs))[:SAMPLES])
+    samples = "\n".join(
+        f"- `{json.dumps(e.request, ensure_ascii=False)}`\n  -> `{out}`"
+        for e, out in list(zip(heldout, outputs))[:SAMPLES]
+    )
     card = f"""# muse-planner
 
-Muse's bundled planner: a {rep['parameters'] / 1e6:.1f} M-parameter Llama-architecture causal LM with its own
-byte-level BPE tokenizer ({len(json.loads((model_dir / 'tokenizer.json').read_text())['model']['vocab']):,} BPE tokens
+Muse's bundled planner: a {rep["parameters"] / 1e6:.1f} M-parameter Llama-architecture causal LM with its own
+byte-level BPE tokenizer ({len(json.loads((model_dir / "tokenizer.json").read_text())["model"]["vocab"]):,} BPE tokens
 plus the contract's added tokens), trained from scratch by `muse train-planner` on requests to Muse's assistant, in
 English and Chinese, each paired with its plan. It reads one request and answers with the whole plan as Hermes tool
 calls (`<tool_call>{{"name": ..., "arguments": {{...}}}}</tool_call>`, later calls referring to earlier results as
@@ -32,7 +34,7 @@ calls (`<tool_call>{{"name": ..., "arguments": {{...}}}}</tool_call>`, later cal
 The chat template renders `<|request|>` + the user messages' text (joined by a new line) + `<|plan|>`; system,
 assistant and tool messages and `tools` are ignored. Generation ends with `<|endoftext|>` (the EOS token).
 `<tool_call>` and `</tool_call>` are single non-special tokens, so a decode that skips special tokens keeps them.
-Plans are short: {rep['mean_target_tokens']} tokens on average in training, at most {rep['max_target_tokens']}.
+Plans are short: {rep["mean_target_tokens"]} tokens on average in training, at most {rep["max_target_tokens"]}.
 
 ## Data
 
@@ -46,27 +48,27 @@ writes the request, so labels are exact.
 
 | | |
 | --- | --- |
-| training examples | {rep['train_examples']:,} (seed {cfg['seed']}, {rep['train_tokens']:,} tokens) |
-| held-out examples | {rep['heldout_examples']:,}: seed {cfg['seed'] + 1} and the grammar's held-out split (every 8th topic, noun, adjective, verb and phrasing of each word list is never used in training) |
+| training examples | {rep["train_examples"]:,} (seed {cfg["seed"]}, {rep["train_tokens"]:,} tokens) |
+| held-out examples | {rep["heldout_examples"]:,}: seed {cfg["seed"] + 1} and the grammar's held-out split (every 8th topic, noun, adjective, verb and phrasing of each word list is never used in training) |
 
 ## Training
 
 | | |
 | --- | --- |
-| architecture | Llama: {cfg['num_layers']} layers, hidden {cfg['hidden_size']}, {cfg['num_heads']} heads, MLP {cfg['intermediate_size']}, tied embeddings, context {cfg['context']} |
+| architecture | Llama: {cfg["num_layers"]} layers, hidden {cfg["hidden_size"]}, {cfg["num_heads"]} heads, MLP {cfg["intermediate_size"]}, tied embeddings, context {cfg["context"]} |
 | objective | next-token cross-entropy on the plan and EOS only (the request is context) |
-| training | {rep['steps']} AdamW steps of {cfg['batch_size']} examples, lr {cfg['lr']} cosine, seed {cfg['seed']}; {rep['tokens_seen']:,} tokens (with padding) |
-| training time | {rep['train_seconds'] / 60:.1f} min on the 2-core development machine (CPU, {rep['torch_threads']} torch threads, shared), {rep['tokens_per_second']:,.0f} tokens/s |
-| final training loss | {rep['final_train_loss']} |
+| training | {rep["steps"]} AdamW steps of {cfg["batch_size"]} examples, lr {cfg["lr"]} cosine, seed {cfg["seed"]}; {rep["tokens_seen"]:,} tokens (with padding) |
+| training time | {rep["train_seconds"] / 60:.1f} min on the 2-core development machine (CPU, {rep["torch_threads"]} torch threads, shared), {rep["tokens_per_second"]:,.0f} tokens/s |
+| final training loss | {rep["final_train_loss"]} |
 | checkpoint size | {size_mb:.1f} MB (float32 safetensors + tokenizer) |
 
 ## Held-out results (greedy decoding)
 
 | | |
 | --- | --- |
-| **exact output** (the whole plan, character for character) | **{rep['heldout_exact']:.1%}** |
-| valid output (well-formed tool calls, or one of the known reply texts) | {rep['heldout_valid']:.1%} |
-| exact, English / Chinese | {rep['heldout_exact_by_language']['en']:.1%} / {rep['heldout_exact_by_language']['zh']:.1%} |
+| **exact output** (the whole plan, character for character) | **{rep["heldout_exact"]:.1%}** |
+| valid output (well-formed tool calls, or one of the known reply texts) | {rep["heldout_valid"]:.1%} |
+| exact, English / Chinese | {rep["heldout_exact_by_language"]["en"]:.1%} / {rep["heldout_exact_by_language"]["zh"]:.1%} |
 
 | request kind | exact |
 | --- | --- |

@@ -52,23 +52,24 @@ def encode(tokenizer: PreTrainedTokenizerFast, example: Example) -> tuple[list[i
     return prompt + target, len(prompt)
 
 
-def batches(encoded: list[tuple[list[int], int]], batch_size: int, pad_id: int,
-            rng: random.Random) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def batches(
+    encoded: list[tuple[list[int], int]], batch_size: int, pad_id: int, rng: random.Random
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """One epoch: shuffled, grouped by length in pools of 50 batches, padded to the longest in each batch."""
     order = list(range(len(encoded)))
     rng.shuffle(order)
     pool = batch_size * 50
     out = []
     for start in range(0, len(order), pool):
-        chunk = sorted(order[start:start + pool], key=lambda i: len(encoded[i][0]))
+        chunk = sorted(order[start : start + pool], key=lambda i: len(encoded[i][0]))
         for b in range(0, len(chunk), batch_size):
-            rows = [encoded[i] for i in chunk[b:b + batch_size]]
+            rows = [encoded[i] for i in chunk[b : b + batch_size]]
             width = max(len(ids) for ids, _ in rows)
             x = torch.full((len(rows), width), pad_id, dtype=torch.long)
             y = torch.full((len(rows), width), -100, dtype=torch.long)
             for r, (ids, cut) in enumerate(rows):
-                x[r, :len(ids)] = torch.tensor(ids)
-                y[r, cut:len(ids)] = torch.tensor(ids[cut:])
+                x[r, : len(ids)] = torch.tensor(ids)
+                y[r, cut : len(ids)] = torch.tensor(ids[cut:])
             out.append((x, y))
     rng.shuffle(out)
     return out
@@ -84,25 +85,34 @@ def plan_loss(model: LlamaForCausalLM, x: torch.Tensor, y: torch.Tensor) -> torc
 
 
 @torch.no_grad()
-def plan(model: LlamaForCausalLM, tokenizer: PreTrainedTokenizerFast, requests: list[str],
-         max_new_tokens: int = 200) -> list[str]:
+def plan(
+    model: LlamaForCausalLM, tokenizer: PreTrainedTokenizerFast, requests: list[str], max_new_tokens: int = 200
+) -> list[str]:
     """Greedy plans for requests, rendered by the chat template as a server would."""
-    prompts = [tokenizer.apply_chat_template([{"role": "user", "content": r}], tokenize=False,
-                                             add_generation_prompt=True) for r in requests]
+    prompts = [
+        tokenizer.apply_chat_template([{"role": "user", "content": r}], tokenize=False, add_generation_prompt=True)
+        for r in requests
+    ]
     batch = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
-    out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
-                         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
-    return [tokenizer.decode(row[batch["input_ids"].shape[1]:], skip_special_tokens=True) for row in out]
+    out = model.generate(
+        **batch,
+        max_new_tokens=max_new_tokens,
+        do_sample=False,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return [tokenizer.decode(row[batch["input_ids"].shape[1] :], skip_special_tokens=True) for row in out]
 
 
-def evaluate(model: LlamaForCausalLM, tokenizer: PreTrainedTokenizerFast, examples: list[Example],
-             batch_size: int = 32) -> dict:
+def evaluate(
+    model: LlamaForCausalLM, tokenizer: PreTrainedTokenizerFast, examples: list[Example], batch_size: int = 32
+) -> dict:
     """Exact-output accuracy and valid-output rate (parses as tool calls, or is a known reply) with greedy
     decoding, overall, by language and by kind of request."""
     model.eval()
     outputs: list[str] = []
     for start in range(0, len(examples), batch_size):
-        outputs += plan(model, tokenizer, [e.request for e in examples[start:start + batch_size]])
+        outputs += plan(model, tokenizer, [e.request for e in examples[start : start + batch_size]])
     exact = [out == e.target for out, e in zip(outputs, examples)]
     valid = [parse_calls(out) is not None or is_reply(out) for out in outputs]
 
@@ -110,10 +120,13 @@ def evaluate(model: LlamaForCausalLM, tokenizer: PreTrainedTokenizerFast, exampl
         chosen = [ok for ok, e in zip(exact, examples) if keep(e)]
         return round(sum(chosen) / max(1, len(chosen)), 4)
 
-    return {"exact": round(sum(exact) / len(examples), 4), "valid": round(sum(valid) / len(examples), 4),
-            "by_language": {lang: rate(lambda e, lang=lang: e.language == lang) for lang in ("en", "zh")},
-            "by_kind": {kind: rate(lambda e, kind=kind: e.kind == kind) for kind in sorted({e.kind for e in examples})},
-            "outputs": outputs}
+    return {
+        "exact": round(sum(exact) / len(examples), 4),
+        "valid": round(sum(valid) / len(examples), 4),
+        "by_language": {lang: rate(lambda e, lang=lang: e.language == lang) for lang in ("en", "zh")},
+        "by_kind": {kind: rate(lambda e, kind=kind: e.kind == kind) for kind in sorted({e.kind for e in examples})},
+        "outputs": outputs,
+    }
 
 
 def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
@@ -125,8 +138,14 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
     heldout = list(generate(cfg.heldout_examples, cfg.seed + 1, "heldout"))
     tokenizer = train_tokenizer((text for e in examples for text in (e.request, e.target)), cfg.vocab_size)
     encoded = [pair for pair in (encode(tokenizer, e) for e in examples) if len(pair[0]) <= cfg.context]
-    model = build_llama(tokenizer, hidden_size=cfg.hidden_size, intermediate_size=cfg.intermediate_size,
-                        num_layers=cfg.num_layers, num_heads=cfg.num_heads, max_positions=cfg.context)
+    model = build_llama(
+        tokenizer,
+        hidden_size=cfg.hidden_size,
+        intermediate_size=cfg.intermediate_size,
+        num_layers=cfg.num_layers,
+        num_heads=cfg.num_heads,
+        max_positions=cfg.context,
+    )
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.1, betas=(0.9, 0.95))
     rng = random.Random(cfg.seed)
     queue: list[tuple[torch.Tensor, torch.Tensor]] = []

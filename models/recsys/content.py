@@ -58,13 +58,23 @@ class ContentIndex:
         self._encoding = threading.Lock()
 
     @classmethod
-    def build(cls, catalogue: pd.DataFrame, item_ids: np.ndarray, encoder=None,
-              progress: bool = False) -> "ContentIndex":
+    def build(
+        cls, catalogue: pd.DataFrame, item_ids: np.ndarray, encoder=None, progress: bool = False
+    ) -> "ContentIndex":
         encoder = encoder or load_encoder()
-        texts = [item_text(catalogue.at[i, "title"], catalogue.at[i, "genres"], catalogue.at[i, "tags"])
-                 if i in catalogue.index else str(i) for i in item_ids]
-        vectors = encoder.encode(texts, batch_size=EMBEDDING_BATCH, normalize_embeddings=True,
-                                 show_progress_bar=progress, convert_to_numpy=True)
+        texts = [
+            item_text(catalogue.at[i, "title"], catalogue.at[i, "genres"], catalogue.at[i, "tags"])
+            if i in catalogue.index
+            else str(i)
+            for i in item_ids
+        ]
+        vectors = encoder.encode(
+            texts,
+            batch_size=EMBEDDING_BATCH,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
         return cls(item_ids, vectors, encoder)
 
     def save(self, path: Path) -> None:
@@ -78,8 +88,9 @@ class ContentIndex:
         return cls(saved["item_ids"], saved["embeddings"])
 
     @classmethod
-    def cached(cls, path: Path, catalogue: pd.DataFrame, item_ids: np.ndarray,
-               progress: bool = False) -> "ContentIndex":
+    def cached(
+        cls, path: Path, catalogue: pd.DataFrame, item_ids: np.ndarray, progress: bool = False
+    ) -> "ContentIndex":
         """The index saved at ``path`` if it is readable and covers ``item_ids``; else built (slow) and saved."""
         try:
             content = cls.load(path)
@@ -113,7 +124,7 @@ class ContentIndex:
         recommendations' query encodings wait for one chunk at most, never for a whole long request."""
         vectors, tokens = [np.empty((0, ENCODER_DIMENSIONS), np.float32)], [np.empty(0, np.int64)]
         for start in range(0, len(texts), EMBED_CHUNK):
-            chunk = texts[start:start + EMBED_CHUNK]
+            chunk = texts[start : start + EMBED_CHUNK]
             with self._encoder_alone() as encoder:
                 tokens.append(encoder.preprocess(chunk)["attention_mask"].sum(dim=1).numpy())
                 vectors.append(encoder.encode(chunk, normalize_embeddings=True, convert_to_numpy=True))

@@ -28,7 +28,8 @@ def load_interactions(path: Path) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{path} lacks columns {sorted(missing)}")
     frame = frame[["user", "item", "weight", "timestamp"]].astype(
-        {"user": str, "item": str, "weight": "float32", "timestamp": "int64"})
+        {"user": str, "item": str, "weight": "float32", "timestamp": "int64"}
+    )
     latest = frame.sort_values("timestamp", kind="stable").drop_duplicates(["user", "item"], keep="last")
     return latest.sort_index().reset_index(drop=True)
 
@@ -36,8 +37,9 @@ def load_interactions(path: Path) -> pd.DataFrame:
 def load_catalogue(movies: Path, tags: Path | None = None) -> pd.DataFrame:
     """Indexed by item id: ``title``, ``genres`` (list), ``tags`` (list, most used first)."""
     frame = pd.read_csv(movies, dtype={"movieId": str}).rename(columns={"movieId": "item"})
-    frame["genres"] = frame["genres"].fillna("").map(
-        lambda g: [x for x in g.split("|") if x and x != "(no genres listed)"])
+    frame["genres"] = (
+        frame["genres"].fillna("").map(lambda g: [x for x in g.split("|") if x and x != "(no genres listed)"])
+    )
     frame = frame.set_index("item")
     frame["tags"] = [[] for _ in range(len(frame))]
     if tags is not None and tags.exists():
@@ -62,8 +64,7 @@ class Matrix:
         self.item_index = {it: i for i, it in enumerate(self.item_ids)}
 
     @classmethod
-    def build(cls, interactions: pd.DataFrame, item_ids: np.ndarray,
-              user_ids: np.ndarray | None = None) -> "Matrix":
+    def build(cls, interactions: pd.DataFrame, item_ids: np.ndarray, user_ids: np.ndarray | None = None) -> "Matrix":
         """Sum each (user, item) pair's weights; items outside ``item_ids`` are dropped."""
         users = np.array(sorted(interactions["user"].unique())) if user_ids is None else user_ids
         user_pos = pd.Index(users).get_indexer(interactions["user"])
@@ -71,6 +72,8 @@ class Matrix:
         keep = (user_pos >= 0) & (item_pos >= 0)
         matrix = csr_matrix(
             (interactions["weight"].to_numpy(np.float32)[keep], (user_pos[keep], item_pos[keep])),
-            shape=(len(users), len(item_ids)), dtype=np.float32)
+            shape=(len(users), len(item_ids)),
+            dtype=np.float32,
+        )
         matrix.sum_duplicates()
         return cls(matrix, np.asarray(users), np.asarray(item_ids))

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def mmr(candidates: np.ndarray, scores: np.ndarray, embeddings: np.ndarray, k: int,
-        diversity: float) -> np.ndarray:
+def mmr(candidates: np.ndarray, scores: np.ndarray, embeddings: np.ndarray, k: int, diversity: float) -> np.ndarray:
     """Pick ``k`` of ``candidates`` (ranked best first) greedily by
     ``(1 - diversity) * relevance - diversity * max similarity to the items already picked``.
 

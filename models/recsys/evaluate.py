@@ -63,9 +63,15 @@ def score(model, train: Matrix, heldout: pd.DataFrame, features: np.ndarray) -> 
     users = np.array(sorted(relevant))
     items, _ = model.recommend(users, train.matrix, K)
     lists = [list(row) for row in items]
-    per_user = {name: np.mean([fn(lst, relevant[u], K) for u, lst in zip(users, lists)]) for name, fn in (
-        ("precision@10", metrics.precision_at_k), ("recall@10", metrics.recall_at_k),
-        ("ndcg@10", metrics.ndcg_at_k), ("map@10", metrics.average_precision_at_k))}
+    per_user = {
+        name: np.mean([fn(lst, relevant[u], K) for u, lst in zip(users, lists)])
+        for name, fn in (
+            ("precision@10", metrics.precision_at_k),
+            ("recall@10", metrics.recall_at_k),
+            ("ndcg@10", metrics.ndcg_at_k),
+            ("map@10", metrics.average_precision_at_k),
+        )
+    }
     popularity = np.asarray((train.matrix > 0).sum(axis=0)).ravel() / train.matrix.shape[0]
     return {
         **{k: float(v) for k, v in per_user.items()},
@@ -76,8 +82,13 @@ def score(model, train: Matrix, heldout: pd.DataFrame, features: np.ndarray) -> 
     }
 
 
-def select_als_params(train: Matrix, validation: pd.DataFrame, features: np.ndarray,
-                      grid: dict[str, list] = ALS_GRID, progress: bool = True) -> tuple[AlsParams, list[dict]]:
+def select_als_params(
+    train: Matrix,
+    validation: pd.DataFrame,
+    features: np.ndarray,
+    grid: dict[str, list] = ALS_GRID,
+    progress: bool = True,
+) -> tuple[AlsParams, list[dict]]:
     """Grid search on the validation split; returns the best parameters and every trial."""
     trials = []
     combos = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
@@ -108,5 +119,10 @@ def run_protocol(data_dir: Path, grid: dict[str, list] = ALS_GRID, progress: boo
         model.fit(train.matrix)
         results[model.name] = score(model, train, test, features)
     ratio = results["als"]["ndcg@10"] / results["popularity"]["ndcg@10"]
-    return {"models": results, "als_params": asdict(best), "als_ndcg_vs_popularity": ratio,
-            "grid": trials, "protocol": __doc__.strip()}
+    return {
+        "models": results,
+        "als_params": asdict(best),
+        "als_ndcg_vs_popularity": ratio,
+        "grid": trials,
+        "protocol": __doc__.strip(),
+    }

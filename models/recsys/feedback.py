@@ -58,26 +58,35 @@ class FeedbackStore:
 
     def add(self, user_id: str, item_id: str, kind: str, value: float | None = None) -> Interaction:
         interaction = Interaction(user_id, item_id, kind, weight_of(kind, value), time.time())
-        self.db.execute(f"INSERT INTO {self.table} (user_id, item_id, kind, weight, created_at) VALUES (?, ?, ?, ?, ?)",
-                        (user_id, item_id, kind, interaction.weight, interaction.created_at))
+        self.db.execute(
+            f"INSERT INTO {self.table} (user_id, item_id, kind, weight, created_at) VALUES (?, ?, ?, ?, ?)",
+            (user_id, item_id, kind, interaction.weight, interaction.created_at),
+        )
         return interaction
 
     def history(self, user_id: str) -> list[tuple[str, float]]:
         """The user's items with the strongest weight each had (a like outranks an earlier view)."""
-        rows = self.db.execute(f"SELECT item_id, MAX(weight) FROM {self.table} WHERE user_id = ? GROUP BY item_id "
-                               "ORDER BY MIN(id)", (user_id,)).fetchall()
+        rows = self.db.execute(
+            f"SELECT item_id, MAX(weight) FROM {self.table} WHERE user_id = ? GROUP BY item_id ORDER BY MIN(id)",
+            (user_id,),
+        ).fetchall()
         return [(item, float(weight)) for item, weight in rows]
 
     def as_frame(self) -> pd.DataFrame:
         """Every (user, item) pair at its strongest weight, in the columns of ``load_interactions``."""
-        rows = self.db.execute("SELECT user_id, item_id, MAX(weight), CAST(MAX(created_at) AS INTEGER) "
-                               f"FROM {self.table} GROUP BY user_id, item_id").fetchall()
+        rows = self.db.execute(
+            "SELECT user_id, item_id, MAX(weight), CAST(MAX(created_at) AS INTEGER) "
+            f"FROM {self.table} GROUP BY user_id, item_id"
+        ).fetchall()
         return pd.DataFrame(rows, columns=["user", "item", "weight", "timestamp"])
 
     def records(self, user_id: str, limit: int) -> list[Interaction]:
         """The user's latest ``limit`` interactions, newest first."""
-        rows = self.db.execute(f"SELECT user_id, item_id, kind, weight, created_at FROM {self.table} "
-                               "WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit)).fetchall()
+        rows = self.db.execute(
+            f"SELECT user_id, item_id, kind, weight, created_at FROM {self.table} "
+            "WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+            (user_id, limit),
+        ).fetchall()
         return [Interaction(*row) for row in rows]
 
     def user_counts(self) -> dict[str, int]:

@@ -33,8 +33,12 @@ class AlsRecommender:
     def __init__(self, params: AlsParams = AlsParams()):
         self.params = params
         self.model = AlternatingLeastSquares(
-            factors=params.factors, regularization=params.regularization, alpha=params.alpha,
-            iterations=params.iterations, random_state=params.seed)
+            factors=params.factors,
+            regularization=params.regularization,
+            alpha=params.alpha,
+            iterations=params.iterations,
+            random_state=params.seed,
+        )
 
     def fit(self, user_items: csr_matrix, progress: bool = False) -> None:
         self.model.fit(user_items, show_progress=progress)

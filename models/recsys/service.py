@@ -78,8 +78,6 @@ class _Profile:
     vector: np.ndarray | None = None
 
 
-
-
 class RecommenderService:
     def __init__(self, catalogue: pd.DataFrame, matrix: Matrix, als: AlsRecommender, content: ContentIndex):
         self.catalogue, self.matrix, self.als, self.content = catalogue, matrix, als, content
@@ -92,12 +90,19 @@ class RecommenderService:
         self.tags = [list(catalogue.at[i, "tags"]) if i in catalogue.index else [] for i in self.item_ids]
         # What ``search`` looks in, per item in popularity order: one lowercase string, fields apart by a NUL
         # (no query holds one, so a match never spans two fields). Built once: a scan of these is ~1 ms.
-        self._searchable = [(int(i), "\0".join([str(self.titles[i]), *self.genres[i], *self.tags[i]]).lower())
-                            for i in self.popular]
+        self._searchable = [
+            (int(i), "\0".join([str(self.titles[i]), *self.genres[i], *self.tags[i]]).lower()) for i in self.popular
+        ]
 
     @classmethod
-    def train(cls, data_dir: Path, cache_dir: Path, params: AlsParams = DEFAULT_ALS,
-              extra_interactions: pd.DataFrame | None = None, progress: bool = False) -> "RecommenderService":
+    def train(
+        cls,
+        data_dir: Path,
+        cache_dir: Path,
+        params: AlsParams = DEFAULT_ALS,
+        extra_interactions: pd.DataFrame | None = None,
+        progress: bool = False,
+    ) -> "RecommenderService":
         """Fit ALS on the catalogue's interactions plus ``extra_interactions`` (platform users').
 
         Content embeddings are cached in ``cache_dir`` (slow to build)."""
@@ -117,9 +122,17 @@ class RecommenderService:
         never see half a file, and concurrent savers never mix theirs."""
         m = self.matrix.matrix
         with replacing(path) as temp, temp.open("wb") as file:
-            np.savez(file, user_factors=self.als.model.user_factors, item_factors=self.als.model.item_factors,
-                     user_ids=self.matrix.user_ids, item_ids=self.matrix.item_ids, data=m.data, indices=m.indices,
-                     indptr=m.indptr, params=np.array([json.dumps(asdict(self.als.params))]))
+            np.savez(
+                file,
+                user_factors=self.als.model.user_factors,
+                item_factors=self.als.model.item_factors,
+                user_ids=self.matrix.user_ids,
+                item_ids=self.matrix.item_ids,
+                data=m.data,
+                indices=m.indices,
+                indptr=m.indptr,
+                params=np.array([json.dumps(asdict(self.als.params))]),
+            )
 
     @classmethod
     def load(cls, path: Path, data_dir: Path, cache_dir: Path) -> "RecommenderService":
@@ -128,8 +141,9 @@ class RecommenderService:
         item_ids = saved["item_ids"]
         shape = (len(saved["user_ids"]), len(item_ids))
         try:
-            matrix = Matrix(csr_matrix((saved["data"], saved["indices"], saved["indptr"]), shape=shape),
-                            saved["user_ids"], item_ids)
+            matrix = Matrix(
+                csr_matrix((saved["data"], saved["indices"], saved["indptr"]), shape=shape), saved["user_ids"], item_ids
+            )
             als = AlsRecommender(AlsParams(**json.loads(str(saved["params"][0]))))
             if saved["user_factors"].shape[0] != shape[0] or saved["item_factors"].shape[0] != shape[1]:
                 raise ValueError("factor matrices do not match the user and item ids")
@@ -153,8 +167,13 @@ class RecommenderService:
         return self._item_view(self.item_index(item_id))
 
     def _item_view(self, index: int) -> dict:
-        return {"id": str(self.item_ids[index]), "title": str(self.titles[index]), "genres": self.genres[index],
-                "tags": self.tags[index], "interactions": int(self.interaction_counts[index])}
+        return {
+            "id": str(self.item_ids[index]),
+            "title": str(self.titles[index]),
+            "genres": self.genres[index],
+            "tags": self.tags[index],
+            "interactions": int(self.interaction_counts[index]),
+        }
 
     # --------------------------------------------------------------------------- recommendations
     def recommend(self, request: RecommendRequest) -> list[Recommendation]:
@@ -176,8 +195,10 @@ class RecommenderService:
         weighted.update({item: KIND_WEIGHTS["like"] for item in request.liked_items})
         if weighted:  # fold the items in: solve for this user's ALS vector, the trained items held fixed
             items = np.array([self.item_index(i) for i in weighted])
-            row = csr_matrix((np.array(list(weighted.values()), np.float32), (np.zeros(len(items), int), items)),
-                             shape=(1, len(self.item_ids)))
+            row = csr_matrix(
+                (np.array(list(weighted.values()), np.float32), (np.zeros(len(items), int), items)),
+                shape=(1, len(self.item_ids)),
+            )
             return _Profile(items, self.als.model.recalculate_user(0, row))
         user = self.matrix.user_index.get(request.user_id) if request.user_id is not None else None
         if user is None:
@@ -202,14 +223,17 @@ class RecommenderService:
             values = self.interaction_counts[candidates].astype(np.float32)
             reason = lambda _: "popular with viewers"  # noqa: E731
         if request.genre:
-            keep = np.array([request.genre.lower() in (g.lower() for g in self.genres[c]) for c in candidates],
-                            dtype=bool)
+            keep = np.array(
+                [request.genre.lower() in (g.lower() for g in self.genres[c]) for c in candidates], dtype=bool
+            )
             candidates, values = candidates[keep], values[keep]
         candidates, values = candidates[:n_candidates], values[:n_candidates]
         picked = mmr(candidates, values, self.content.embeddings, request.k, request.diversity)
         score_of = dict(zip(candidates.tolist(), values.tolist()))
-        return [Recommendation(str(self.item_ids[i]), str(self.titles[i]), round(float(score_of[i]), 4), reason(i))
-                for i in picked]
+        return [
+            Recommendation(str(self.item_ids[i]), str(self.titles[i]), round(float(score_of[i]), 4), reason(i))
+            for i in picked
+        ]
 
     def _because(self, item: int, seen: np.ndarray) -> str:
         """Name the seen item closest to ``item`` in ALS item space."""
@@ -230,8 +254,9 @@ class RecommenderService:
             ids, scores = self.content.similar(index, k)
             pairs = list(zip(ids, scores))
             reason = f"similar in content to {self.titles[index]}"
-        return [Recommendation(str(self.item_ids[i]), str(self.titles[i]), round(float(s), 4), reason)
-                for i, s in pairs]
+        return [
+            Recommendation(str(self.item_ids[i]), str(self.titles[i]), round(float(s), 4), reason) for i, s in pairs
+        ]
 
     def search(self, text: str, k: int = 20) -> list[dict]:
         """Items whose title, genres or tags contain ``text`` (case-insensitive), most interacted first."""

@@ -102,8 +102,9 @@ class _Snapshot:
 
 
 class WorksCatalogue:
-    def __init__(self, encode: Encoder, policy: WorksPolicy = WorksPolicy(),
-                 collaborative: WorksCollaborative | None = None):
+    def __init__(
+        self, encode: Encoder, policy: WorksPolicy = WorksPolicy(), collaborative: WorksCollaborative | None = None
+    ):
         self._encode, self.policy, self.collaborative = encode, policy, collaborative
         self._snapshot = _Snapshot()
 
@@ -128,8 +129,13 @@ class WorksCatalogue:
         all_works = tuple(old.works[i] for i in keep) + tuple(works)
         embeddings = np.concatenate([old.embeddings[keep], vectors]) if len(keep) else vectors
         counts = np.concatenate([old.counts[keep], np.zeros(len(works), np.int64)])
-        self._snapshot = _Snapshot(all_works, embeddings, {w.id: i for i, w in enumerate(all_works)}, counts,
-                                   np.array([w.id for w in all_works], dtype=np.int64))
+        self._snapshot = _Snapshot(
+            all_works,
+            embeddings,
+            {w.id: i for i, w in enumerate(all_works)},
+            counts,
+            np.array([w.id for w in all_works], dtype=np.int64),
+        )
 
     def clear(self) -> None:
         self._snapshot = _Snapshot()
@@ -181,13 +187,27 @@ class WorksCatalogue:
             rest = [i for i in order if i not in taken]
             main = np.concatenate([main, np.array(rest[: n_explore - len(explore)], dtype=np.int64)])
         picked = [(int(i), False) for i in main] + [(int(i), True) for i in explore]
-        return [WorkRecommendation(snap.works[i].id, snap.works[i].title, snap.works[i].creator,
-                                   snap.works[i].media_type, round(float(scores[i]), 4),
-                                   _new(reason(i)) if new else reason(i), new)
-                for i, new in picked]
+        return [
+            WorkRecommendation(
+                snap.works[i].id,
+                snap.works[i].title,
+                snap.works[i].creator,
+                snap.works[i].media_type,
+                round(float(scores[i]), 4),
+                _new(reason(i)) if new else reason(i),
+                new,
+            )
+            for i, new in picked
+        ]
 
-    def _score(self, snap: _Snapshot, request: WorksRequest, weights: dict[int, float], seen: np.ndarray,
-               query_vector: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, Callable[[int], str]]:
+    def _score(
+        self,
+        snap: _Snapshot,
+        request: WorksRequest,
+        weights: dict[int, float],
+        seen: np.ndarray,
+        query_vector: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray, Callable[[int], str]]:
         """Ranking scores, content relevance (what new works are chosen by) and a reason per work."""
         n = len(snap.works)
         newness = np.arange(n) / (n + 1.0)

@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 
 # Continuous-batching sizes for CPU serving: a paged KV cache of num_blocks * page_size tokens,
 # and at most max_batch_tokens tokens (prefill chunks plus one per decoding request) per step.
-CPU_BATCHING = dict(num_blocks=1024, page_size=32, max_batch_tokens=512, q_padding_interval_size=16,
-                    kv_padding_interval_size=64)
+CPU_BATCHING = dict(
+    num_blocks=1024, page_size=32, max_batch_tokens=512, q_padding_interval_size=16, kv_padding_interval_size=64
+)
 # The sampler's seeds and the grammar masks read each request's tokens when a step is prepared, so the
 # previous step must be complete by then: no asynchronous batching (sdpa never chose it anyway).
 SYNC_BATCHING = dict(use_async_batching=False)
@@ -90,8 +91,9 @@ class TextGenerator:
     Call :meth:`close` to stop the background generation loop.
     """
 
-    def __init__(self, model: str | Path, device: str | None = None, dtype: str = "auto",
-                 torch_threads: int | None = None):
+    def __init__(
+        self, model: str | Path, device: str | None = None, dtype: str = "auto", torch_threads: int | None = None
+    ):
         if torch_threads:
             torch.set_num_threads(torch_threads)
         self.device = pick_device(device)
@@ -121,8 +123,9 @@ class TextGenerator:
             log.warning("%s cannot follow grammars: %s", self.model_path, exc)
         install_sampler(self._manager.logit_processor, self._grammar_masks)
         self._manager.start()
-        log.info("text generator ready: %s on %s (%s), context %d",
-                 self.model_path, self.device, dtype, self.context_length)
+        log.info(
+            "text generator ready: %s on %s (%s), context %d", self.model_path, self.device, dtype, self.context_length
+        )
 
     @property
     def model_id(self) -> str:
@@ -142,8 +145,9 @@ class TextGenerator:
         schemas of functions) go to the template, which may show them to the model or ignore them."""
         template = None if self.tokenizer.chat_template else CHAT_TEMPLATE
         try:
-            return self.tokenizer.apply_chat_template(messages, tools=tools or None, chat_template=template,
-                                                      tokenize=False, add_generation_prompt=True)
+            return self.tokenizer.apply_chat_template(
+                messages, tools=tools or None, chat_template=template, tokenize=False, add_generation_prompt=True
+            )
         except TemplateError as exc:  # a template may refuse a conversation (roles out of order...): bad input
             raise ValueError(f"the model's chat template refused the messages: {exc}") from exc
 
@@ -180,8 +184,7 @@ class TextGenerator:
             kwargs["seed"] = params.seed
         return kwargs
 
-    async def stream(self, prompt: str, params: GenerationParams,
-                     interval_s: float = 0.0) -> AsyncIterator[TextChunk]:
+    async def stream(self, prompt: str, params: GenerationParams, interval_s: float = 0.0) -> AsyncIterator[TextChunk]:
         """Yield the text as it is generated: the first chunk at once, then at most one chunk per
         ``interval_s`` holding every token produced meanwhile (0: a chunk per decoding step).
 
@@ -200,7 +203,10 @@ class TextGenerator:
                 self._grammar_masks.attach(request_id, matcher)
             self._manager.register_result_handler(request_id, outputs.put_nowait)
             self._manager.add_request(
-                ids, request_id=request_id, max_new_tokens=params.max_new_tokens, streaming=True,
+                ids,
+                request_id=request_id,
+                max_new_tokens=params.max_new_tokens,
+                streaming=True,
                 **self._sampling_kwargs(params),
             )
             while not finished:
@@ -237,8 +243,7 @@ class TextGenerator:
         parts: list[str] = []
         async for chunk in self.stream(prompt, params, interval_s=COMPLETE_CHECK_INTERVAL_S):
             parts.append(chunk.text)
-        return Completion("".join(parts), chunk.finish_reason or "length", chunk.prompt_tokens,
-                          chunk.completion_tokens)
+        return Completion("".join(parts), chunk.finish_reason or "length", chunk.prompt_tokens, chunk.completion_tokens)
 
     async def complete_many(self, prompts: list[str], params: GenerationParams) -> list[Completion]:
         """Generate several prompts; they run in the same continuous batch."""

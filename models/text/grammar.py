@@ -38,7 +38,7 @@ _TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # OpenAI's rule for function na
 # "<tool_call>" is forced, and llguidance then lets a token run on into the call (muse-planner writes
 # '{"name": "generate_text", "arguments": {' as one token, which a forced '{"name": "' would rule out).
 _CALL_FORMATS = {
-    "hermes": ('<tool_call>', '{{"name": {name}, "arguments": ', '}', '</tool_call>', '"\\n"?'),
+    "hermes": ("<tool_call>", '{{"name": {name}, "arguments": ', "}", "</tool_call>", '"\\n"?'),
     "llama3_json": ("", '{{"name": {name}, "parameters": ', "}", "", '"; "'),
 }
 # A plain text, under optional calls: one the style's parser reads as content only (``tool_parsers.py``).
@@ -64,8 +64,7 @@ def json_schema_grammar(schema: dict) -> str:
     return _checked(json.dumps({"grammars": [{"name": "json", "json_schema": _compact(schema)}]}, ensure_ascii=False))
 
 
-def tool_call_grammar(tools: list[dict], style: ToolStyle, name: str | None = None,
-                      parallel: bool = True) -> str:
+def tool_call_grammar(tools: list[dict], style: ToolStyle, name: str | None = None, parallel: bool = True) -> str:
     """Tool calls only: for ``tool_choice: "required"`` (``name=None``: one or more calls, each to any of
     ``tools``, at most ``MAX_TOOL_CALLS``; exactly one when ``parallel`` is False, as with OpenAI's
     ``parallel_tool_calls: false``) or a named function (``name``: exactly one call, to that function).
@@ -86,8 +85,9 @@ def optional_tool_call_grammar(tools: list[dict], style: ToolStyle, parallel: bo
     others)."""
     functions = _functions(tools)
     strict = {t["function"]["name"] for t in tools if t["function"].get("strict") is True}
-    return _calls_grammar({f: p if f in strict else _ANY_ARGUMENTS for f, p in functions.items()}, style,
-                          parallel, text=True)
+    return _calls_grammar(
+        {f: p if f in strict else _ANY_ARGUMENTS for f, p in functions.items()}, style, parallel, text=True
+    )
 
 
 def _calls_grammar(functions: dict[str, dict], style: ToolStyle, parallel: bool, text: bool) -> str:
@@ -105,10 +105,14 @@ def _calls_grammar(functions: dict[str, dict], style: ToolStyle, parallel: bool,
         rules.append(f"args_{i}: %json {json.dumps(arguments, ensure_ascii=False)}")
     marked = f"{json.dumps(opening)} {around} call_body {around} {json.dumps(closing)}" if opening else "call_body"
     repeat = f"({separator} call){{0,{MAX_TOOL_CALLS - 1}}}" if parallel else ""
-    start = ["start: TEXT | calls", f"TEXT: {_PLAIN_TEXT[style]}", f"calls: call {repeat}"] if text else \
-        [f"start: call {repeat}"]
-    lark = "\n".join([*start, f"call: {marked}", "call_body: " + " | ".join(f"call_{i}" for i in range(len(functions))),
-                      *rules])
+    start = (
+        ["start: TEXT | calls", f"TEXT: {_PLAIN_TEXT[style]}", f"calls: call {repeat}"]
+        if text
+        else [f"start: call {repeat}"]
+    )
+    lark = "\n".join(
+        [*start, f"call: {marked}", "call_body: " + " | ".join(f"call_{i}" for i in range(len(functions))), *rules]
+    )
     return _checked(json.dumps({"grammars": [{"name": "calls", "lark_grammar": lark}]}, ensure_ascii=False))
 
 

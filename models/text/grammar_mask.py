@@ -42,14 +42,15 @@ class _Row:
     def advance(self, state) -> None:
         """Feed the matcher the tokens generated since the last step (``state``: the request's state)."""
         # A soft reset (cache offloading) moves generated tokens into the prompt, after _true_initial_tokens.
-        moved = state.initial_tokens[state._true_initial_tokens:] if state._true_initial_tokens else []
+        moved = state.initial_tokens[state._true_initial_tokens :] if state._true_initial_tokens else []
         total = len(moved) + len(state.generated_tokens)
         if total > self.consumed:
-            new = (moved + state.generated_tokens)[self.consumed:]
+            new = (moved + state.generated_tokens)[self.consumed :]
             self.consumed = total
             if not self.matcher.consume_tokens(new):
-                log.warning("request %s left its grammar, ending it: %s", state.request_id,
-                            self.matcher.get_error()[:300])
+                log.warning(
+                    "request %s left its grammar, ending it: %s", state.request_id, self.matcher.get_error()[:300]
+                )
 
 
 class _AddedTokensAsText:
@@ -74,8 +75,11 @@ def text_tokenizer(tokenizer: PreTrainedTokenizerFast, vocab_size: int) -> llgui
     special, reachable only by name in a grammar: a model whose tool-call markers or JSON pieces are added tokens
     (muse-planner's ``<tool_call>`` and ``{"name": "generate_text", "arguments": {``, Qwen's ``<tool_call>``)
     could then write a constrained call only by spelling it in pieces it never learned."""
-    return llguidance.LLTokenizer(TokenizerWrapper(_AddedTokensAsText(tokenizer, vocab_size)), n_vocab=vocab_size,
-                                  eos_token=tokenizer.eos_token_id)
+    return llguidance.LLTokenizer(
+        TokenizerWrapper(_AddedTokensAsText(tokenizer, vocab_size)),
+        n_vocab=vocab_size,
+        eos_token=tokenizer.eos_token_id,
+    )
 
 
 def unpack_bitmask(bitmask: torch.Tensor, vocab_size: int) -> torch.Tensor:
@@ -133,8 +137,9 @@ class GrammarMasks(ContinuousBatchingLogitsProcessor):
     def prepare_tensor_args(self, requests_with_new_token: list) -> torch.Tensor:
         """Each row's flag (1: constrained). The matchers stay here, in ``_batch``, for :meth:`__call__`."""
         with self._lock:
-            constrained = [(i, self._rows.get(r.state.request_id), r.state)
-                           for i, r in enumerate(requests_with_new_token)]
+            constrained = [
+                (i, self._rows.get(r.state.request_id), r.state) for i, r in enumerate(requests_with_new_token)
+            ]
         self._batch = [(i, row) for i, row, _ in constrained if row is not None]
         for _, row, state in constrained:
             if row is not None:
@@ -145,8 +150,9 @@ class GrammarMasks(ContinuousBatchingLogitsProcessor):
         if not self._batch:
             return scores
         bitmask = self._bitmask_for(len(self._batch))
-        fill_next_token_bitmask_par(self._executor, [(row.matcher, i) for i, (_, row) in enumerate(self._batch)],
-                                    bitmask)
+        fill_next_token_bitmask_par(
+            self._executor, [(row.matcher, i) for i, (_, row) in enumerate(self._batch)], bitmask
+        )
         allowed = unpack_bitmask(bitmask.to(scores.device), scores.size(-1))
         allowed[~allowed.any(dim=1), self._eos] = True  # never expected: the sampler must have a token to draw
         index = torch.tensor([i for i, _ in self._batch], device=scores.device)

@@ -32,15 +32,20 @@ class GenerationParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_new_tokens: int = Field(64, ge=1, le=MAX_NEW_TOKENS_CAP, description="tokens to generate at most")
-    temperature: float = Field(0.8, ge=0.0, le=2.0,
-                               description=f"0 = greedy; below {GREEDY_BELOW} decodes greedily too")
+    temperature: float = Field(
+        0.8, ge=0.0, le=2.0, description=f"0 = greedy; below {GREEDY_BELOW} decodes greedily too"
+    )
     top_p: float = Field(0.95, gt=0.0, le=1.0, description="nucleus sampling mass")
     top_k: int = Field(50, ge=0, le=100_000, description="0 = no top-k filter")
     stop: list[str] = Field(default_factory=list, max_length=MAX_STOP_SEQUENCES, description="stop strings")
     seed: int | None = Field(None, ge=0, le=MAX_SEED, description="makes sampling reproducible")
-    grammar: str | None = Field(None, min_length=1, max_length=MAX_GRAMMAR_CHARS,
-                                description="llguidance grammar the output must follow (see models.text.grammar); "
-                                            "generation ends when it is complete")
+    grammar: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_GRAMMAR_CHARS,
+        description="llguidance grammar the output must follow (see models.text.grammar); "
+        "generation ends when it is complete",
+    )
 
     @field_validator("stop", mode="before")
     @classmethod

@@ -87,8 +87,9 @@ class FusedSampler(ContinuousBatchingLogitsProcessor):
         return torch.full_like(scores, float("-inf")).scatter_(1, chosen, 0.0)
 
 
-def install_sampler(processors: ContinuousBatchingLogitsProcessorList,
-                    grammar_masks: ContinuousBatchingLogitsProcessor | None = None) -> None:
+def install_sampler(
+    processors: ContinuousBatchingLogitsProcessorList, grammar_masks: ContinuousBatchingLogitsProcessor | None = None
+) -> None:
     """Make ``processors`` (a manager's ``logit_processor``) sample with :class:`FusedSampler`, after
     ``grammar_masks`` when given.
 

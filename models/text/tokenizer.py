@@ -30,6 +30,10 @@ def train_tokenizer(corpus: Path, vocab_size: int) -> PreTrainedTokenizerFast:
     )
     tok.train([str(corpus)], trainer)
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, eos_token=EOS, bos_token=EOS, pad_token=PAD, padding_side="left",
+        tokenizer_object=tok,
+        eos_token=EOS,
+        bos_token=EOS,
+        pad_token=PAD,
+        padding_side="left",
         chat_template=CHAT_TEMPLATE,
     )

@@ -66,17 +66,17 @@ class HermesParser:
         pieces: list[Piece] = []
         while True:
             if self._after_call:
-                stripped = len(text) - len(text[self._pos:].lstrip())
+                stripped = len(text) - len(text[self._pos :].lstrip())
                 self._pos = max(self._pos, stripped)
             start = text.find(HERMES_OPEN, self._pos)
             if start < 0:
-                end = len(text) if final else len(text) - _held_prefix(text[self._pos:], HERMES_OPEN)
+                end = len(text) if final else len(text) - _held_prefix(text[self._pos :], HERMES_OPEN)
                 if end > self._pos:
-                    pieces.append(text[self._pos:end])
+                    pieces.append(text[self._pos : end])
                     self._pos, self._after_call = end, False
                 return pieces
             if start > self._pos:
-                pieces.append(text[self._pos:start])
+                pieces.append(text[self._pos : start])
                 self._pos, self._after_call = start, False
             close = text.find(HERMES_CLOSE, start)
             if close < 0:
@@ -85,7 +85,7 @@ class HermesParser:
                     self._pos = len(text)
                 return pieces
             end = close + len(HERMES_CLOSE)
-            pieces.append(Candidate(_decode(text[start + len(HERMES_OPEN):close]), text[start:end]))
+            pieces.append(Candidate(_decode(text[start + len(HERMES_OPEN) : close]), text[start:end]))
             self._pos, self._after_call = end, True
 
 
@@ -106,7 +106,7 @@ class Llama3JsonParser:
                 self._content = False
                 return _llama3_calls(text) if head else ([text] if text else [])
         if self._content:
-            new, self._sent = text[self._sent:], len(text)
+            new, self._sent = text[self._sent :], len(text)
             return [new] if new else []
         return []
 

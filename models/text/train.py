@@ -86,8 +86,14 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
     train_ids = tokenizer(train_text)["input_ids"]
     heldout_ids = tokenizer(heldout_text)["input_ids"]
     data = torch.tensor(train_ids, dtype=torch.long)
-    model = build_llama(tokenizer, hidden_size=cfg.hidden_size, intermediate_size=cfg.intermediate_size,
-                        num_layers=cfg.num_layers, num_heads=cfg.num_heads, max_positions=cfg.context * 4)
+    model = build_llama(
+        tokenizer,
+        hidden_size=cfg.hidden_size,
+        intermediate_size=cfg.intermediate_size,
+        num_layers=cfg.num_layers,
+        num_heads=cfg.num_heads,
+        max_positions=cfg.context * 4,
+    )
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.1, betas=(0.9, 0.95))
 
     def lr_at(step: int) -> float:
@@ -120,9 +126,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainReport:
         tokens_seen=cfg.steps * cfg.batch_size * cfg.context,
         train_seconds=round(train_seconds, 1),
         final_train_loss=round(loss_value, 4),
-        heldout_perplexity=round(
-            heldout_perplexity(model, torch.tensor(heldout_ids), cfg.context, cfg.batch_size), 2
-        ),
+        heldout_perplexity=round(heldout_perplexity(model, torch.tensor(heldout_ids), cfg.context, cfg.batch_size), 2),
         bigram_baseline_perplexity=round(bigram_perplexity(train_ids, heldout_ids, len(tokenizer)), 2),
         torch_threads=torch.get_num_threads(),
     )

@@ -48,11 +48,16 @@ async def one_turn(client: httpx.AsyncClient, url: str, key: str, thread_id: str
     started = time.perf_counter()
     step_started: dict[str, float] = {}
     in_tools = 0.0
-    async with client.stream("POST", f"{url}/v1/chat", headers={"Authorization": f"Bearer {key}"},
-                             json={"thread_id": thread_id, "message": TURN}) as response:
+    async with client.stream(
+        "POST",
+        f"{url}/v1/chat",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"thread_id": thread_id, "message": TURN},
+    ) as response:
         if response.status_code != 200:
-            raise httpx.HTTPStatusError(f"chat answered {response.status_code}", request=response.request,
-                                        response=response)
+            raise httpx.HTTPStatusError(
+                f"chat answered {response.status_code}", request=response.request, response=response
+            )
         async for line in response.aiter_lines():
             if not line.startswith("data: "):
                 continue
@@ -106,10 +111,16 @@ async def chat_level(url: str, key: str, concurrency: int, seconds: float, bar: 
     bar.update(1)
     ms = [s * 1000 for s in turns.seconds] or [float("nan")]
     overhead = [(s - t) * 1000 for s, t in zip(turns.seconds, turns.tool_seconds)] or [float("nan")]
-    return {"concurrency": concurrency, "turns": len(turns.seconds), "errors": turns.errors,
-            "turns_per_s": len(turns.seconds) / wall, "p50_ms": percentile(ms, 50), "p99_ms": percentile(ms, 99),
-            "overhead_p50_ms": percentile(overhead, 50), "tools_p50_ms": percentile(
-                [t * 1000 for t in turns.tool_seconds] or [float("nan")], 50)}
+    return {
+        "concurrency": concurrency,
+        "turns": len(turns.seconds),
+        "errors": turns.errors,
+        "turns_per_s": len(turns.seconds) / wall,
+        "p50_ms": percentile(ms, 50),
+        "p99_ms": percentile(ms, 99),
+        "overhead_p50_ms": percentile(overhead, 50),
+        "tools_p50_ms": percentile([t * 1000 for t in turns.tool_seconds] or [float("nan")], 50),
+    }
 
 
 def plot(rows: list[dict], out: Path) -> Path:
@@ -141,9 +152,19 @@ def run_chat_bench(url: str, key: str, levels: list[int], seconds: float, out: P
 
     with tqdm(total=2 * len(levels) + 1, desc="bench chat", unit="level") as bar:
         rows = asyncio.run(measure(bar))
-    print_table(rows, [("concurrency", "clients"), ("turns_per_s", "turns/s"), ("p50_ms", "p50 ms"),
-                       ("p99_ms", "p99 ms"), ("tools_p50_ms", "tools p50 ms"), ("overhead_p50_ms", "overhead p50 ms"),
-                       ("floor_rps", "floor req/s"), ("errors", "errors")])
+    print_table(
+        rows,
+        [
+            ("concurrency", "clients"),
+            ("turns_per_s", "turns/s"),
+            ("p50_ms", "p50 ms"),
+            ("p99_ms", "p99 ms"),
+            ("tools_p50_ms", "tools p50 ms"),
+            ("overhead_p50_ms", "overhead p50 ms"),
+            ("floor_rps", "floor req/s"),
+            ("errors", "errors"),
+        ],
+    )
     meta = {"url": url, "seconds_per_level": seconds, "turn": TURN, "floor": "GET /healthz"}
     print(f"wrote {write_json(out, 'bench-chat', {'meta': meta, 'levels': rows})} and {plot(rows, out)}")
     return rows

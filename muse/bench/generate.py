@@ -25,8 +25,14 @@ from tqdm import tqdm
 from muse.bench.report import percentile, print_table, save_figure, write_json
 
 PROMPTS = [
-    "ROMEO:\n", "JULIET:\nO ", "KING HENRY:\n", "First Citizen:\n", "HAMLET:\nTo ", "LADY MACBETH:\n",
-    "DUKE VINCENTIO:\n", "MERCUTIO:\nWhy, ",
+    "ROMEO:\n",
+    "JULIET:\nO ",
+    "KING HENRY:\n",
+    "First Citizen:\n",
+    "HAMLET:\nTo ",
+    "LADY MACBETH:\n",
+    "DUKE VINCENTIO:\n",
+    "MERCUTIO:\nWhy, ",
 ]
 
 
@@ -65,8 +71,9 @@ def requests_for(concurrency: int, requests: int | None) -> int:
     return requests if requests else max(16, 2 * concurrency)
 
 
-async def run_level(url: str, concurrency: int, requests: int, max_new_tokens: int,
-                    bar: tqdm) -> tuple[float, list[RequestResult]]:
+async def run_level(
+    url: str, concurrency: int, requests: int, max_new_tokens: int, bar: tqdm
+) -> tuple[float, list[RequestResult]]:
     """Tokens per second of one level's run, and each request's result."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -151,18 +158,34 @@ def plot(rows: list[dict], out: Path) -> Path:
     return save_figure(fig, out, "bench-generate")
 
 
-def run_generate_bench(url: str, levels: list[int], requests: int | None, max_new_tokens: int, rounds: int,
-                       out: Path) -> list[dict]:
+def run_generate_bench(
+    url: str, levels: list[int], requests: int | None, max_new_tokens: int, rounds: int, out: Path
+) -> list[dict]:
     try:
         httpx.get(f"{url}/healthz", timeout=5).raise_for_status()
     except httpx.HTTPError as exc:
         raise SystemExit(f"Muse is not answering at {url} ({exc}); start it with `muse serve`") from exc
     rows = asyncio.run(_run(url, levels, requests, max_new_tokens, rounds))
-    print_table(rows, [("concurrency", "concurrency"), ("requests", "requests"), ("tokens_per_s", "tokens/s"),
-                       ("speedup", "x baseline"), ("ttft_p50_ms", "TTFT p50 ms"), ("ttft_p95_ms", "TTFT p95 ms"),
-                       ("errors", "errors"), ("generator_replicas", "replicas per round")])
-    meta = {"url": url, "max_new_tokens": max_new_tokens, "rounds": rounds,
-            "baseline": "first level (sequential)", "throughput": "median over rounds"}
+    print_table(
+        rows,
+        [
+            ("concurrency", "concurrency"),
+            ("requests", "requests"),
+            ("tokens_per_s", "tokens/s"),
+            ("speedup", "x baseline"),
+            ("ttft_p50_ms", "TTFT p50 ms"),
+            ("ttft_p95_ms", "TTFT p95 ms"),
+            ("errors", "errors"),
+            ("generator_replicas", "replicas per round"),
+        ],
+    )
+    meta = {
+        "url": url,
+        "max_new_tokens": max_new_tokens,
+        "rounds": rounds,
+        "baseline": "first level (sequential)",
+        "throughput": "median over rounds",
+    }
     json_path = write_json(out, "bench-generate", {"meta": meta, "levels": rows})
     print(f"wrote {json_path} and {plot(rows, out)}")
     return rows

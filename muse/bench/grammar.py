@@ -21,14 +21,20 @@ from models.text.generator import TextGenerator
 from models.text.grammar import json_schema_grammar
 from models.text.params import GenerationParams
 
-SCHEMA = {"type": "object", "properties": {"lines": {"type": "array", "items": {"type": "string", "maxLength": 80}},
-                                           "mood": {"enum": ["merry", "sad"]}},
-          "required": ["lines", "mood"]}
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "lines": {"type": "array", "items": {"type": "string", "maxLength": 80}},
+        "mood": {"enum": ["merry", "sad"]},
+    },
+    "required": ["lines", "mood"],
+}
 
 
 async def tokens_per_second(generator: TextGenerator, grammars: list[str | None], tokens: int) -> float:
-    params = [GenerationParams(max_new_tokens=tokens, temperature=1.0, seed=i, grammar=g)
-              for i, g in enumerate(grammars)]
+    params = [
+        GenerationParams(max_new_tokens=tokens, temperature=1.0, seed=i, grammar=g) for i, g in enumerate(grammars)
+    ]
     start = time.perf_counter()
     completions = await asyncio.gather(*(generator.complete("ROMEO:\n", p) for p in params))
     return sum(c.completion_tokens for c in completions) / (time.perf_counter() - start)

@@ -43,8 +43,13 @@ def _timed(label: str, count: int, step: Callable[[int], None]) -> list[float]:
 
 def _summary(name: str, seconds: list[float]) -> dict:
     ms = [s * 1000 for s in seconds]
-    return {"operation": name, "count": len(seconds), "per_s": len(seconds) / sum(seconds),
-            "p50_ms": percentile(ms, 50), "p99_ms": percentile(ms, 99)}
+    return {
+        "operation": name,
+        "count": len(seconds),
+        "per_s": len(seconds) / sum(seconds),
+        "p50_ms": percentile(ms, 50),
+        "p99_ms": percentile(ms, 99),
+    }
 
 
 def run_ledger_bench(works: int, purchases: int, verifies: int, out: Path) -> dict:
@@ -65,42 +70,65 @@ def run_ledger_bench(works: int, purchases: int, verifies: int, out: Path) -> di
         for member in members:
             service.account(member.address)  # funded before timing starts
         funder, w3 = service.chain.funder, service.chain.w3
-        transfers = _timed("ether transfers (baseline)", works,
-                           lambda i: send_value(w3, funder, buyers[i % len(buyers)].address, 1))
+        transfers = _timed(
+            "ether transfers (baseline)", works, lambda i: send_value(w3, funder, buyers[i % len(buyers)].address, 1)
+        )
         ids: list[int] = []
-        registrations = _timed("registrations", works, lambda i: ids.append(service.register(
-            owner, hashlib.sha256(f"bench work {i}".encode()).hexdigest(), Metadata(f"Bench work {i}"))["id"]))
+        registrations = _timed(
+            "registrations",
+            works,
+            lambda i: ids.append(
+                service.register(
+                    owner, hashlib.sha256(f"bench work {i}".encode()).hexdigest(), Metadata(f"Bench work {i}")
+                )["id"]
+            ),
+        )
         for work_id in tqdm(ids[:purchases], desc="setting terms", leave=False):
             service.set_terms(owner, work_id, Terms(Template.COMMERCIAL_USE, fee_wei=10**15))
-        bought = _timed("license purchases", min(purchases, len(ids)),
-                        lambda i: service.buy_license(buyers[i % len(buyers)], ids[i]))
+        bought = _timed(
+            "license purchases",
+            min(purchases, len(ids)),
+            lambda i: service.buy_license(buyers[i % len(buyers)], ids[i]),
+        )
 
         rng = random.Random(0)
         queries = [(rng.choice(ids), rng.choice(members).address, rng.choice(USES)) for _ in range(verifies)]
         chain_answers, index_answers = [], []
-        from_chain = _timed("verify (chain)", verifies,
-                            lambda i: chain_answers.append(service.verify(*queries[i])["valid"]))
-        from_index = _timed("verify (index)", verifies,
-                            lambda i: index_answers.append(service.verify(*queries[i], source="index")["valid"]))
+        from_chain = _timed(
+            "verify (chain)", verifies, lambda i: chain_answers.append(service.verify(*queries[i])["valid"])
+        )
+        from_index = _timed(
+            "verify (index)",
+            verifies,
+            lambda i: index_answers.append(service.verify(*queries[i], source="index")["valid"]),
+        )
         service.close()
         started = time.perf_counter()
         open_service().close()
         reopen_s = time.perf_counter() - started
 
-    rows = [_summary("ether transfer (baseline)", transfers), _summary("registration", registrations),
-            _summary("license purchase", bought), _summary("verify from chain", from_chain),
-            _summary("verify from index", from_index)]
+    rows = [
+        _summary("ether transfer (baseline)", transfers),
+        _summary("registration", registrations),
+        _summary("license purchase", bought),
+        _summary("verify from chain", from_chain),
+        _summary("verify from index", from_index),
+    ]
     by_name = {row["operation"]: row for row in rows}
     report = {
-        "works": works, "results": rows, "reopen_s": reopen_s,
+        "works": works,
+        "results": rows,
+        "reopen_s": reopen_s,
         "registration_vs_transfer": by_name["registration"]["per_s"] / by_name["ether transfer (baseline)"]["per_s"],
         "index_vs_chain_verify_p50": by_name["verify from chain"]["p50_ms"] / by_name["verify from index"]["p50_ms"],
         "index_agrees_with_chain": chain_answers == index_answers,
     }
     print_table(rows, [(k, k) for k in ("operation", "count", "per_s", "p50_ms", "p99_ms")])
     print(f"registrations/s = {report['registration_vs_transfer']:.2f} x ether transfers/s on the same chain")
-    print(f"verify from the index is {report['index_vs_chain_verify_p50']:.1f}x faster at p50 than from the chain; "
-          f"answers agree: {report['index_agrees_with_chain']}")
+    print(
+        f"verify from the index is {report['index_vs_chain_verify_p50']:.1f}x faster at p50 than from the chain; "
+        f"answers agree: {report['index_agrees_with_chain']}"
+    )
     print(f"start-up on this chain ({works} works): {reopen_s:.2f} s")
     print(f"wrote {write_json(out, 'bench-ledger', report)} and {_plot(rows, from_chain, from_index, out)}")
     return report

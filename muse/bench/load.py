@@ -73,6 +73,7 @@ REJECTED_STATUSES = (429, 503)
 
 # ---- the workload (pure) ----------------------------------------------------------------------------------
 
+
 def parse_mix(text: str) -> dict[str, float]:
     """``"generate=2,recommend=5"`` -> weights by kind; kinds left out weigh 0 and are not sent."""
     mix: dict[str, float] = {}
@@ -118,8 +119,9 @@ class Phase:
         return self.end - self.start
 
 
-def plan_phases(levels: list[int], mix: dict[str, float], step_s: float, cooldown_s: float,
-                baseline_s: float) -> list[Phase]:
+def plan_phases(
+    levels: list[int], mix: dict[str, float], step_s: float, cooldown_s: float, baseline_s: float
+) -> list[Phase]:
     """The schedule: the healthz baseline, one phase per level, then the cool-down without load."""
     phases = [Phase("baseline", 0.0, baseline_s, 1, {BASELINE_KIND: 1.0})]
     for clients in levels:
@@ -132,6 +134,7 @@ def plan_phases(levels: list[int], mix: dict[str, float], step_s: float, cooldow
 @dataclass(frozen=True)
 class Target:
     """What the requests need: the API key (chat) and the work and holder that ``verify`` asks about."""
+
     key: str | None
     work_id: int = FALLBACK_WORK_ID
     holder: str = FALLBACK_HOLDER
@@ -157,14 +160,26 @@ def build_request(kind: str, rng: random.Random, seq: int, target: Target, run_i
     if kind == "generate":
         return RequestSpec(kind, "POST", "/v1/generate", body={"prompt": "ROMEO:\n", "max_new_tokens": 32})
     if kind == "recommend":
-        return RequestSpec(kind, "POST", "/v1/recommend",
-                           body={"user_id": str(rng.randint(1, MOVIELENS_USERS)), "k": 10})
+        return RequestSpec(
+            kind, "POST", "/v1/recommend", body={"user_id": str(rng.randint(1, MOVIELENS_USERS)), "k": 10}
+        )
     if kind == "verify":
-        return RequestSpec(kind, "GET", "/v1/licenses/verify",
-                           params={"work_id": target.work_id, "holder": target.holder, "use": "commercial"})
+        return RequestSpec(
+            kind,
+            "GET",
+            "/v1/licenses/verify",
+            params={"work_id": target.work_id, "holder": target.holder, "use": "commercial"},
+        )
     if kind == "chat":
-        return RequestSpec(kind, "POST", "/v1/chat", body={"thread_id": f"load-{run_id}-{seq}", "message": CHAT_MESSAGE},
-                           headers={"Authorization": f"Bearer {target.key}"}, timeout=CHAT_TIMEOUT_S, stream=True)
+        return RequestSpec(
+            kind,
+            "POST",
+            "/v1/chat",
+            body={"thread_id": f"load-{run_id}-{seq}", "message": CHAT_MESSAGE},
+            headers={"Authorization": f"Bearer {target.key}"},
+            timeout=CHAT_TIMEOUT_S,
+            stream=True,
+        )
     raise ValueError(f"unknown request kind {kind!r}")
 
 
@@ -195,6 +210,7 @@ def chat_outcome(lines: list[str]) -> tuple[str, str | None]:
 
 
 # ---- statistics (pure) ------------------------------------------------------------------------------------
+
 
 @dataclass(slots=True)
 class Record:
@@ -242,8 +258,16 @@ def level_stats(phases: list[Phase], records: list[Record], baseline_p50_ms: flo
         for stats in kinds.values():
             p50 = stats["p50_ms"]
             stats["p50_x_baseline"] = round(p50 / baseline_p50_ms, 2) if p50 and baseline_p50_ms else None
-        rows.append({"level": phase.name, "clients": phase.clients, "start_s": phase.start, "end_s": phase.end,
-                     "kinds": kinds, "total": summarize(mine, phase.seconds)})
+        rows.append(
+            {
+                "level": phase.name,
+                "clients": phase.clients,
+                "start_s": phase.start,
+                "end_s": phase.end,
+                "kinds": kinds,
+                "total": summarize(mine, phase.seconds),
+            }
+        )
     return rows
 
 
@@ -253,8 +277,14 @@ def peak_level(levels: list[dict]) -> dict | None:
         return None
     best = max(levels, key=lambda row: row["total"]["rps"])
     total = best["total"]
-    return {"level": best["level"], "clients": best["clients"], "rps": total["rps"], "p99_ms": total["p99_ms"],
-            "errors": total["errors"], "rejected": total["rejected"]}
+    return {
+        "level": best["level"],
+        "clients": best["clients"],
+        "rps": total["rps"],
+        "p99_ms": total["p99_ms"],
+        "errors": total["errors"],
+        "rejected": total["rejected"],
+    }
 
 
 def rate_timeline(records: list[Record], bucket_s: float, until: float) -> dict:
@@ -267,8 +297,10 @@ def rate_timeline(records: list[Record], bucket_s: float, until: float) -> dict:
         for r in records:
             if r.kind == kind and r.outcome == "ok":
                 latencies[min(buckets - 1, int(r.end / bucket_s))].append(r.latency)
-        series[kind] = {"rps": [round(len(b) / bucket_s, 3) for b in latencies],
-                        "p99_ms": [_ms(percentile(b, 99)) if b else None for b in latencies]}
+        series[kind] = {
+            "rps": [round(len(b) / bucket_s, 3) for b in latencies],
+            "p99_ms": [_ms(percentile(b, 99)) if b else None for b in latencies],
+        }
     return {"bucket_s": bucket_s, "t": [round(i * bucket_s, 3) for i in range(buckets)], "kinds": series}
 
 
@@ -278,27 +310,39 @@ def replicas_from_status(status: dict) -> dict[str, dict]:
     for app, info in (status.get("applications") or {}).items():
         for name, deployment in (info.get("deployments") or {}).items():
             states = deployment.get("replicas") or {}
-            found[f"{app}/{name}"] = {"running": int(states.get("RUNNING", 0)),
-                                      "starting": int(states.get("STARTING", 0)),
-                                      "status": deployment.get("status")}
+            found[f"{app}/{name}"] = {
+                "running": int(states.get("RUNNING", 0)),
+                "starting": int(states.get("STARTING", 0)),
+                "status": deployment.get("status"),
+            }
     return found
 
 
 def replica_series(samples: list[dict]) -> dict[str, tuple[list[float], list[float]]]:
     """Per deployment: sample times and RUNNING replicas (NaN where a sample did not show it)."""
     names = sorted({name for s in samples for name in s.get("replicas", {})})
-    return {name: ([s["t"] for s in samples],
-                   [s["replicas"][name]["running"] if name in s.get("replicas", {}) else math.nan for s in samples])
-            for name in names}
+    return {
+        name: (
+            [s["t"] for s in samples],
+            [s["replicas"][name]["running"] if name in s.get("replicas", {}) else math.nan for s in samples],
+        )
+        for name in names
+    }
 
 
 def records_as_columns(records: list[Record]) -> dict[str, list]:
-    return {"kind": [r.kind for r in records], "phase": [r.phase for r in records],
-            "start_s": [round(r.start, 3) for r in records], "latency_ms": [_ms(r.latency) for r in records],
-            "outcome": [r.outcome for r in records], "status": [r.status for r in records]}
+    return {
+        "kind": [r.kind for r in records],
+        "phase": [r.phase for r in records],
+        "start_s": [round(r.start, 3) for r in records],
+        "latency_ms": [_ms(r.latency) for r in records],
+        "outcome": [r.outcome for r in records],
+        "status": [r.status for r in records],
+    }
 
 
 # ---- the run (I/O) ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class _LoadRun:
@@ -321,16 +365,28 @@ class _LoadRun:
         try:
             async with asyncio.timeout(spec.timeout):
                 if spec.stream:
-                    async with client.stream(spec.method, spec.path, params=spec.params, json=spec.body,
-                                             headers=spec.headers, timeout=spec.timeout) as response:
+                    async with client.stream(
+                        spec.method,
+                        spec.path,
+                        params=spec.params,
+                        json=spec.body,
+                        headers=spec.headers,
+                        timeout=spec.timeout,
+                    ) as response:
                         if not 200 <= response.status_code < 300:
                             await response.aread()
                             return classify(spec.kind, response.status_code, self.target), response.status_code, None
                         lines = [line async for line in response.aiter_lines()]
                     outcome, detail = chat_outcome(lines)
                     return outcome, response.status_code, detail
-                response = await client.request(spec.method, spec.path, params=spec.params, json=spec.body,
-                                                headers=spec.headers, timeout=spec.timeout)
+                response = await client.request(
+                    spec.method,
+                    spec.path,
+                    params=spec.params,
+                    json=spec.body,
+                    headers=spec.headers,
+                    timeout=spec.timeout,
+                )
         except (TimeoutError, httpx.TimeoutException):
             return "error", None, "timeout"
         except httpx.HTTPError as exc:
@@ -342,8 +398,9 @@ class _LoadRun:
         while index < self.phases[self.phase].clients:
             phase = self.phase
             self.seq += 1
-            spec = build_request(choose_kind(self.phases[phase].mix, self.rng), self.rng, self.seq, self.target,
-                                 self.run_id)
+            spec = build_request(
+                choose_kind(self.phases[phase].mix, self.rng), self.rng, self.seq, self.target, self.run_id
+            )
             start = self.now()
             outcome, status, detail = await self.send(client, spec)
             self.records.append(Record(spec.kind, phase, start, self.now() - start, outcome, status, detail))
@@ -402,15 +459,17 @@ def prepare_target(url: str, key: str | None) -> Target:
     headers = {"Authorization": f"Bearer {key}"}
     try:
         with httpx.Client(base_url=url, headers=headers, timeout=TIMEOUT_S) as client:
-            work = client.post("/v1/works", json={"title": "load test",
-                                                  "content": f"muse bench load {uuid.uuid4().hex}"})
+            work = client.post(
+                "/v1/works", json={"title": "load test", "content": f"muse bench load {uuid.uuid4().hex}"}
+            )
             work.raise_for_status()
             account = client.get("/v1/account")
             account.raise_for_status()
             return Target(key, int(work.json()["id"]), account.json()["address"], verify_404_is_answer=False)
     except (httpx.HTTPError, KeyError, ValueError) as exc:
-        raise SystemExit(f"cannot prepare the verify workload with the API key (POST /v1/works, GET /v1/account): "
-                         f"{exc}") from exc
+        raise SystemExit(
+            f"cannot prepare the verify workload with the API key (POST /v1/works, GET /v1/account): {exc}"
+        ) from exc
 
 
 def _shade_phases(axes: list[plt.Axes], phases: list[Phase]) -> None:
@@ -418,15 +477,22 @@ def _shade_phases(axes: list[plt.Axes], phases: list[Phase]) -> None:
         color = "tab:gray" if phase.clients == 0 or BASELINE_KIND in phase.mix else ("tab:blue", "tab:orange")[i % 2]
         for ax in axes:
             ax.axvspan(phase.start, phase.end, color=color, alpha=0.07, linewidth=0)
-        axes[0].annotate(phase.name, xy=((phase.start + phase.end) / 2, 1.0), xycoords=("data", "axes fraction"),
-                         ha="center", va="bottom", fontsize=8)
+        axes[0].annotate(
+            phase.name,
+            xy=((phase.start + phase.end) / 2, 1.0),
+            xycoords=("data", "axes fraction"),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
 
 
 def plot(report: dict, phases: list[Phase], out: Path) -> Path:
     """Three panels over the run: ok requests/s and p99 latency per kind (the /healthz baseline is in the
     table, not here: its rate would flatten the others), and RUNNING replicas per deployment."""
-    fig, (rates, latency, replicas) = plt.subplots(3, 1, figsize=(12, 10), sharex=True,
-                                                   gridspec_kw={"height_ratios": [2, 2, 1.5]})
+    fig, (rates, latency, replicas) = plt.subplots(
+        3, 1, figsize=(12, 10), sharex=True, gridspec_kw={"height_ratios": [2, 2, 1.5]}
+    )
     timeline = report["timeline"]
     mid = [t + timeline["bucket_s"] / 2 for t in timeline["t"]]
     colors = {kind: f"C{i}" for i, kind in enumerate(KINDS)}
@@ -434,8 +500,14 @@ def plot(report: dict, phases: list[Phase], out: Path) -> Path:
         if kind == BASELINE_KIND:
             continue
         rates.plot(mid, series["rps"], color=colors[kind], label=kind)
-        latency.plot(mid, [math.nan if v is None else v for v in series["p99_ms"]], color=colors[kind],
-                     marker=".", markersize=4, label=kind)
+        latency.plot(
+            mid,
+            [math.nan if v is None else v for v in series["p99_ms"]],
+            color=colors[kind],
+            marker=".",
+            markersize=4,
+            label=kind,
+        )
     rates.set(ylabel="ok requests / s", title="Mixed load: request rate, p99 latency and replicas")
     latency.set(ylabel="p99 ms (log)", yscale="log")
     for ax in (rates, latency):
@@ -454,11 +526,22 @@ def plot(report: dict, phases: list[Phase], out: Path) -> Path:
 
 def _print_levels(report: dict) -> None:
     baseline = report["baseline"]
-    print(f"baseline GET /healthz at concurrency 1: {baseline['requests']} requests, p50 {baseline['p50_ms']} ms, "
-          f"p99 {baseline['p99_ms']} ms")
-    columns = [("kind", "kind"), ("requests", "requests"), ("ok", "ok"), ("errors", "errors"),
-               ("rejected", "rejected"), ("rps", "ok req/s"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"),
-               ("p99_ms", "p99 ms"), ("p50_x_baseline", "p50 x healthz")]
+    print(
+        f"baseline GET /healthz at concurrency 1: {baseline['requests']} requests, p50 {baseline['p50_ms']} ms, "
+        f"p99 {baseline['p99_ms']} ms"
+    )
+    columns = [
+        ("kind", "kind"),
+        ("requests", "requests"),
+        ("ok", "ok"),
+        ("errors", "errors"),
+        ("rejected", "rejected"),
+        ("rps", "ok req/s"),
+        ("p50_ms", "p50 ms"),
+        ("p95_ms", "p95 ms"),
+        ("p99_ms", "p99 ms"),
+        ("p50_x_baseline", "p50 x healthz"),
+    ]
     for level in report["levels"]:
         print(f"\nlevel {level['level']} ({level['clients']} clients, {level['end_s'] - level['start_s']:.0f} s)")
         rows = [{"kind": kind, **stats} for kind, stats in level["kinds"].items()]
@@ -466,21 +549,38 @@ def _print_levels(report: dict) -> None:
         print_table([{k: "-" if v is None else v for k, v in row.items()} for row in rows], columns)
     peak = report["peak"]
     if peak:
-        print(f"\npeak sustained rate: {peak['rps']:.1f} ok req/s at {peak['clients']} clients, p99 {peak['p99_ms']} "
-              f"ms ({peak['errors']} errors, {peak['rejected']} rejected)")
+        print(
+            f"\npeak sustained rate: {peak['rps']:.1f} ok req/s at {peak['clients']} clients, p99 {peak['p99_ms']} "
+            f"ms ({peak['errors']} errors, {peak['rejected']} rejected)"
+        )
 
 
-def run_load_bench(url: str, levels: str = DEFAULT_LEVELS, mix: str = DEFAULT_MIX, step_seconds: float = 20.0,
-                   cooldown_seconds: float = 150.0, sample_seconds: float = 1.0, baseline_seconds: float = 5.0,
-                   key: str | None = None, out: Path = Path("bench-results"), seed: int | None = None) -> dict:
+def run_load_bench(
+    url: str,
+    levels: str = DEFAULT_LEVELS,
+    mix: str = DEFAULT_MIX,
+    step_seconds: float = 20.0,
+    cooldown_seconds: float = 150.0,
+    sample_seconds: float = 1.0,
+    baseline_seconds: float = 5.0,
+    key: str | None = None,
+    out: Path = Path("bench-results"),
+    seed: int | None = None,
+) -> dict:
     try:
         level_list, weights = parse_levels(levels), parse_mix(mix)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from exc
-    if not (0 < step_seconds <= MAX_STEP_SECONDS and 0 <= cooldown_seconds <= MAX_COOLDOWN_SECONDS
-            and 0.1 <= sample_seconds <= 60 and 0 < baseline_seconds <= 60):
-        raise SystemExit(f"error: need 0 < --step-seconds <= {MAX_STEP_SECONDS:.0f}, 0 <= --cooldown-seconds <= "
-                         f"{MAX_COOLDOWN_SECONDS:.0f}, 0.1 <= --sample-seconds <= 60, 0 < --baseline-seconds <= 60")
+    if not (
+        0 < step_seconds <= MAX_STEP_SECONDS
+        and 0 <= cooldown_seconds <= MAX_COOLDOWN_SECONDS
+        and 0.1 <= sample_seconds <= 60
+        and 0 < baseline_seconds <= 60
+    ):
+        raise SystemExit(
+            f"error: need 0 < --step-seconds <= {MAX_STEP_SECONDS:.0f}, 0 <= --cooldown-seconds <= "
+            f"{MAX_COOLDOWN_SECONDS:.0f}, 0.1 <= --sample-seconds <= 60, 0 < --baseline-seconds <= 60"
+        )
     key = key or os.environ.get("MUSE_API_KEY") or None
     if "chat" in weights and not key:
         print("note: chat needs an API key (--key or $MUSE_API_KEY); leaving it out of the mix")
@@ -490,28 +590,43 @@ def run_load_bench(url: str, levels: str = DEFAULT_LEVELS, mix: str = DEFAULT_MI
     require_muse(url)
     target = prepare_target(url, key)
     if "verify" in weights:
-        print(f"verify: work {target.work_id} for {target.holder}" +
-              (" (a 404 counts as answered: that work may not exist)" if target.verify_404_is_answer else ""))
+        print(
+            f"verify: work {target.work_id} for {target.holder}"
+            + (" (a 404 counts as answered: that work may not exist)" if target.verify_404_is_answer else "")
+        )
     phases = plan_phases(level_list, weights, step_seconds, cooldown_seconds, baseline_seconds)
     load = _LoadRun(url, phases, target, sample_seconds, rng=random.Random(seed))
-    with tqdm(total=round(phases[-1].end, 1), desc="bench load", unit="s",
-              bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s {postfix}") as bar:
+    with tqdm(
+        total=round(phases[-1].end, 1),
+        desc="bench load",
+        unit="s",
+        bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s {postfix}",
+    ) as bar:
         duration = asyncio.run(load.run(bar))
         bar.n = bar.total
     baseline = summarize([r for r in load.records if r.phase == 0], phases[0].seconds)
     stats = level_stats(phases, load.records, baseline["p50_ms"])
     report = {
-        "meta": {"url": url, "levels": level_list, "mix": weights, "step_seconds": step_seconds,
-                 "cooldown_seconds": cooldown_seconds, "sample_seconds": sample_seconds,
-                 "baseline_seconds": baseline_seconds, "duration_s": round(duration, 2),
-                 "timeouts_s": {"default": TIMEOUT_S, "chat": CHAT_TIMEOUT_S},
-                 "verify": {"work_id": target.work_id, "holder": target.holder,
-                            "404_counts_as_answered": target.verify_404_is_answer},
-                 "baseline": "GET /healthz alone at concurrency 1, before the levels",
-                 "counting": "a request counts in the level it started in; rps = ok requests / level seconds; "
-                             "percentiles over ok requests; 429/503 are 'rejected', other failures 'errors'",
-                 "phases": [{"name": p.name, "start_s": p.start, "end_s": p.end, "clients": p.clients}
-                            for p in phases]},
+        "meta": {
+            "url": url,
+            "levels": level_list,
+            "mix": weights,
+            "step_seconds": step_seconds,
+            "cooldown_seconds": cooldown_seconds,
+            "sample_seconds": sample_seconds,
+            "baseline_seconds": baseline_seconds,
+            "duration_s": round(duration, 2),
+            "timeouts_s": {"default": TIMEOUT_S, "chat": CHAT_TIMEOUT_S},
+            "verify": {
+                "work_id": target.work_id,
+                "holder": target.holder,
+                "404_counts_as_answered": target.verify_404_is_answer,
+            },
+            "baseline": "GET /healthz alone at concurrency 1, before the levels",
+            "counting": "a request counts in the level it started in; rps = ok requests / level seconds; "
+            "percentiles over ok requests; 429/503 are 'rejected', other failures 'errors'",
+            "phases": [{"name": p.name, "start_s": p.start, "end_s": p.end, "clients": p.clients} for p in phases],
+        },
         "baseline": baseline,
         "levels": stats,
         "peak": peak_level(stats),

@@ -44,8 +44,13 @@ TOPICS = {
     "crime": ["detective", "murder", "clues", "alibi", "suspect", "heist", "police", "evidence", "shadow", "verdict"],
     "music": ["melody", "guitar", "choir", "rhythm", "drums", "concert", "song", "violin", "chorus", "jazz"],
 }
-TEMPLATES = ["The {a} and the {b}.", "Under the {a}, {b} wait for {c}.", "A story of {a}, {b} and {c}.",
-             "Nobody forgets the {a} of {b}.", "When {a} meet {b}, the {c} begins."]
+TEMPLATES = [
+    "The {a} and the {b}.",
+    "Under the {a}, {b} wait for {c}.",
+    "A story of {a}, {b} and {c}.",
+    "Nobody forgets the {a} of {b}.",
+    "When {a} meet {b}, the {c} begins.",
+]
 LIKE_SHARPNESS, LIKE_CENTRE = 10.0, 0.45  # P(like) = sigmoid(sharpness * (affinity - centre))
 LICENSE_SHARE = 0.3  # of likes that become a paid license
 LIKE_WEIGHT, LICENSE_WEIGHT = 4.0, 5.0
@@ -93,19 +98,32 @@ def make_world(config: MarketConfig) -> World:
     early_creators, late_creators = np.flatnonzero(~late), np.flatnonzero(late)
     published = np.zeros(config.works, dtype=np.int64)
     later = config.works - config.initial_works
-    published[config.initial_works:] = np.sort(rng.integers(1, config.requests, size=later))
+    published[config.initial_works :] = np.sort(rng.integers(1, config.requests, size=later))
     half = config.requests // 2
-    creator = np.array([rng.choice(early_creators) if at < half or rng.random() < 0.3 else rng.choice(late_creators)
-                        for at in published])
+    creator = np.array(
+        [
+            rng.choice(early_creators) if at < half or rng.random() < 0.3 else rng.choice(late_creators)
+            for at in published
+        ]
+    )
     titles, texts = [], []
     for w in range(config.works):
         words = TOPICS[names[main[w]]]
         picks = lambda: {k: rng.choice(words) for k in "abc"}  # noqa: E731
         titles.append(" ".join(str(rng.choice(words)).capitalize() for _ in range(2)) + f" No. {w + 1}")
         texts.append(" ".join(rng.choice(TEMPLATES).format(**picks()) for _ in range(3)))
-    return World(taste, topic, rng.normal(0.0, 0.1, config.works), creator, published, late,
-                 rng.integers(1, 6, config.works).astype(float), titles, texts,
-                 rng.integers(config.users, size=config.requests))
+    return World(
+        taste,
+        topic,
+        rng.normal(0.0, 0.1, config.works),
+        creator,
+        published,
+        late,
+        rng.integers(1, 6, config.works).astype(float),
+        titles,
+        texts,
+        rng.integers(config.users, size=config.requests),
+    )
 
 
 @dataclass
@@ -121,8 +139,14 @@ class Outcome:
 Policy = Callable[[int, int, list[int], dict[int, float], np.ndarray], list[int]]
 
 
-def simulate(world: World, config: MarketConfig, policy: Policy, on_publish: Callable[[list[int]], None],
-             on_step: Callable[[int, list[tuple[int, int, float]]], None], bar: tqdm) -> Outcome:
+def simulate(
+    world: World,
+    config: MarketConfig,
+    policy: Policy,
+    on_publish: Callable[[list[int]], None],
+    on_step: Callable[[int, list[tuple[int, int, float]]], None],
+    bar: tqdm,
+) -> Outcome:
     rng = np.random.default_rng(config.seed + 1)  # the same coins for every policy
     n = len(world.quality)
     outcome = Outcome(np.zeros(n, np.int64), np.full(n, -1), royalties=np.zeros(len(world.late_creator)))
@@ -169,14 +193,18 @@ def gini(values: np.ndarray) -> float:
 
 def summarise(name: str, world: World, config: MarketConfig, outcome: Outcome) -> dict:
     new = np.flatnonzero(world.published_at > 0)
-    waits = [outcome.first_seen[w] - world.published_at[w] if outcome.first_seen[w] >= 0 else float("inf")
-             for w in new]
+    waits = [outcome.first_seen[w] - world.published_at[w] if outcome.first_seen[w] >= 0 else float("inf") for w in new]
     late = world.late_creator
-    return {"policy": name, "hit_rate": outcome.likes / max(outcome.shown, 1), "likes": outcome.likes,
-            "gini": gini(outcome.impressions), "median_first_impression": statistics.median(waits),
-            "new_seen_within_300": float(np.mean([w <= 300 for w in waits])),
-            "new_never_seen": float(np.mean([w == float("inf") for w in waits])),
-            "late_creator_royalties": float(outcome.royalties[late].sum() / max(outcome.royalties.sum(), 1e-9))}
+    return {
+        "policy": name,
+        "hit_rate": outcome.likes / max(outcome.shown, 1),
+        "likes": outcome.likes,
+        "gini": gini(outcome.impressions),
+        "median_first_impression": statistics.median(waits),
+        "new_seen_within_300": float(np.mean([w <= 300 for w in waits])),
+        "new_never_seen": float(np.mean([w == float("inf") for w in waits])),
+        "late_creator_royalties": float(outcome.royalties[late].sum() / max(outcome.royalties.sum(), 1e-9)),
+    }
 
 
 def _by_likes(liked: np.ndarray, available: list[int], exclude: dict[int, float], k: int) -> list[int]:
@@ -185,15 +213,20 @@ def _by_likes(liked: np.ndarray, available: list[int], exclude: dict[int, float]
 
 
 def popularity_policy(config: MarketConfig) -> tuple[Policy, Callable, Callable]:
-    return (lambda step, user, available, history, liked: _by_likes(liked, available, history, config.k),
-            lambda works: None, lambda step, interactions: None)
+    return (
+        lambda step, user, available, history, liked: _by_likes(liked, available, history, config.k),
+        lambda works: None,
+        lambda step, interactions: None,
+    )
 
 
 def _refit(cf: WorksCollaborative, config: MarketConfig, first_id: int = 0) -> Callable[[int, list], None]:
     """The periodic retrain: every ``retrain_every`` requests, on every interaction so far."""
+
     def on_step(step: int, interactions: list[tuple[int, int, float]]) -> None:
         if step % config.retrain_every == config.retrain_every - 1:
             cf.fit((str(u), w + first_id, weight) for u, w, weight in interactions)
+
     return on_step
 
 
@@ -205,7 +238,8 @@ def als_policy(config: MarketConfig) -> tuple[Policy, Callable, Callable]:
         if scores is None:
             return _by_likes(liked, available, history, config.k)
         ranked = sorted((w for w in available if w not in history), key=lambda w: (-scores[w], -liked[w], w))
-        return ranked[:config.k]
+        return ranked[: config.k]
+
     return policy, lambda works: None, _refit(cf, config)
 
 
@@ -213,8 +247,9 @@ def muse_policy(config: MarketConfig, world: World, encode) -> tuple[Policy, Cal
     catalogue = WorksCatalogue(encode, collaborative=WorksCollaborative())
 
     def publish(works: list[int]) -> None:
-        catalogue.add([Work(w + 1, world.titles[w], f"creator-{world.creator[w]}", "text/plain", world.texts[w])
-                       for w in works])
+        catalogue.add(
+            [Work(w + 1, world.titles[w], f"creator-{world.creator[w]}", "text/plain", world.texts[w]) for w in works]
+        )
 
     def policy(step: int, user: int, available: list[int], history: dict[int, float], liked: np.ndarray) -> list[int]:
         catalogue.set_counts({w + 1: int(liked[w]) for w in available if liked[w]})
@@ -231,18 +266,25 @@ def cached_encoder(texts: list[str]) -> Callable[[list[str]], np.ndarray]:
     encoder = load_encoder()
     vectors = encoder.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
     table = dict(zip(texts, vectors))
-    return lambda batch: np.stack([table[t] if t in table else
-                                   encoder.encode([t], normalize_embeddings=True, convert_to_numpy=True)[0]
-                                   for t in batch])
+    return lambda batch: np.stack(
+        [
+            table[t] if t in table else encoder.encode([t], normalize_embeddings=True, convert_to_numpy=True)[0]
+            for t in batch
+        ]
+    )
 
 
 def run_market_bench(config: MarketConfig, out_dir: Path, plot: Path) -> list[dict]:
     threadpool_limits(1)
     world = make_world(config)
-    encode = cached_encoder([work_text(Work(w + 1, world.titles[w], "", "text/plain", world.texts[w]))
-                             for w in range(config.works)])
-    policies = {"popularity": popularity_policy(config), "ALS": als_policy(config),
-                "muse": muse_policy(config, world, encode)}
+    encode = cached_encoder(
+        [work_text(Work(w + 1, world.titles[w], "", "text/plain", world.texts[w])) for w in range(config.works)]
+    )
+    policies = {
+        "popularity": popularity_policy(config),
+        "ALS": als_policy(config),
+        "muse": muse_policy(config, world, encode),
+    }
     rows = []
     with tqdm(total=config.requests * len(policies), desc="market", unit="req") as bar:
         for name, (policy, publish, on_step) in policies.items():
@@ -251,20 +293,32 @@ def run_market_bench(config: MarketConfig, out_dir: Path, plot: Path) -> list[di
     for row in rows:
         row["hit_rate_x_popularity"] = row["hit_rate"] / max(base["hit_rate"], 1e-9)
         row["gini_x_popularity"] = row["gini"] / max(base["gini"], 1e-9)
-    print_table(rows, [("policy", "policy"), ("hit_rate", "hit rate"), ("hit_rate_x_popularity", "x pop"),
-                       ("gini", "exposure Gini"), ("gini_x_popularity", "x pop"),
-                       ("median_first_impression", "median reqs to 1st impression"),
-                       ("new_seen_within_300", "new seen <=300"), ("new_never_seen", "never seen"),
-                       ("late_creator_royalties", "royalties to late creators")])
+    print_table(
+        rows,
+        [
+            ("policy", "policy"),
+            ("hit_rate", "hit rate"),
+            ("hit_rate_x_popularity", "x pop"),
+            ("gini", "exposure Gini"),
+            ("gini_x_popularity", "x pop"),
+            ("median_first_impression", "median reqs to 1st impression"),
+            ("new_seen_within_300", "new seen <=300"),
+            ("new_never_seen", "never seen"),
+            ("late_creator_royalties", "royalties to late creators"),
+        ],
+    )
     write_json(out_dir, "bench-market", {"config": config.__dict__, "results": rows})
     _plot(rows, plot)
     return rows
 
 
 def _plot(rows: list[dict], path: Path) -> None:
-    metrics = [("hit_rate", "hit rate (higher is better)"), ("gini", "exposure Gini (lower is better)"),
-               ("new_seen_within_300", "new works seen within 300 requests"),
-               ("late_creator_royalties", "royalty share of late creators")]
+    metrics = [
+        ("hit_rate", "hit rate (higher is better)"),
+        ("gini", "exposure Gini (lower is better)"),
+        ("new_seen_within_300", "new works seen within 300 requests"),
+        ("late_creator_royalties", "royalty share of late creators"),
+    ]
     fig, axes = plt.subplots(1, len(metrics), figsize=(14, 3.4))
     names = [r["policy"] for r in rows]
     for ax, (key, title) in zip(axes, metrics):

@@ -64,6 +64,7 @@ def _words(count: int) -> Callable[[str, random.Random], str]:
         for position in rng.sample(range(len(words)), min(count, len(words))):
             words[position] = rng.choice(WORDS)
         return " ".join(words)
+
     return change
 
 
@@ -80,8 +81,13 @@ def _all_at_once(text: str, rng: random.Random) -> str:
 
 
 EDITS: dict[str, Callable[[str, random.Random], str]] = {
-    "case": _case, "punctuation": _punctuation, "whitespace": _whitespace, "one word": _words(1),
-    "two words": _words(2), "lines reordered": _reorder, "case+punct+space+word": _all_at_once,
+    "case": _case,
+    "punctuation": _punctuation,
+    "whitespace": _whitespace,
+    "one word": _words(1),
+    "two words": _words(2),
+    "lines reordered": _reorder,
+    "case+punct+space+word": _all_at_once,
 }
 
 
@@ -97,8 +103,12 @@ def generated_texts(count: int, max_new_tokens: int, seed: int) -> list[str]:
         texts: list[str] = []
         with tqdm(total=count, desc="generating works", unit="text") as bar:
             for start in range(0, count, 16):
-                batch = await asyncio.gather(*(generator.complete(prompts[i], GenerationParams(
-                    max_new_tokens=max_new_tokens, seed=seed + i)) for i in range(start, min(count, start + 16))))
+                batch = await asyncio.gather(
+                    *(
+                        generator.complete(prompts[i], GenerationParams(max_new_tokens=max_new_tokens, seed=seed + i))
+                        for i in range(start, min(count, start + 16))
+                    )
+                )
                 texts += [c.text.strip() for c in batch]
                 bar.update(len(batch))
         return texts
@@ -122,10 +132,12 @@ def compositions(count: int, rng: random.Random) -> list[str]:
     return [f"{i}\n" + "\n".join(rng.sample(lines, rng.randint(4, 8))) for i in range(count)]
 
 
-def similarities(registered: list[str], distinct: list[str], copies: dict[str, list[tuple[int, str]]],
-                 shingle_chars: int) -> dict:
+def similarities(
+    registered: list[str], distinct: list[str], copies: dict[str, list[tuple[int, str]]], shingle_chars: int
+) -> dict:
     """At one shingle size: the exact Jaccard of each copy with its original (its 5th percentile and minimum)
     and the highest of any distinct work with any registered one: a threshold between them makes no mistake."""
+
     def shingled(text: str) -> np.ndarray:
         return shingles(normalise(text), shingle_chars)
 
@@ -135,8 +147,13 @@ def similarities(registered: list[str], distinct: list[str], copies: dict[str, l
     return {"copy_p5": percentile(copied, 5), "copy_min": min(copied), "distinct_max": max(closest)}
 
 
-def accuracy(registered: list[str], distinct: list[str], copies: dict[str, list[tuple[int, str]]],
-             settings: SimilaritySettings, folder: Path) -> dict:
+def accuracy(
+    registered: list[str],
+    distinct: list[str],
+    copies: dict[str, list[tuple[int, str]]],
+    settings: SimilaritySettings,
+    folder: Path,
+) -> dict:
     """Caught copies per edit kind and false refusals of distinct works, through the index, for one setting."""
     index = NearCopyIndex(folder / f"k{settings.shingle_chars}-t{settings.threshold}.sqlite3", settings)
     for work_id, text in enumerate(registered):
@@ -147,8 +164,9 @@ def accuracy(registered: list[str], distinct: list[str], copies: dict[str, list[
     row: dict = {"shingle_chars": settings.shingle_chars, "threshold": settings.threshold}
     caught_all = total = 0
     for kind, cases in copies.items():
-        caught = sum(any(m.work_id == original for m in index.matches(fingerprint(text, settings)))
-                     for original, text in cases)
+        caught = sum(
+            any(m.work_id == original for m in index.matches(fingerprint(text, settings))) for original, text in cases
+        )
         row[kind] = caught / len(cases)
         caught_all, total = caught_all + caught, total + len(cases)
     row["caught"] = caught_all / total
@@ -189,8 +207,9 @@ def service_latency(folder: Path, filler: list[str], texts: list[str], settings:
     caller = Credentials(user.address, key)
     services = {}
     for name in ("before (no check)", "check, empty index", f"check, {len(filler)} works indexed"):
-        services[name] = LedgerService(LedgerSettings(folder / name.replace(" ", "-"), similarity=settings),
-                                       keystore_for(folder))
+        services[name] = LedgerService(
+            LedgerSettings(folder / name.replace(" ", "-"), similarity=settings), keystore_for(folder)
+        )
         services[name].account(caller.address)
     full = list(services.values())[2]
     fill(full.near_copies, filler, first_id=10**9)
@@ -199,14 +218,20 @@ def service_latency(folder: Path, filler: list[str], texts: list[str], settings:
         for j, (name, service) in enumerate(services.items()):
             content = f"{j}:{text}"
             started = time.perf_counter()
-            service.register(caller, hashlib.sha256(content.encode()).hexdigest(), Metadata(f"Work {i}"),
-                             text=None if j == 0 else content)
+            service.register(
+                caller,
+                hashlib.sha256(content.encode()).hexdigest(),
+                Metadata(f"Work {i}"),
+                text=None if j == 0 else content,
+            )
             timings[name].append(time.perf_counter() - started)
     for service in services.values():
         service.close()
     base = _ms(timings["before (no check)"])["p50_ms"]
-    return [{"registration": name, **_ms(seconds), "p50_vs_before": _ms(seconds)["p50_ms"] / base}
-            for name, seconds in timings.items()]
+    return [
+        {"registration": name, **_ms(seconds), "p50_vs_before": _ms(seconds)["p50_ms"] / base}
+        for name, seconds in timings.items()
+    ]
 
 
 def choose(rows: list[dict], goal: float) -> dict | None:
@@ -214,13 +239,21 @@ def choose(rows: list[dict], goal: float) -> dict | None:
     threshold lies furthest from both mistakes: the larger of the smaller margin, to the distinct works' highest
     similarity below and to the copies' 5th percentile above."""
     fit = [r for r in rows if r["false_refusals"] == 0 and r["caught"] >= goal]
-    return max(fit, key=lambda r: min(r["threshold"] - r["distinct_max"], r["copy_p5"] - r["threshold"]),
-               default=None)
+    return max(fit, key=lambda r: min(r["threshold"] - r["distinct_max"], r["copy_p5"] - r["threshold"]), default=None)
 
 
-def run_nearcopy_bench(generated: int, max_new_tokens: int, passages: int, shingle_sizes: list[int],
-                       thresholds: list[float], works: int, large: int, registrations: int, seed: int,
-                       out: Path) -> dict:
+def run_nearcopy_bench(
+    generated: int,
+    max_new_tokens: int,
+    passages: int,
+    shingle_sizes: list[int],
+    thresholds: list[float],
+    works: int,
+    large: int,
+    registrations: int,
+    seed: int,
+    out: Path,
+) -> dict:
     logging.getLogger("ledger").setLevel(logging.WARNING)
     rng = random.Random(seed)
     texts_generated = [t for t in generated_texts(generated, max_new_tokens, seed) if len(t) >= 40]
@@ -250,27 +283,62 @@ def run_nearcopy_bench(generated: int, max_new_tokens: int, passages: int, shing
             fill(index, filler[works:large], first_id=works)
             started = time.perf_counter()
             NearCopyIndex(folder / "latency.sqlite3", settings).load(
-                (i, hashlib.sha256(text.encode()).hexdigest()) for i, text in enumerate(filler[:large]))
+                (i, hashlib.sha256(text.encode()).hexdigest()) for i, text in enumerate(filler[:large])
+            )
             reload_s = time.perf_counter() - started
-            check.append({**check_latency(index, queries), "rebuild_s": reload_s,
-                          "peak_rss_growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024})
+            check.append(
+                {
+                    **check_latency(index, queries),
+                    "rebuild_s": reload_s,
+                    "peak_rss_growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024,
+                }
+            )
         index.close()
-        service = service_latency(folder / "service", filler[:works], compositions(registrations, random.Random(seed + 3)),
-                                  settings)
+        service = service_latency(
+            folder / "service", filler[:works], compositions(registrations, random.Random(seed + 3)), settings
+        )
 
     cases = {kind: len(c) for kind, c in copies.items()}
-    report = {"seed": seed, "registered": len(registered), "distinct": len(distinct), "copies_per_kind": cases,
-              "generated_texts": len(texts_generated), "speeches": len(texts_speeches), "accuracy": rows,
-              "chosen": chosen, "check_latency": check, "service_latency": service}
+    report = {
+        "seed": seed,
+        "registered": len(registered),
+        "distinct": len(distinct),
+        "copies_per_kind": cases,
+        "generated_texts": len(texts_generated),
+        "speeches": len(texts_speeches),
+        "accuracy": rows,
+        "chosen": chosen,
+        "check_latency": check,
+        "service_latency": service,
+    }
     kinds = list(EDITS)
-    print(f"{len(registered)} registered works, {len(distinct)} distinct works on the same themes "
-          f"(false refusals out of these), {len(registered)} copies per edit kind")
-    print_table(rows, [("shingle_chars", "k"), ("threshold", "threshold"), *((k, k) for k in kinds),
-                       ("caught", "caught"), ("false_refusals", "false refusals"), ("copy_p5", "copy J p5"),
-                       ("copy_min", "copy J min"), ("distinct_max", "distinct J max")])
+    print(
+        f"{len(registered)} registered works, {len(distinct)} distinct works on the same themes "
+        f"(false refusals out of these), {len(registered)} copies per edit kind"
+    )
+    print_table(
+        rows,
+        [
+            ("shingle_chars", "k"),
+            ("threshold", "threshold"),
+            *((k, k) for k in kinds),
+            ("caught", "caught"),
+            ("false_refusals", "false refusals"),
+            ("copy_p5", "copy J p5"),
+            ("copy_min", "copy J min"),
+            ("distinct_max", "distinct J max"),
+        ],
+    )
     print("chosen:", chosen and f"k={chosen['shingle_chars']}, threshold={chosen['threshold']}")
     print_table(check, [("works_indexed", "works indexed"), ("p50_ms", "check p50 ms"), ("p99_ms", "check p99 ms")])
-    print_table(service, [("registration", "registration"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"),
-                          ("p50_vs_before", "p50 vs before")])
+    print_table(
+        service,
+        [
+            ("registration", "registration"),
+            ("p50_ms", "p50 ms"),
+            ("p99_ms", "p99 ms"),
+            ("p50_vs_before", "p50 vs before"),
+        ],
+    )
     print(f"wrote {write_json(out, 'bench-nearcopy', report)}")
     return report

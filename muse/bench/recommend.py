@@ -57,8 +57,13 @@ async def closed_loop(url: str, concurrency: int, seconds: float, request: Calla
         wall = time.perf_counter() - started
     bar.update(1)
     every = [x for kind in latencies.values() for x in kind]
-    row = {"concurrency": concurrency, "requests": len(every), "errors": errors, "rps": len(every) / wall,
-           **_latency(every)}
+    row = {
+        "concurrency": concurrency,
+        "requests": len(every),
+        "errors": errors,
+        "rps": len(every) / wall,
+        **_latency(every),
+    }
     if len(latencies) > 1:
         row["by_kind"] = {kind: {"requests": len(xs), **_latency(xs)} for kind, xs in sorted(latencies.items())}
     return row
@@ -118,8 +123,9 @@ def _works_columns(works: dict) -> dict:
     return row
 
 
-def run_recommend_bench(url: str, levels: list[int], seconds: float, out: Path, keys: list[str] = (),
-                        works: int = 240) -> list[dict]:
+def run_recommend_bench(
+    url: str, levels: list[int], seconds: float, out: Path, keys: list[str] = (), works: int = 240
+) -> list[dict]:
     """``keys``: the first registers ``works`` works (none: movies only); every further key is a reader whose
     own history is asked for."""
     require_muse(url)
@@ -141,8 +147,11 @@ def run_recommend_bench(url: str, levels: list[int], seconds: float, out: Path, 
         for c in levels:  # floor, movies and works back to back at each level, so all see the same machine
             floor = await closed_loop(url, c, seconds, floor_request, bar)
             row = await closed_loop(url, c, seconds, movies_request, bar)
-            row |= {"floor_rps": floor["rps"], "floor_p99_ms": floor["p99_ms"],
-                    "of_floor": row["rps"] / floor["rps"] if floor["rps"] else float("nan")}
+            row |= {
+                "floor_rps": floor["rps"],
+                "floor_p99_ms": floor["p99_ms"],
+                "of_floor": row["rps"] / floor["rps"] if floor["rps"] else float("nan"),
+            }
             if works_request:
                 row |= _works_columns(await closed_loop(url, c, seconds, works_request, bar))
                 row["works_over_movies_rps"] = row["works_rps"] / row["rps"] if row["rps"] else float("nan")
@@ -156,21 +165,54 @@ def run_recommend_bench(url: str, levels: list[int], seconds: float, out: Path, 
         in_process = in_process_rps(levels, seconds / 2, user_ids, bar)
     for row in rows:
         row["in_process_rps"] = in_process[row["concurrency"]]
-    print_table(rows, [("concurrency", "clients"), ("rps", "req/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"),
-                       ("floor_rps", "floor req/s"), ("of_floor", "of floor"), ("in_process_rps", "in-process req/s"),
-                       ("errors", "errors")])
+    print_table(
+        rows,
+        [
+            ("concurrency", "clients"),
+            ("rps", "req/s"),
+            ("p50_ms", "p50 ms"),
+            ("p99_ms", "p99 ms"),
+            ("floor_rps", "floor req/s"),
+            ("of_floor", "of floor"),
+            ("in_process_rps", "in-process req/s"),
+            ("errors", "errors"),
+        ],
+    )
     if seeded:
         kinds = [k for k in ("query", "liked", "history") if f"works_{k}_p99_ms" in rows[0]]
-        print(f"\nworks catalogue: {seeded.registered} works registered, {seeded.granted} licenses granted, "
-              f"{len(seeded.readers)} readers with a history; requests: {', '.join(kinds)}")
-        print_table(rows, [("concurrency", "clients"), ("rps", "movies req/s"), ("p99_ms", "movies p99 ms"),
-                           ("works_rps", "works req/s"), ("works_p50_ms", "works p50 ms"),
-                           ("works_p99_ms", "works p99 ms"), ("works_over_movies_rps", "works/movies req/s"),
-                           ("works_over_movies_p99", "works/movies p99"),
-                           *[(f"works_{k}_p99_ms", f"{k} p99 ms") for k in kinds], ("works_errors", "works errors")])
-    meta = {"url": url, "seconds_per_level": seconds, "floor": "GET /healthz", "k": 10,
-            "works": None if seeded is None else {
-                "registered": seeded.registered, "licenses_granted": seeded.granted, "refused": seeded.refused,
-                "readers": len(seeded.readers), "requests": "query, liked, history (with readers) in equal shares"}}
+        print(
+            f"\nworks catalogue: {seeded.registered} works registered, {seeded.granted} licenses granted, "
+            f"{len(seeded.readers)} readers with a history; requests: {', '.join(kinds)}"
+        )
+        print_table(
+            rows,
+            [
+                ("concurrency", "clients"),
+                ("rps", "movies req/s"),
+                ("p99_ms", "movies p99 ms"),
+                ("works_rps", "works req/s"),
+                ("works_p50_ms", "works p50 ms"),
+                ("works_p99_ms", "works p99 ms"),
+                ("works_over_movies_rps", "works/movies req/s"),
+                ("works_over_movies_p99", "works/movies p99"),
+                *[(f"works_{k}_p99_ms", f"{k} p99 ms") for k in kinds],
+                ("works_errors", "works errors"),
+            ],
+        )
+    meta = {
+        "url": url,
+        "seconds_per_level": seconds,
+        "floor": "GET /healthz",
+        "k": 10,
+        "works": None
+        if seeded is None
+        else {
+            "registered": seeded.registered,
+            "licenses_granted": seeded.granted,
+            "refused": seeded.refused,
+            "readers": len(seeded.readers),
+            "requests": "query, liked, history (with readers) in equal shares",
+        },
+    }
     print(f"wrote {write_json(out, 'bench-recommend', {'meta': meta, 'levels': rows})} and {plot(rows, out)}")
     return rows

@@ -31,8 +31,13 @@ GRANTS_EACH = 3
 READER_LIKES = 4
 TERMS = {"template": "commercial_use", "fee_wei": 10**15}
 SEEN_WITHIN_S = 120.0  # registered works reach the replicas' catalogue within about a second
-PHRASINGS = ["{a} and {b} with {c}", "a story of {a}, {b} and {c}", "{a} {b} {c}", "poems about {a}, {b}, {c}",
-             "something like {a} meets {b} in the {c}"]
+PHRASINGS = [
+    "{a} and {b} with {c}",
+    "a story of {a}, {b} and {c}",
+    "{a} {b} {c}",
+    "poems about {a}, {b}, {c}",
+    "something like {a} meets {b} in the {c}",
+]
 
 
 class Call(NamedTuple):
@@ -77,8 +82,9 @@ async def _register(client: httpx.AsyncClient, key: str, n: int, seed: int) -> d
 
     async def worker() -> None:
         for w in pending:
-            response = await _write(client, "/v1/works", key, {
-                "title": world.titles[w], "content": f"{world.texts[w]} (bench {run}-{w})"})
+            response = await _write(
+                client, "/v1/works", key, {"title": world.titles[w], "content": f"{world.texts[w]} (bench {run}-{w})"}
+            )
             if response.status_code == 201:
                 by_topic[topics[w]].append(response.json()["id"])
 
@@ -116,8 +122,11 @@ async def _seed(url: str, keys: list[str], n: int, seed: int) -> SeededWorks:
             works = by_topic[rng.choice(topics)]
             grants.append((account.json()["address"], rng.choice(works)))
             for w in rng.sample(works, min(READER_LIKES, len(works))):
-                liked = await client.post("/v1/interactions", headers=_auth(reader),
-                                          json={"catalogue": "works", "item_id": str(w), "kind": "like"})
+                liked = await client.post(
+                    "/v1/interactions",
+                    headers=_auth(reader),
+                    json={"catalogue": "works", "item_id": str(w), "kind": "like"},
+                )
                 liked.raise_for_status()
         terms = 0  # a grant is on the work's current terms: a work needs some first
         for w in dict.fromkeys(w for _, w in grants):

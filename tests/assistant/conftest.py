@@ -54,8 +54,13 @@ class World:
 def open_world(home: Path, generator: object) -> World:
     db = connect(home / "muse.db")
     ledger = LedgerService(LedgerSettings(home / "ledger"), keystore_for(home))
-    backends = Backends(generator=LocalHandle(generator), recommender=None, ledger=LocalHandle(ledger),
-                        history=FeedbackStore(db).history, model_id=MODEL_ID)
+    backends = Backends(
+        generator=LocalHandle(generator),
+        recommender=None,
+        ledger=LocalHandle(ledger),
+        history=FeedbackStore(db).history,
+        model_id=MODEL_ID,
+    )
     return World(home, backends, ledger, Users(db))
 
 

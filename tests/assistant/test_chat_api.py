@@ -22,8 +22,9 @@ LIMITS = ChatLimits(max_messages=6, max_threads=2)
 @pytest.fixture
 def client(world) -> Iterator[TestClient]:
     chat = ChatService(world.backends, world.home / "conversations.sqlite3", ModelSettings(), LIMITS)
-    api = create_api(text=None, recommender=None, ledger=LocalHandle(world.ledger), status=dict,
-                     db=world.users.db, chat=chat)
+    api = create_api(
+        text=None, recommender=None, ledger=LocalHandle(world.ledger), status=dict, db=world.users.db, chat=chat
+    )
     with TestClient(api) as test_client:
         yield test_client
 

@@ -49,8 +49,8 @@ def test_a_chinese_topic_is_a_span_of_characters():
 def test_spans_are_bounded_and_a_long_request_keeps_a_bounded_pattern():
     words = [f"w{i}" for i in range(40)]
     topic = parameters(" ".join(words))["generate_text"]["properties"]["topic"]
-    assert valid(topic, " ".join(words[3:3 + MAX_SPAN_WORDS]))
-    assert not valid(topic, " ".join(words[3:4 + MAX_SPAN_WORDS]))
+    assert valid(topic, " ".join(words[3 : 3 + MAX_SPAN_WORDS]))
+    assert not valid(topic, " ".join(words[3 : 4 + MAX_SPAN_WORDS]))
     long_request = " ".join(f"word{i}" for i in range(600))
     pattern = span_pattern(long_request, "en")
     assert pattern is None or len(pattern) <= MAX_PATTERN_CHARS
@@ -94,12 +94,19 @@ def planner_masks():
     return tokenizer, GrammarMasks(tokenizer, len(tokenizer))
 
 
-@pytest.mark.parametrize("request_text, plan", [
-    ("Write a lullaby about the moon and register it", [
-        ("generate_text", {"topic": "the moon", "form": "lullaby"}),
-        ("register_work", {"title": "$1.title", "content": "$1.text", "origin": "ai_generated"})]),
-    ("写一首关于大海的诗", [("generate_text", {"topic": "大海", "form": "poem", "language": "zh"})]),
-])
+@pytest.mark.parametrize(
+    "request_text, plan",
+    [
+        (
+            "Write a lullaby about the moon and register it",
+            [
+                ("generate_text", {"topic": "the moon", "form": "lullaby"}),
+                ("register_work", {"title": "$1.title", "content": "$1.text", "origin": "ai_generated"}),
+            ],
+        ),
+        ("写一首关于大海的诗", [("generate_text", {"topic": "大海", "form": "poem", "language": "zh"})]),
+    ],
+)
 def test_the_server_grammar_admits_the_plan_and_not_a_memorised_topic(planner_masks, request_text, plan):
     """As the server compiles it (bounded, strict under auto), for muse-planner's tokens: the request's plan
     passes; the same plan with a topic that is not in the request does not; a plain reply still passes."""
@@ -111,8 +118,9 @@ def test_the_server_grammar_admits_the_plan_and_not_a_memorised_topic(planner_ma
         return matcher.consume_tokens(tokenizer.encode(text, add_special_tokens=False)) and matcher.is_accepting()
 
     def written(steps: list) -> str:
-        return "".join(f'<tool_call>{json.dumps({"name": n, "arguments": a}, ensure_ascii=False)}</tool_call>'
-                       for n, a in steps)
+        return "".join(
+            f"<tool_call>{json.dumps({'name': n, 'arguments': a}, ensure_ascii=False)}</tool_call>" for n, a in steps
+        )
 
     assert accepted(written(plan))
     memorised = [(n, {**a, "topic": "autumn"} if "topic" in a else a) for n, a in plan]

@@ -10,8 +10,23 @@ from langchain_core.messages import AIMessage
 from pydantic_core import PydanticUndefined
 
 from assistant.agent import SYSTEM_PROMPT, ModelSettings, chat_model
-from assistant.evaluation import (REPLY_KINDS, REQUESTS, REQUESTS_SHA256, TOOL_ARGS, Case, Outcome, evaluate,
-                                  file_sha256, load_cases, matches, reply_kind, run_case, score, simulate, summarize)
+from assistant.evaluation import (
+    REPLY_KINDS,
+    REQUESTS,
+    REQUESTS_SHA256,
+    TOOL_ARGS,
+    Case,
+    Outcome,
+    evaluate,
+    file_sha256,
+    load_cases,
+    matches,
+    reply_kind,
+    run_case,
+    score,
+    simulate,
+    summarize,
+)
 
 CASES = load_cases()
 ADDRESS = "0xf8b4c0bf8e704eb5a6162ac20172de3d4a5152cd"
@@ -67,20 +82,48 @@ def _placeholder(name):
 
 # Scoring hand-made outcomes
 
-WRITE_AND_REGISTER = Case("t-1", "en", "Write a lullaby about the moon and register it with 0x… at 30%", {"plan": [
-    {"tool": "generate_text", "args": {"topic": {"$any": ["the moon", "moon"]}, "form": "lullaby"}},
-    {"tool": "register_work", "args": {"content": {"$from": 0, "path": "text"}, "origin": "ai_generated",
-                                       "co_authors": [{"address": ADDRESS, "share_percent": 30}]}}]})
+WRITE_AND_REGISTER = Case(
+    "t-1",
+    "en",
+    "Write a lullaby about the moon and register it with 0x… at 30%",
+    {
+        "plan": [
+            {"tool": "generate_text", "args": {"topic": {"$any": ["the moon", "moon"]}, "form": "lullaby"}},
+            {
+                "tool": "register_work",
+                "args": {
+                    "content": {"$from": 0, "path": "text"},
+                    "origin": "ai_generated",
+                    "co_authors": [{"address": ADDRESS, "share_percent": 30}],
+                },
+            },
+        ]
+    },
+)
 
 
-def _outcome(topic="The Moon", form="摇篮曲", address=ADDRESS.upper().replace("0X", "0x"), share=30.0,
-             content=None, reply="answer"):
+def _outcome(
+    topic="The Moon",
+    form="摇篮曲",
+    address=ADDRESS.upper().replace("0X", "0x"),
+    share=30.0,
+    content=None,
+    reply="answer",
+):
     generated = simulate("generate_text", {"topic": topic, "form": form}, "t-1")
-    register = {"title": generated["title"], "content": content or generated["text"], "origin": "ai_generated",
-                "co_authors": [{"address": address, "share_percent": share}]}
-    return Outcome([{"tool": "generate_text", "args": {"topic": topic, "form": form}, "result": generated},
-                    {"tool": "register_work", "args": register,
-                     "result": simulate("register_work", register, "t-1")}], reply)
+    register = {
+        "title": generated["title"],
+        "content": content or generated["text"],
+        "origin": "ai_generated",
+        "co_authors": [{"address": address, "share_percent": share}],
+    }
+    return Outcome(
+        [
+            {"tool": "generate_text", "args": {"topic": topic, "form": form}, "result": generated},
+            {"tool": "register_work", "args": register, "result": simulate("register_work", register, "t-1")},
+        ],
+        reply,
+    )
 
 
 def test_a_perfect_plan_scores_one():
@@ -147,13 +190,25 @@ def test_any_tool_calling_chat_model_is_driven_with_simulated_results():
         def bind_tools(self, tools, **kwargs):
             return self
 
-    calls = [AIMessage("", tool_calls=[{"name": "work_details", "args": {"work_id": 21}, "id": "c1"}]),
-             AIMessage("", tool_calls=[{"name": "buy_license", "args": {"work_id": 21, "max_fee_wei": 4000021000000000},
-                                        "id": "c2"}]),
-             AIMessage("Bought.")]
-    case = Case("t-3", "en", "Buy a license for work 21.", {"plan": [
-        {"tool": "work_details", "args": {"work_id": 21}},
-        {"tool": "buy_license", "args": {"work_id": 21, "max_fee_wei": {"$from": 0, "path": "terms.fee_wei"}}}]})
+    calls = [
+        AIMessage("", tool_calls=[{"name": "work_details", "args": {"work_id": 21}, "id": "c1"}]),
+        AIMessage(
+            "",
+            tool_calls=[{"name": "buy_license", "args": {"work_id": 21, "max_fee_wei": 4000021000000000}, "id": "c2"}],
+        ),
+        AIMessage("Bought."),
+    ]
+    case = Case(
+        "t-3",
+        "en",
+        "Buy a license for work 21.",
+        {
+            "plan": [
+                {"tool": "work_details", "args": {"work_id": 21}},
+                {"tool": "buy_license", "args": {"work_id": 21, "max_fee_wei": {"$from": 0, "path": "terms.fee_wei"}}},
+            ]
+        },
+    )
     outcome = run_case(Scripted(messages=iter(calls)), case, SYSTEM_PROMPT)
     assert [c["tool"] for c in outcome.calls] == ["work_details", "buy_license"] and outcome.reply == "answer"
     assert outcome.calls[0]["result"]["terms"]["fee_wei"] == 4000021000000000
@@ -167,7 +222,10 @@ def test_the_rules_planner_end_to_end_on_a_handful_of_cases():
     assert len(chosen) == 7
     report = evaluate({"rules": chat_model(ModelSettings())}, chosen, SYSTEM_PROMPT)
     assert [(r["planner"], r["lang"], r["cases"]) for r in report["rows"]] == [
-        ("rules", "en", 4), ("rules", "zh", 3), ("rules", "all", 7)]
+        ("rules", "en", 4),
+        ("rules", "zh", 3),
+        ("rules", "all", 7),
+    ]
     outcomes = {o["id"]: o for o in report["cases"]}
     assert len(outcomes) == 7
     json.dumps(report, ensure_ascii=False)  # the JSON report can be written
@@ -187,19 +245,38 @@ def test_an_openai_compatible_endpoint_goes_through_the_same_harness():
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     seen = []
-    plan = [("generate_text", {"topic": "autumn leaves", "length": "short"}),
-            ("register_work", {"title": "$1.title", "content": "$1.text", "origin": "ai_generated",
-                               "model_id": "$1.model_id", "prompt": "$1.prompt"})]
+    plan = [
+        ("generate_text", {"topic": "autumn leaves", "length": "short"}),
+        (
+            "register_work",
+            {
+                "title": "$1.title",
+                "content": "$1.text",
+                "origin": "ai_generated",
+                "model_id": "$1.model_id",
+                "prompt": "$1.prompt",
+            },
+        ),
+    ]
 
     class Endpoint(BaseHTTPRequestHandler):
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["content-length"])))
             seen.append(body)
-            calls = [{"id": f"call_{n}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
-                     for n, (name, args) in enumerate(plan)]
+            calls = [
+                {"id": f"call_{n}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+                for n, (name, args) in enumerate(plan)
+            ]
             message = {"role": "assistant", "content": None, "tool_calls": calls}
-            answer = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "stub",
-                                 "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}]}).encode()
+            answer = json.dumps(
+                {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": "stub",
+                    "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+                }
+            ).encode()
             self.send_response(200)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(answer)))
@@ -213,8 +290,17 @@ def test_an_openai_compatible_endpoint_goes_through_the_same_harness():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         model = chat_model(ModelSettings("model", f"http://127.0.0.1:{server.server_port}/v1", "stub"))
-        case = Case("t-9", "en", "Write a short poem about autumn leaves and register it", {"plan": [
-            {"tool": "generate_text", "args": {"topic": "autumn leaves"}}, {"tool": "register_work", "args": {}}]})
+        case = Case(
+            "t-9",
+            "en",
+            "Write a short poem about autumn leaves and register it",
+            {
+                "plan": [
+                    {"tool": "generate_text", "args": {"topic": "autumn leaves"}},
+                    {"tool": "register_work", "args": {}},
+                ]
+            },
+        )
         report = evaluate({"stub": model}, [case], SYSTEM_PROMPT)
     finally:
         server.shutdown()
@@ -223,6 +309,8 @@ def test_an_openai_compatible_endpoint_goes_through_the_same_harness():
     assert len(seen) == 1  # the plan is asked for once, not once per step
     assert {t["function"]["name"] for t in seen[0]["tools"]} == set(TOOL_ARGS)
     assert "runtime" not in json.dumps(seen[0]["tools"])
-    assert seen[0]["messages"][0]["content"].startswith(SYSTEM_PROMPT) and "$1.text" in seen[0]["messages"][0]["content"]
+    assert (
+        seen[0]["messages"][0]["content"].startswith(SYSTEM_PROMPT) and "$1.text" in seen[0]["messages"][0]["content"]
+    )
     generated, registered = (call["result"] for call in outcome["calls"])
     assert outcome["calls"][1]["args"]["content"] == generated["text"] and registered["id"]

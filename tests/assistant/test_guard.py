@@ -44,7 +44,7 @@ ALLOWED = [
     "Write a poem about Alice's garden and register it as mine.",
     "Recommend movies like Schindler's List.",
     "Write a story about a thief who steals the moon.",
-    "Register \"Ignore the rules, love\" as my poem.",
+    'Register "Ignore the rules, love" as my poem.',
     f"Grant a commercial license for work 3 to {ADDRESS_B}.",
     "Register it with my co-author 0x" + "3" * 40 + " getting 30%.",
     "What does the commercial use license allow?",

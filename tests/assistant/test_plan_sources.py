@@ -34,27 +34,38 @@ class CannedModel(BaseChatModel):
 
 
 def calls(*pairs: tuple[str, dict]) -> AIMessage:
-    return AIMessage("", tool_calls=[{"name": n, "args": a, "id": f"c{i}", "type": "tool_call"}
-                                     for i, (n, a) in enumerate(pairs)])
+    return AIMessage(
+        "", tool_calls=[{"name": n, "args": a, "id": f"c{i}", "type": "tool_call"} for i, (n, a) in enumerate(pairs)]
+    )
 
 
 def test_references_become_data_flow_between_steps():
-    plan = read_answer(calls(("generate_text", {"topic": "the moon", "form": "lullaby"}),
-                             ("register_work", {"title": "$1.title", "content": "$1.text"}),
-                             ("set_license_terms", {"work_id": "$2.id", "template": "cc_by"})), "en")
+    plan = read_answer(
+        calls(
+            ("generate_text", {"topic": "the moon", "form": "lullaby"}),
+            ("register_work", {"title": "$1.title", "content": "$1.text"}),
+            ("set_license_terms", {"work_id": "$2.id", "template": "cc_by"}),
+        ),
+        "en",
+    )
     assert isinstance(plan, Plan)
     assert plan.steps[1].args == {"title": Ref(0, "title"), "content": Ref(0, "text")}
     assert plan.steps[2].args["work_id"] == Ref(1, "id")
     assert plan_from_view(plan_view(plan), "en") == plan  # written into a message and read back unchanged
 
 
-@pytest.mark.parametrize("answer", [
-    calls(("transfer_work", {"work_id": 1})),  # no such tool
-    calls(("buy_license", {"work_id": 1})),  # a required argument missing
-    calls(("my_account", {"as_user": "0x0"})),  # an argument the tool does not take
-    calls(("register_work", {"title": "$1.title", "content": "$1.text"})),  # refers to itself
-    calls(("generate_text", {"topic": "x"}), ("register_work", {"title": "t", "content": "$3.text"})),  # to a later call
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        calls(("transfer_work", {"work_id": 1})),  # no such tool
+        calls(("buy_license", {"work_id": 1})),  # a required argument missing
+        calls(("my_account", {"as_user": "0x0"})),  # an argument the tool does not take
+        calls(("register_work", {"title": "$1.title", "content": "$1.text"})),  # refers to itself
+        calls(
+            ("generate_text", {"topic": "x"}), ("register_work", {"title": "t", "content": "$3.text"})
+        ),  # to a later call
+    ],
+)
 def test_a_plan_that_fails_the_checks_is_not_run(answer):
     reply = read_answer(answer, "en")
     assert reply == Reply(HELP["en"], "help", "en")
@@ -77,15 +88,21 @@ def test_injection_is_refused_before_any_model_is_asked():
 
 
 def test_a_turn_asks_the_model_once_and_follows_its_plan():
-    model = CannedModel(answer=calls(("generate_text", {"topic": "the sea"}),
-                                     ("register_work", {"title": "$1.title", "content": "$1.text"})))
+    model = CannedModel(
+        answer=calls(
+            ("generate_text", {"topic": "the sea"}), ("register_work", {"title": "$1.title", "content": "$1.text"})
+        )
+    )
     planner = Planner(source=ModelPlanSource(model, "system"))
 
     async def turn() -> AIMessage:
         messages: list = [HumanMessage("写一段关于大海的文字并登记")]
         first = await planner.ainvoke(messages)
         (call,) = first.tool_calls
-        messages += [first, ToolMessage('{"title": "大海", "text": "海浪"}', tool_call_id=call["id"], name=call["name"])]
+        messages += [
+            first,
+            ToolMessage('{"title": "大海", "text": "海浪"}', tool_call_id=call["id"], name=call["name"]),
+        ]
         return await planner.ainvoke(messages)
 
     second = asyncio.run(turn())

@@ -30,50 +30,85 @@ PLANS = [
     ("作品5可以商用吗？", [("work_details", {"work_id": 5})]),
     ("CC BY 许可允许什么？", [("license_template", {"template": "cc_by"})]),
     ("What should I watch if I like sci-fi and robots?", [("recommend", {"query": "sci-fi and robots"})]),
-    ("Write a short poem about autumn, register it as mine and offer it for commercial use at 0.01 ETH",
-     [("generate_text", {"topic": "autumn", "form": "poem", "length": "short", "language": "en"}),
-      ("register_work", {"content": GEN, "origin": "ai_generated", "model_id": Ref(0, "model_id")}),
-      ("set_license_terms", {"work_id": Ref(1, "id"), "template": "commercial_use", "price_eth": 0.01})]),
+    (
+        "Write a short poem about autumn, register it as mine and offer it for commercial use at 0.01 ETH",
+        [
+            ("generate_text", {"topic": "autumn", "form": "poem", "length": "short", "language": "en"}),
+            ("register_work", {"content": GEN, "origin": "ai_generated", "model_id": Ref(0, "model_id")}),
+            ("set_license_terms", {"work_id": Ref(1, "id"), "template": "commercial_use", "price_eth": 0.01}),
+        ],
+    ),
     ("Write a poem about the sea", [("generate_text", {"topic": "sea", "form": "poem"})]),
     ("Compose a long sonnet on love", [("generate_text", {"topic": "love", "form": "sonnet", "length": "long"})]),
-    ("Generate a story about a dragon and register it", [("generate_text", {"topic": "dragon", "form": "story"}),
-                                                         ("register_work", {"content": GEN})]),
-    ("Write a haiku about rain, then register it as mine",
-     [("generate_text", {"form": "haiku", "topic": "rain"}), ("register_work", {"title": Ref(0, "title")})]),
-    ("Write a song about summer, register it and sell it for 0.5 ETH for commercial remix with 10% revenue share",
-     [("generate_text", {"form": "song"}), ("register_work", {}),
-      ("set_license_terms", {"template": "commercial_remix", "price_eth": 0.5, "rev_share_percent": 10.0})]),
-    (f"Write a poem about snow and register it with 20% to my co-author {ADDR}",
-     [("generate_text", {"topic": "snow"}),
-      ("register_work", {"co_authors": [{"address": ADDR, "share_percent": 20.0}]})]),
-    ('Register this poem as mine: "The rain in spring"',
-     [("register_work", {"content": "The rain in spring", "title": "The rain in spring", "origin": "human"})]),
-    ('Register "Leaves fall, and I remain" titled "Remain"',
-     [("register_work", {"content": "Leaves fall, and I remain", "title": "Remain"})]),
-    ('Register “Morning bells” as an AI-assisted work', [("register_work", {"origin": "ai_assisted"})]),
-    ("Offer work 12 for commercial use at 0.02 ETH",
-     [("set_license_terms", {"work_id": 12, "template": "commercial_use", "price_eth": 0.02})]),
+    (
+        "Generate a story about a dragon and register it",
+        [("generate_text", {"topic": "dragon", "form": "story"}), ("register_work", {"content": GEN})],
+    ),
+    (
+        "Write a haiku about rain, then register it as mine",
+        [("generate_text", {"form": "haiku", "topic": "rain"}), ("register_work", {"title": Ref(0, "title")})],
+    ),
+    (
+        "Write a song about summer, register it and sell it for 0.5 ETH for commercial remix with 10% revenue share",
+        [
+            ("generate_text", {"form": "song"}),
+            ("register_work", {}),
+            ("set_license_terms", {"template": "commercial_remix", "price_eth": 0.5, "rev_share_percent": 10.0}),
+        ],
+    ),
+    (
+        f"Write a poem about snow and register it with 20% to my co-author {ADDR}",
+        [
+            ("generate_text", {"topic": "snow"}),
+            ("register_work", {"co_authors": [{"address": ADDR, "share_percent": 20.0}]}),
+        ],
+    ),
+    (
+        'Register this poem as mine: "The rain in spring"',
+        [("register_work", {"content": "The rain in spring", "title": "The rain in spring", "origin": "human"})],
+    ),
+    (
+        'Register "Leaves fall, and I remain" titled "Remain"',
+        [("register_work", {"content": "Leaves fall, and I remain", "title": "Remain"})],
+    ),
+    ("Register “Morning bells” as an AI-assisted work", [("register_work", {"origin": "ai_assisted"})]),
+    (
+        "Offer work 12 for commercial use at 0.02 ETH",
+        [("set_license_terms", {"work_id": 12, "template": "commercial_use", "price_eth": 0.02})],
+    ),
     ("Offer work 3 under CC BY", [("set_license_terms", {"work_id": 3, "template": "cc_by", "price_eth": 0.0})]),
-    ("Set the terms of work 5 to non-commercial remix for free",
-     [("set_license_terms", {"work_id": 5, "template": "non_commercial_remix", "price_eth": 0.0})]),
-    ("License my latest work for commercial use at 1 ETH for 30 days",
-     [("my_works", {"limit": 1}),
-      ("set_license_terms", {"work_id": Ref(0, "items.0.id"), "price_eth": 1.0, "duration_days": 30})]),
-    ("Buy a license for work 4", [("work_details", {"work_id": 4}),
-                                  ("buy_license", {"work_id": 4, "max_fee_wei": Ref(0, "terms.fee_wei")})]),
+    (
+        "Set the terms of work 5 to non-commercial remix for free",
+        [("set_license_terms", {"work_id": 5, "template": "non_commercial_remix", "price_eth": 0.0})],
+    ),
+    (
+        "License my latest work for commercial use at 1 ETH for 30 days",
+        [
+            ("my_works", {"limit": 1}),
+            ("set_license_terms", {"work_id": Ref(0, "items.0.id"), "price_eth": 1.0, "duration_days": 30}),
+        ],
+    ),
+    (
+        "Buy a license for work 4",
+        [("work_details", {"work_id": 4}), ("buy_license", {"work_id": 4, "max_fee_wei": Ref(0, "terms.fee_wei")})],
+    ),
     ("Purchase work #9", [("work_details", {"work_id": 9}), ("buy_license", {"work_id": 9})]),
     (f"Grant a license on work 2 to {ADDR}", [("grant_license", {"work_id": 2, "address": ADDR})]),
     (f"Give {OTHER} a free license to work 8", [("grant_license", {"work_id": 8, "address": OTHER})]),
-    (f"Is {ADDR} licensed for commercial use of work 3?",
-     [("verify_license", {"work_id": 3, "holder": ADDR, "use": "commercial"})]),
+    (
+        f"Is {ADDR} licensed for commercial use of work 3?",
+        [("verify_license", {"work_id": 3, "holder": ADDR, "use": "commercial"})],
+    ),
     ("Verify my license on work 5", [("verify_license", {"work_id": 5, "holder": "me", "use": "personal"})]),
     (f"Does {OTHER} have a license to remix work 6?", [("verify_license", {"holder": OTHER, "use": "derivative"})]),
     ("How much royalties do I have?", [("my_account", {})]),
     ("Check my royalties and withdraw them", [("my_account", {}), ("withdraw_royalties", {})]),
     ("Withdraw my royalties", [("withdraw_royalties", {})]),
     ("How much did work 3 earn?", [("my_earnings", {"work_id": 3})]),
-    ("Who bought licenses on my latest work?", [("my_works", {"limit": 1}),
-                                                ("my_earnings", {"work_id": Ref(0, "items.0.id")})]),
+    (
+        "Who bought licenses on my latest work?",
+        [("my_works", {"limit": 1}), ("my_earnings", {"work_id": Ref(0, "items.0.id")})],
+    ),
     ("What are my earnings?", [("my_earnings", {})]),
     ("Show my works", [("my_works", {"limit": 5})]),
     ("Recommend something for me", [("recommend", {})]),
@@ -82,15 +117,24 @@ PLANS = [
     ("Find movies like Heat", [("recommend", {"like_item": "Heat"})]),
     ("Search the catalogue for Star Wars", [("search_catalogue", {"query": "Star Wars"})]),
     # Chinese
-    ("写一首关于秋天的短诗，登记为我的作品，并以0.01 ETH开放商业使用授权",
-     [("generate_text", {"topic": "秋天", "form": "poem", "length": "short", "language": "zh"}),
-      ("register_work", {"content": GEN}),
-      ("set_license_terms", {"work_id": Ref(1, "id"), "template": "commercial_use", "price_eth": 0.01})]),
+    (
+        "写一首关于秋天的短诗，登记为我的作品，并以0.01 ETH开放商业使用授权",
+        [
+            ("generate_text", {"topic": "秋天", "form": "poem", "length": "short", "language": "zh"}),
+            ("register_work", {"content": GEN}),
+            ("set_license_terms", {"work_id": Ref(1, "id"), "template": "commercial_use", "price_eth": 0.01}),
+        ],
+    ),
     ("写一个关于龙的故事", [("generate_text", {"topic": "龙", "form": "story", "language": "zh"})]),
-    ("创作一首关于月亮的长诗，然后登记", [("generate_text", {"topic": "月亮", "length": "long"}), ("register_work", {})]),
+    (
+        "创作一首关于月亮的长诗，然后登记",
+        [("generate_text", {"topic": "月亮", "length": "long"}), ("register_work", {})],
+    ),
     ("登记这首诗：“春天的雨”", [("register_work", {"content": "春天的雨", "origin": "human"})]),
-    ("以 0.1 ETH 出售作品 7 的商用授权", [("set_license_terms", {"work_id": 7, "price_eth": 0.1,
-                                                           "template": "commercial_use"})]),
+    (
+        "以 0.1 ETH 出售作品 7 的商用授权",
+        [("set_license_terms", {"work_id": 7, "price_eth": 0.1, "template": "commercial_use"})],
+    ),
     ("把作品 3 设为非商业改编授权，免费", [("set_license_terms", {"work_id": 3, "template": "non_commercial_remix"})]),
     ("购买作品 4 的授权", [("work_details", {"work_id": 4}), ("buy_license", {"work_id": 4})]),
     (f"把作品 2 的许可授予 {ADDR}", [("grant_license", {"work_id": 2, "address": ADDR})]),
@@ -178,17 +222,26 @@ def test_each_answer_is_the_next_step_fed_by_the_previous_results():
     first = PLANNER.invoke(messages)
     (call,) = first.tool_calls
     assert call["name"] == "generate_text" and len(first.response_metadata["plan"]) == 3
-    messages += [first, _result(call, {"title": "A poem about autumn", "text": "Leaves", "prompt": "p",
-                                       "model_id": "m"})]
+    messages += [
+        first,
+        _result(call, {"title": "A poem about autumn", "text": "Leaves", "prompt": "p", "model_id": "m"}),
+    ]
     second = PLANNER.invoke(messages)
     (call,) = second.tool_calls
-    assert call["args"] == {"title": "A poem about autumn", "content": "Leaves", "origin": "ai_generated",
-                            "model_id": "m", "prompt": "p"}
+    assert call["args"] == {
+        "title": "A poem about autumn",
+        "content": "Leaves",
+        "origin": "ai_generated",
+        "model_id": "m",
+        "prompt": "p",
+    }
     messages += [second, _result(call, {"id": 42, "content_hash": "ab" * 32})]
     (call,) = PLANNER.invoke(messages).tool_calls
     assert call["args"] == {"work_id": 42, "template": "commercial_use", "price_eth": 0.01}
-    messages += [AIMessage("", tool_calls=[call]),
-                 _result(call, {"id": 42, "terms": {"template": "commercial_use", "fee_wei": 10**16}})]
+    messages += [
+        AIMessage("", tool_calls=[call]),
+        _result(call, {"id": 42, "terms": {"template": "commercial_use", "fee_wei": 10**16}}),
+    ]
     final = PLANNER.invoke(messages)
     assert not final.tool_calls and "work 42" in final.content and "0.01 ETH" in final.content
 
@@ -197,8 +250,15 @@ def test_a_rejected_step_ends_the_plan_and_says_so():
     messages = [HumanMessage('Register "Dawn" and offer it under CC BY')]
     first = PLANNER.invoke(messages)
     (call,) = first.tool_calls
-    messages += [first, ToolMessage("User rejected the tool call for `register_work`", tool_call_id=call["id"],
-                                    name="register_work", status="error")]
+    messages += [
+        first,
+        ToolMessage(
+            "User rejected the tool call for `register_work`",
+            tool_call_id=call["id"],
+            name="register_work",
+            status="error",
+        ),
+    ]
     final = PLANNER.invoke(messages)
     assert not final.tool_calls and "rejected" in final.content
 
@@ -231,7 +291,11 @@ def test_the_answer_to_a_question_completes_the_request():
 
 
 def test_a_new_request_after_a_finished_one_starts_afresh():
-    messages = [HumanMessage("Show my works"), AIMessage("Your works (0 in all): none"), HumanMessage("Withdraw my royalties")]
+    messages = [
+        HumanMessage("Show my works"),
+        AIMessage("Your works (0 in all): none"),
+        HumanMessage("Withdraw my royalties"),
+    ]
     (call,) = PLANNER.invoke(messages).tool_calls
     assert call["name"] == "withdraw_royalties"
 
@@ -257,8 +321,12 @@ def test_answers_about_rights_say_who_owns_what_a_license_costs_and_allows():
     messages = [HumanMessage("作品5可以商用吗？")]
     first = PLANNER.invoke(messages)
     (call,) = first.tool_calls
-    work = {"id": 5, "title": "海", "owner": OTHER,
-            "terms": {"template": "non_commercial_remix", "fee_wei": 10**16, "fee_eth": 0.01, "active": True}}
+    work = {
+        "id": 5,
+        "title": "海",
+        "owner": OTHER,
+        "terms": {"template": "non_commercial_remix", "fee_wei": 10**16, "fee_eth": 0.01, "active": True},
+    }
     answer = PLANNER.invoke([*messages, first, _result(call, work)]).content
     assert OTHER in answer and "0.01 ETH" in answer and "不可商用" in answer
     messages = [HumanMessage("What does commercial use allow?")]
@@ -272,5 +340,10 @@ def test_the_template_tool_states_the_rights_the_contract_grants():
     from assistant.tools import license_template
 
     answer = json.loads(asyncio.run(license_template.ainvoke({"template": "commercial_use"})))
-    assert answer == {"template": "commercial_use", "personal": True, "commercial": True, "derivatives": False,
-                      "attribution": False}
+    assert answer == {
+        "template": "commercial_use",
+        "personal": True,
+        "commercial": True,
+        "derivatives": False,
+        "attribution": False,
+    }

@@ -27,8 +27,10 @@ WORKS_REQUESTS = [
     ("What can I license?", {"licensable": True}),
     ("Are there any licensable works?", {"licensable": True}),
     ("Show me stories that are available to license", {"form": "story", "licensable": True}),
-    ("Recommend 3 poems about the sea that I can license", {"form": "poem", "licensable": True, "k": 3,
-                                                            "query": "sea"}),
+    (
+        "Recommend 3 poems about the sea that I can license",
+        {"form": "poem", "licensable": True, "k": 3, "query": "sea"},
+    ),
     ("Find works similar to mine", {"like_mine": True}),
     ("Recommend works like mine", {"like_mine": True}),
     ("Suggest poems similar to my own works", {"form": "poem", "like_mine": True}),
@@ -79,10 +81,16 @@ def test_other_requests_keep_their_meaning(request_text, tool):
 
 
 def test_each_text_written_is_registered_once():
-    plan = read_request("Write a poem about rain and register it, then write a poem about snow and register it as a "
-                        "derivative of work 2")
+    plan = read_request(
+        "Write a poem about rain and register it, then write a poem about snow and register it as a "
+        "derivative of work 2"
+    )
     assert [(s.tool, s.args.get("parents")) for s in plan.steps] == [
-        ("generate_text", None), ("register_work", None), ("generate_text", None), ("register_work", [2])]
+        ("generate_text", None),
+        ("register_work", None),
+        ("generate_text", None),
+        ("register_work", [2]),
+    ]
 
 
 @pytest.mark.parametrize(("request_text", "parents"), DERIVATIVES)
@@ -103,8 +111,15 @@ def test_a_derivative_without_its_text_asks_for_it_and_the_answer_completes_it()
     assert call["args"]["parents"] == [3] and call["args"]["content"] == "Salt wind at the pier"
 
 
-WORK = {"id": 3, "title": "Harbour", "creator": "0x" + "ab" * 20, "media_type": "text/plain", "fee_eth": "0.01",
-        "template": "commercial_remix", "reason": "new on Muse, similar to Pier"}
+WORK = {
+    "id": 3,
+    "title": "Harbour",
+    "creator": "0x" + "ab" * 20,
+    "media_type": "text/plain",
+    "fee_eth": "0.01",
+    "template": "commercial_remix",
+    "reason": "new on Muse, similar to Pier",
+}
 
 
 def test_works_answers_list_id_title_creator_fee_and_reason_in_the_request_language():
@@ -113,8 +128,9 @@ def test_works_answers_list_id_title_creator_fee_and_reason_in_the_request_langu
     english, chinese = done("recommend_works", value, "en"), done("recommend_works", value, "zh")
     assert english.splitlines() == [
         "Works like yours:",
-        f"- work 3 \"Harbour\" by {WORK['creator']}: 0.01 ETH (commercial_remix); new on Muse, similar to Pier",
-        f"- work 4 \"Dunes\" by {WORK['creator']}: no license on offer; popular on Muse"]
+        f'- work 3 "Harbour" by {WORK["creator"]}: 0.01 ETH (commercial_remix); new on Muse, similar to Pier',
+        f'- work 4 "Dunes" by {WORK["creator"]}: no license on offer; popular on Muse',
+    ]
     assert chinese.splitlines()[0] == "和你的作品相似的作品："
     assert f"作品 3《Harbour》，创作者 {WORK['creator']}：0.01 ETH（commercial_remix）" in chinese
     assert "暂无授权出售" in chinese and "Muse 上的新作品，与《Pier》相似" in chinese
@@ -124,8 +140,11 @@ def test_works_answers_list_id_title_creator_fee_and_reason_in_the_request_langu
 
 
 def test_a_near_copy_reply_names_the_work_and_how_to_register_a_derivative():
-    refused = {"tool": "register_work", "error": "near-copy", "value": {
-        "error": "this content is a near-copy of work 3 ...", "work_id": 3, "similarity": 0.82}}
+    refused = {
+        "tool": "register_work",
+        "error": "near-copy",
+        "value": {"error": "this content is a near-copy of work 3 ...", "work_id": 3, "similarity": 0.82},
+    }
     english = summary(read_request('Register "x y" as mine'), [refused])
     chinese = summary(read_request("登记这首诗：“春天的雨”"), [refused])
     assert "near-copy of work 3 (82% alike)" in english and '"register it as a derivative of work 3"' in english
@@ -145,8 +164,9 @@ def test_a_near_copy_then_registered_as_a_derivative_through_approval(world):
     """Refused as a near-copy, the reply says how; "register it as a derivative of work N" then registers the same
     text with that parent, after an approval that states the parent's revenue share (in the request's language)."""
     author, copier = world.context("harbour-poet"), world.context("harbour-remixer")
-    work = world.ledger.register(author.credentials, hashlib.sha256(VERSE.encode()).hexdigest(), Metadata("Harbour"),
-                                 text=VERSE)
+    work = world.ledger.register(
+        author.credentials, hashlib.sha256(VERSE.encode()).hexdigest(), Metadata("Harbour"), text=VERSE
+    )
     world.ledger.set_terms(author.credentials, work["id"], Terms(Template.COMMERCIAL_REMIX, rev_share_bps=1_500))
     copy = VERSE.upper()
 
@@ -179,7 +199,10 @@ def test_a_near_copy_then_registered_as_a_derivative_through_approval(world):
 
 def test_a_new_request_after_a_near_copy_is_read_on_its_own():
     planner = Planner()
-    messages = [HumanMessage('Register "x y" as mine'),
-                AIMessage("near-copy of work 3", response_metadata={"near_copy": 3}), HumanMessage("Show my works")]
+    messages = [
+        HumanMessage('Register "x y" as mine'),
+        AIMessage("near-copy of work 3", response_metadata={"near_copy": 3}),
+        HumanMessage("Show my works"),
+    ]
     (call,) = planner.invoke(messages).tool_calls
     assert call["name"] == "my_works"

@@ -66,8 +66,16 @@ class Server:
 
     def muse(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
         """Run the real ``muse`` CLI on this server's data directory."""
-        return subprocess.run([self.python, "-m", "muse.cli", *args], check=check, cwd=self.cwd, input=stdin, capture_output=True,
-                              text=True, env={**os.environ, "MUSE_HOME": str(self.home)}, timeout=300)
+        return subprocess.run(
+            [self.python, "-m", "muse.cli", *args],
+            check=check,
+            cwd=self.cwd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "MUSE_HOME": str(self.home)},
+            timeout=300,
+        )
 
     def add_user(self, name: str, admin: bool = False) -> str:
         """Create a user with the real CLI; returns its API key (the last line of stdout)."""
@@ -90,8 +98,11 @@ def _free_port() -> int:
 
 def _listeners(port: int) -> list[psutil.Process]:
     """The processes listening on ``port`` (HAProxy, for Serve's HTTP port)."""
-    pids = {c.pid for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == port
-            and c.status == psutil.CONN_LISTEN and c.pid}
+    pids = {
+        c.pid
+        for c in psutil.net_connections("tcp")
+        if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN and c.pid
+    }
     return [psutil.Process(pid) for pid in pids]
 
 
@@ -123,15 +134,35 @@ def _wait_until_running(server: Server) -> None:
 def launch(server: Server) -> None:
     """Run ``muse serve`` for ``server`` (a fresh Ray session each time), without waiting for it."""
     server.ray_temp_dir = tempfile.mkdtemp(prefix="mray", dir="/tmp")  # short: Ray's socket paths are limited
-    env = {**os.environ, "MUSE_HOME": str(server.home), "RAY_AUTH_MODE": "disabled", "PYTHONUNBUFFERED": "1",
-           **({} if server.haproxy else {"RAY_SERVE_ENABLE_HA_PROXY": "0", "RAY_SERVE_THROUGHPUT_OPTIMIZED": "0"}),
-           **server.env}
+    env = {
+        **os.environ,
+        "MUSE_HOME": str(server.home),
+        "RAY_AUTH_MODE": "disabled",
+        "PYTHONUNBUFFERED": "1",
+        **({} if server.haproxy else {"RAY_SERVE_ENABLE_HA_PROXY": "0", "RAY_SERVE_THROUGHPUT_OPTIMIZED": "0"}),
+        **server.env,
+    }
     with server.log.open("a") as log_file:
         server.process = subprocess.Popen(
-            [server.python, "-m", "muse.cli", "serve", *(a for p in server.profiles for a in ("--profile", str(p))),
-             "--port", str(server.port), "--ray-temp-dir", server.ray_temp_dir, "--metrics-port", "0",
-             *(["--dashboard-port", str(server.dashboard_port)] if server.dashboard_port else ["--no-dashboard"])],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True, cwd=server.cwd,
+            [
+                server.python,
+                "-m",
+                "muse.cli",
+                "serve",
+                *(a for p in server.profiles for a in ("--profile", str(p))),
+                "--port",
+                str(server.port),
+                "--ray-temp-dir",
+                server.ray_temp_dir,
+                "--metrics-port",
+                "0",
+                *(["--dashboard-port", str(server.dashboard_port)] if server.dashboard_port else ["--no-dashboard"]),
+            ],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=server.cwd,
         )
 
 
@@ -198,6 +229,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Server:
     home = tmp_path_factory.mktemp("muse_home")
-    with running(Server(port=_free_port(), home=home, log=home / "serve.log", dashboard_port=_free_port(),
-                        haproxy=True)) as srv:
+    with running(
+        Server(port=_free_port(), home=home, log=home / "serve.log", dashboard_port=_free_port(), haproxy=True)
+    ) as srv:
         yield srv

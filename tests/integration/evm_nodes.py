@@ -46,15 +46,32 @@ class NodeSpec:
         binary = str(self.folder / "node_modules" / ".bin" / self.package)
         if self.package == "hardhat":
             return [binary, "node", "--hostname", "127.0.0.1", "--port", str(port)]
-        return [binary, "--wallet.deterministic", "--chain.chainId", str(self.chain_id), "--chain.hardfork",
-                self.evm_version, "--server.host", "127.0.0.1", "--server.port", str(port), "--logging.quiet"]
+        return [
+            binary,
+            "--wallet.deterministic",
+            "--chain.chainId",
+            str(self.chain_id),
+            "--chain.hardfork",
+            self.evm_version,
+            "--server.host",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--logging.quiet",
+        ]
 
 
-HARDHAT = NodeSpec("hardhat", "2.29.1", "cancun",
-                   "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80", 31337,
-                   config='module.exports = { networks: { hardhat: { hardfork: "cancun" } } };\n')
-GANACHE = NodeSpec("ganache", "7.9.2", "shanghai",
-                   "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d", 1337)
+HARDHAT = NodeSpec(
+    "hardhat",
+    "2.29.1",
+    "cancun",
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    31337,
+    config='module.exports = { networks: { hardhat: { hardfork: "cancun" } } };\n',
+)
+GANACHE = NodeSpec(
+    "ganache", "7.9.2", "shanghai", "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d", 1337
+)
 
 
 @dataclass(frozen=True)
@@ -71,15 +88,30 @@ def install(spec: NodeSpec) -> None:
         pytest.fail("npm is not installed: the ledger's node tests need Node.js 18+ and npm (README: Ledger)")
     spec.folder.mkdir(parents=True, exist_ok=True)
     try:
-        done = subprocess.run(["npm", "install", "--prefix", str(spec.folder), f"{spec.package}@{spec.version}",
-                               "--no-audit", "--no-fund", "--loglevel=error"],
-                              capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S)
+        done = subprocess.run(
+            [
+                "npm",
+                "install",
+                "--prefix",
+                str(spec.folder),
+                f"{spec.package}@{spec.version}",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=INSTALL_TIMEOUT_S,
+        )
     except subprocess.TimeoutExpired:
-        pytest.fail(f"npm install {spec.package}@{spec.version} took over {INSTALL_TIMEOUT_S} s "
-                    "(is the npm registry reachable?)")
+        pytest.fail(
+            f"npm install {spec.package}@{spec.version} took over {INSTALL_TIMEOUT_S} s "
+            "(is the npm registry reachable?)"
+        )
     if done.returncode != 0:
-        pytest.fail(f"npm install {spec.package}@{spec.version} failed (is the npm registry reachable?):\n"
-                    f"{done.stderr[-2000:]}")
+        pytest.fail(
+            f"npm install {spec.package}@{spec.version} failed (is the npm registry reachable?):\n{done.stderr[-2000:]}"
+        )
 
 
 @contextmanager
@@ -91,8 +123,14 @@ def running_node(spec: NodeSpec, log: Path) -> Iterator[Node]:
     port = _free_port()
     env = {**os.environ, "HARDHAT_DISABLE_TELEMETRY_PROMPT": "true"}
     with log.open("a") as log_file:
-        process = subprocess.Popen(spec.command(port), cwd=spec.folder, env=env, stdout=log_file,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            spec.command(port),
+            cwd=spec.folder,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     node = Node(spec, f"http://127.0.0.1:{port}")
     try:
         _wait_until_answering(node, process, log)

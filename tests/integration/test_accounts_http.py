@@ -17,10 +17,13 @@ def authenticated_routes(client: httpx.Client, work_id: int) -> list[tuple[str, 
     """Every route that changes something (from the OpenAPI schema, which has the recommender's /v1/recommend
     too) and the caller's own reads: all of them must refuse a key that is no longer valid."""
     paths = client.get("/openapi.json").json()["paths"]
-    changing = [(method, path.replace("{work_id}", str(work_id)).replace("{id}", str(work_id))
-                 .replace("{thread_id}", "t")) for path, operations in paths.items() for method in operations
-                if method in CHANGING_METHODS and path not in {"/v1/generate", "/v1/completions",
-                                                                "/v1/chat/completions", "/v1/embeddings"}]
+    changing = [
+        (method, path.replace("{work_id}", str(work_id)).replace("{id}", str(work_id)).replace("{thread_id}", "t"))
+        for path, operations in paths.items()
+        for method in operations
+        if method in CHANGING_METHODS
+        and path not in {"/v1/generate", "/v1/completions", "/v1/chat/completions", "/v1/embeddings"}
+    ]
     assert ("post", "/v1/recommend") in changing
     return [*changing, ("get", "/v1/account"), ("get", "/v1/chat/t")]
 
@@ -62,8 +65,7 @@ def test_list_rotate_and_revoke(server):
     revoked = server.muse("users", "revoke", "acct-rotor")
     assert "revoked" in revoked.stdout + revoked.stderr
     assert_refused_everywhere(client, new_key, routes)
-    assert "revoked" in next(line for line in server.muse("users", "list").stdout.splitlines()
-                             if "acct-rotor" in line)
+    assert "revoked" in next(line for line in server.muse("users", "list").stdout.splitlines() if "acct-rotor" in line)
     again = server.muse("users", "rotate", "acct-rotor", stdin=new_key + "\n", check=False)
     assert again.returncode != 0 and "revoked" in again.stderr
     assert server.muse("users", "revoke", "nobody-by-this-name", check=False).returncode != 0

@@ -30,11 +30,13 @@ def finished_conversation(client: httpx.Client, thread: str, key: str) -> dict:
 def test_a_dropped_approval_still_completes_and_registers_once(server):
     key = server.add_user("dropper")
     with httpx.Client(base_url=server.url, timeout=120) as client:
-        waiting = chat_events(client, "/v1/chat", key, {"thread_id": "drop",
-                                                         "message": 'Register this as mine: "Dropped, not lost"'})
+        waiting = chat_events(
+            client, "/v1/chat", key, {"thread_id": "drop", "message": 'Register this as mine: "Dropped, not lost"'}
+        )
         assert waiting[-1]["type"] == "approval_required"
-        with client.stream("POST", "/v1/chat/drop/approve", json={"decision": "approve"},
-                           headers=as_user(key)) as response:
+        with client.stream(
+            "POST", "/v1/chat/drop/approve", json={"decision": "approve"}, headers=as_user(key)
+        ) as response:
             assert response.status_code == 200
             assert next(iter_sse(response.iter_lines()))["type"] == "step_started"
         # the connection is closed here, right after the first event
@@ -52,8 +54,11 @@ def test_a_purchase_repeated_with_one_idempotency_key_is_charged_once(server):
     seller, buyer = server.add_user("idem-seller"), server.add_user("idem-buyer")
     with httpx.Client(base_url=server.url, timeout=120) as client:
         work = client.post("/v1/works", headers=as_user(seller), json={"title": "Once", "content": "paid once"}).json()
-        terms = client.put(f"/v1/works/{work['id']}/terms", headers=as_user(seller),
-                           json={"template": "commercial_use", "fee_wei": FEE})
+        terms = client.put(
+            f"/v1/works/{work['id']}/terms",
+            headers=as_user(seller),
+            json={"template": "commercial_use", "fee_wei": FEE},
+        )
         assert terms.status_code == 200, terms.text
         before = client.get("/v1/account", headers=as_user(buyer)).json()["balance_wei"]
         headers = {**as_user(buyer), "Idempotency-Key": "buy-once-0001"}

@@ -13,8 +13,10 @@ import httpx
 from tests.integration.http_helpers import as_user, chat_events
 
 SEEN_WITHIN_S = 60  # the Recommender replicas follow the ledger's index every 0.5 s
-POEM = ("Lanterns drift on the night river, paper moons for the drowned stars, and the ferryman hums an old "
-        "lullaby to the reeds.")
+POEM = (
+    "Lanterns drift on the night river, paper moons for the drowned stars, and the ferryman hums an old "
+    "lullaby to the reeds."
+)
 UNOFFERED = "Lanterns on the river at night: a ferryman's lullaby, paper moons and the reeds asleep."
 MINE = "A ferryman rows lanterns across a midnight river while the reeds sing him to sleep."
 FEE_ETH = "0.002"
@@ -44,15 +46,23 @@ def test_licensable_works_works_like_mine_and_a_derivative_through_the_chat(serv
     client = httpx.Client(base_url=server.url, timeout=120)
 
     # The creator registers and offers a poem through the chat (two approvals), and one more without an offer.
-    events = chat_events(client, "/v1/chat", creator, {"thread_id": "offer", "message":
-                         f'Register "{POEM}" titled "Night Ferry" and offer it for commercial remix at {FEE_ETH} ETH '
-                         "with 10% revenue share"})
+    events = chat_events(
+        client,
+        "/v1/chat",
+        creator,
+        {
+            "thread_id": "offer",
+            "message": f'Register "{POEM}" titled "Night Ferry" and offer it for commercial remix at {FEE_ETH} ETH '
+            "with 10% revenue share",
+        },
+    )
     assert [p["tool"] for p in events[-1]["pending"]] == ["register_work"], events[-1]
     work = _finished(_approve(client, creator, "offer"), "register_work")
     events = _approve(client, creator, "offer")
     assert _finished(events, "set_license_terms")["terms"]["rev_share_bps"] == 1_000
-    unoffered = client.post("/v1/works", headers=as_user(creator), json={"title": "River Lullaby",
-                                                                         "content": UNOFFERED}).json()
+    unoffered = client.post(
+        "/v1/works", headers=as_user(creator), json={"title": "River Lullaby", "content": UNOFFERED}
+    ).json()
     _wait_until_recommendable(client, work["id"], unoffered["id"])
 
     # Another user asks what they could license, in English and in Chinese.
@@ -75,7 +85,8 @@ def test_licensable_works_works_like_mine_and_a_derivative_through_the_chat(serv
     events = chat_events(client, "/v1/chat", reader, {"thread_id": "like", "message": "Find works similar to mine"})
     listed = _finished(events, "recommend_works")["items"]
     assert {work["id"], unoffered["id"]} <= {i["id"] for i in listed} and mine.json()["id"] not in {
-        i["id"] for i in listed}
+        i["id"] for i in listed
+    }
     assert next(i for i in listed if i["id"] == work["id"])["reason"].endswith("similar to Midnight Crossing")
     assert events[-1]["content"].startswith("Works like yours:")
 
@@ -83,11 +94,18 @@ def test_licensable_works_works_like_mine_and_a_derivative_through_the_chat(serv
     chat_events(client, "/v1/chat", reader, {"thread_id": "remix", "message": f"Buy a license for work {work['id']}"})
     assert _finished(_approve(client, reader, "remix"), "buy_license")["work_id"] == work["id"]
     remix = POEM.upper().replace("LANTERNS", "CANDLES")
-    events = chat_events(client, "/v1/chat", reader, {"thread_id": "remix", "message":
-                         f'Register "{remix}" titled "Candle Ferry" as a derivative of work {work["id"]}'})
+    events = chat_events(
+        client,
+        "/v1/chat",
+        reader,
+        {
+            "thread_id": "remix",
+            "message": f'Register "{remix}" titled "Candle Ferry" as a derivative of work {work["id"]}',
+        },
+    )
     (pending,) = events[-1]["pending"]
     assert pending["args"]["parents"] == [work["id"]]
-    assert f"derivative of work {work['id']} \"Night Ferry\", which is owed 10%" in pending["summary"]
+    assert f'derivative of work {work["id"]} "Night Ferry", which is owed 10%' in pending["summary"]
     registered = _finished(_approve(client, reader, "remix"), "register_work")
     assert registered["parents"] == [{"work_id": work["id"], "share_bps": 1_000}]
     on_chain = client.get(f"/v1/works/{registered['id']}").json()

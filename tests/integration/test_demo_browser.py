@@ -32,9 +32,18 @@ def browser() -> Iterator[Browser]:
     expect.set_options(timeout=STEP_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -50,8 +59,7 @@ def page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
 
 
 def owner_works(server, key: str) -> dict:
-    return httpx.get(f"{server.url}/v1/works", params={"owner": "me"}, timeout=30,
-                     headers=as_user(key)).json()
+    return httpx.get(f"{server.url}/v1/works", params={"owner": "me"}, timeout=30, headers=as_user(key)).json()
 
 
 def sign_in(server, page: Page, name: str) -> str:
@@ -93,8 +101,10 @@ def test_chat_approve_and_find_the_work_in_rights(server, page: Page, tmp_path: 
 
     buyer = server.add_user("ui-fan")
     (work,) = owner_works(server, key)["items"]
-    assert httpx.post(f"{server.url}/v1/works/{work['id']}/licenses", headers=as_user(buyer),
-                      timeout=60).status_code == 201
+    assert (
+        httpx.post(f"{server.url}/v1/works/{work['id']}/licenses", headers=as_user(buyer), timeout=60).status_code
+        == 201
+    )
     buyer_address = httpx.get(f"{server.url}/v1/account", headers=as_user(buyer), timeout=30).json()["address"]
     page.locator("#rights-refresh").click()
     expect(page.locator("#earnings-total")).to_contain_text("Earned 0.01 ETH")

@@ -14,8 +14,10 @@ from tests.integration.http_helpers import as_user
 from tests.integration.test_demo_browser import browser, page, sign_in  # noqa: F401 (the browser fixtures)
 
 TITLE = "The Lighthouse Chess Club"
-CONTENT = ("Every night the old lighthouse keeper teaches the owls of the cliff to play chess by lamplight, "
-           "while the gulls keep score.")
+CONTENT = (
+    "Every night the old lighthouse keeper teaches the owls of the cliff to play chess by lamplight, "
+    "while the gulls keep score."
+)
 QUERY = "owls playing chess in a lighthouse"
 FEE_WEI = 2 * 10**15  # 0.002 ETH
 LISTED_WITHIN_S = 60  # generous: the Recommender polls the ledger's index every 0.5 s
@@ -23,12 +25,17 @@ LISTED_WITHIN_S = 60  # generous: the Recommender polls the ledger's index every
 
 def offered_work(server, key: str) -> dict:
     """A work registered by ``key``'s user over HTTP, offered for commercial use at FEE_WEI."""
-    registered = httpx.post(f"{server.url}/v1/works", headers=as_user(key), timeout=60,
-                            json={"title": TITLE, "content": CONTENT})
+    registered = httpx.post(
+        f"{server.url}/v1/works", headers=as_user(key), timeout=60, json={"title": TITLE, "content": CONTENT}
+    )
     assert registered.status_code == 201, registered.text
     work = registered.json()
-    offered = httpx.put(f"{server.url}/v1/works/{work['id']}/terms", headers=as_user(key), timeout=60,
-                        json={"template": "commercial_use", "fee_wei": FEE_WEI})
+    offered = httpx.put(
+        f"{server.url}/v1/works/{work['id']}/terms",
+        headers=as_user(key),
+        timeout=60,
+        json={"template": "commercial_use", "fee_wei": FEE_WEI},
+    )
     assert offered.status_code == 200, offered.text
     return work
 
@@ -36,8 +43,9 @@ def offered_work(server, key: str) -> dict:
 def wait_until_recommended(server, work_id: int) -> None:
     deadline = time.monotonic() + LISTED_WITHIN_S
     while True:
-        items = httpx.post(f"{server.url}/v1/recommend", timeout=30,
-                           json={"catalogue": "works", "query": QUERY, "k": 10}).json()["items"]
+        items = httpx.post(
+            f"{server.url}/v1/recommend", timeout=30, json={"catalogue": "works", "query": QUERY, "k": 10}
+        ).json()["items"]
         if any(i["id"] == work_id for i in items):
             return
         assert time.monotonic() < deadline, "the work was never recommended"
@@ -45,8 +53,11 @@ def wait_until_recommended(server, work_id: int) -> None:
 
 
 def holds_license(server, work_id: int, holder: str) -> bool:
-    answer = httpx.get(f"{server.url}/v1/licenses/verify", timeout=30,
-                       params={"work_id": work_id, "holder": holder, "use": "commercial"})
+    answer = httpx.get(
+        f"{server.url}/v1/licenses/verify",
+        timeout=30,
+        params={"work_id": work_id, "holder": holder, "use": "commercial"},
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()["valid"]
 
@@ -72,8 +83,9 @@ def test_license_a_recommended_work_with_the_assistants_approval(server, page: P
     pending, approve = page.locator("#license-pending"), page.locator("#license-approve")
     for decision in ("reject", "approve"):
         page.locator("#license").click()
-        expect(pending).to_contain_text(f'Pays 0.002 ETH from your account for a commercial_use license on work '
-                                        f'{work["id"]} "{TITLE}"')
+        expect(pending).to_contain_text(
+            f'Pays 0.002 ETH from your account for a commercial_use license on work {work["id"]} "{TITLE}"'
+        )
         expect(approve).to_be_enabled()
         expect(page.locator("#license")).to_be_disabled()
         assert not holds_license(server, work["id"], buyer_address), "bought before approval"

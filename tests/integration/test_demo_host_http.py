@@ -53,7 +53,7 @@ def call_demo(server, api_name: str, data: list, headers: dict) -> list:
         with client.stream("GET", f"/call/{api_name}/{joined.json()['event_id']}") as events:
             lines = list(events.iter_lines())
     assert "event: complete" in lines, lines
-    return next(iter_sse(lines[lines.index("event: complete"):]))
+    return next(iter_sse(lines[lines.index("event: complete") :]))
 
 
 def test_a_forged_host_header_sends_nothing_to_that_host(server, trap):
@@ -62,7 +62,8 @@ def test_a_forged_host_header_sends_nothing_to_that_host(server, trap):
     _, _, status = call_demo(server, "sign_in", [key], forged)
     assert _Trap.received == [], (
         "the demo called the forged host (method, path, carried the API key): "
-        f"{[(method, path, 'Authorization' in headers) for method, path, headers in _Trap.received]}")
+        f"{[(method, path, 'Authorization' in headers) for method, path, headers in _Trap.received]}"
+    )
     assert status.startswith("Signed in as `0x")  # the demo still works, against the real Muse
     assert "0x0000000000000000000000000000000000000001" not in status
     rows = call_demo(server, "search_items", ["star wars", key], forged)

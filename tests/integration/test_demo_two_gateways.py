@@ -27,8 +27,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     """A Muse of its own with two Gateway replicas (Serve's own proxy: the session's server holds HAProxy's
     fixed ports)."""
     home = tmp_path_factory.mktemp("muse_two_gateways")
-    with running(Server(port=_free_port(), home=home, log=home / "serve.log",
-                        profiles=(PROFILE, TWO_GATEWAYS))) as srv:
+    with running(Server(port=_free_port(), home=home, log=home / "serve.log", profiles=(PROFILE, TWO_GATEWAYS))) as srv:
         yield srv
 
 

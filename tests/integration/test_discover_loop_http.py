@@ -18,15 +18,21 @@ from tests.integration.http_helpers import as_user
 POLL_FOR_S = 60
 GOAL_S = 2.0
 FEE_WEI = 1_234_567_890_123_457  # odd: shown to the wei, not rounded through ether
-WORK = {"title": "Saffron Over the Salt Flats",
-        "content": "A caravan of cooks crosses the salt flats at dawn, grinding saffron and cardamom for a feast "
-                   "cooked on hot stones under the open desert sky."}
-SIBLING = {"title": "The Spice Road Kitchen",
-           "content": "Cooks on the spice road roast cumin and saffron over desert fires, and every caravan "
-                      "stops for their flatbread and stew."}
-UNRELATED = {"title": "Ledger of Frost",
-             "content": "A glacier counts the winters in blue ice; a seal sleeps on the floe while the aurora "
-                        "flickers above the frozen sea."}
+WORK = {
+    "title": "Saffron Over the Salt Flats",
+    "content": "A caravan of cooks crosses the salt flats at dawn, grinding saffron and cardamom for a feast "
+    "cooked on hot stones under the open desert sky.",
+}
+SIBLING = {
+    "title": "The Spice Road Kitchen",
+    "content": "Cooks on the spice road roast cumin and saffron over desert fires, and every caravan "
+    "stops for their flatbread and stew.",
+}
+UNRELATED = {
+    "title": "Ledger of Frost",
+    "content": "A glacier counts the winters in blue ice; a seal sleeps on the floe while the aurora "
+    "flickers above the frozen sea.",
+}
 QUERY = "desert caravan cooking with saffron"
 
 
@@ -60,26 +66,34 @@ def test_register_recommend_like_license_and_earn(server):
     sent = time.monotonic()
     work = register(WORK)
     registered = time.monotonic()
-    to_recommended = poll(lambda: work["id"] in ids(works(buyer, query=QUERY)), registered,
-                          "the work recommended by content")
-    terms = client.put(f"/v1/works/{work['id']}/terms", headers=as_user(creator),
-                       json={"template": "commercial_use", "fee_wei": FEE_WEI})
+    to_recommended = poll(
+        lambda: work["id"] in ids(works(buyer, query=QUERY)), registered, "the work recommended by content"
+    )
+    terms = client.put(
+        f"/v1/works/{work['id']}/terms",
+        headers=as_user(creator),
+        json={"template": "commercial_use", "fee_wei": FEE_WEI},
+    )
     assert terms.status_code == 200, terms.text
     found = next(i for i in works(buyer, query=QUERY) if i["id"] == work["id"])
     assert found["creator"] == work["owner"] and found["reason"] == f"matches '{QUERY}'"
     assert found["terms"] == {"template": "commercial_use", "fee_wei": FEE_WEI, "duration_s": 0, "active": True}
 
     before = works(buyer)  # no history yet: popular, then newest
-    liked = client.post("/v1/interactions", headers=as_user(buyer),
-                        json={"catalogue": "works", "item_id": str(work["id"]), "kind": "like"})
+    liked = client.post(
+        "/v1/interactions",
+        headers=as_user(buyer),
+        json={"catalogue": "works", "item_id": str(work["id"]), "kind": "like"},
+    )
     assert liked.status_code == 201, liked.text
     after_like = works(buyer)
     assert ids(after_like) != ids(before), "a like did not move the buyer's list"
     assert work["id"] not in ids(after_like)  # seen
     near = next(i for i in after_like if i["id"] == sibling["id"])
     assert near["reason"].endswith(f"similar to {WORK['title']}")
-    assert unrelated["id"] not in ids(after_like) or \
-        ids(after_like).index(sibling["id"]) < ids(after_like).index(unrelated["id"])
+    assert unrelated["id"] not in ids(after_like) or ids(after_like).index(sibling["id"]) < ids(after_like).index(
+        unrelated["id"]
+    )
     assert work["id"] in ids(works(buyer, query=QUERY))  # a like leaves it in search: only a license excludes it
 
     bought = client.post(f"/v1/works/{work['id']}/licenses", headers=as_user(buyer), json={"max_fee_wei": FEE_WEI})
@@ -100,10 +114,16 @@ def test_register_recommend_like_license_and_earn(server):
     (entry,) = earned()["works"]
     assert entry["work_id"] == work["id"] and entry["earned_wei"] == FEE_WEI and entry["licenses_count"] == 1
     (sale,) = entry["licenses"]
-    assert (sale["holder"], sale["kind"], sale["fee_wei"], sale["paid_wei"]) == \
-        (buyer_address, "bought", FEE_WEI, FEE_WEI)
+    assert (sale["holder"], sale["kind"], sale["fee_wei"], sale["paid_wei"]) == (
+        buyer_address,
+        "bought",
+        FEE_WEI,
+        FEE_WEI,
+    )
     assert earned()["total_wei"] == FEE_WEI
 
-    print(f"\nregistration request {registered - sent:.2f} s; registration -> recommended by content "
-          f"{to_recommended:.2f} s (goal {GOAL_S} s: {'met' if to_recommended <= GOAL_S else 'MISSED'}); "
-          f"purchase -> excluded {to_excluded:.2f} s; purchase -> in earnings {to_earnings:.2f} s")
+    print(
+        f"\nregistration request {registered - sent:.2f} s; registration -> recommended by content "
+        f"{to_recommended:.2f} s (goal {GOAL_S} s: {'met' if to_recommended <= GOAL_S else 'MISSED'}); "
+        f"purchase -> excluded {to_excluded:.2f} s; purchase -> in earnings {to_earnings:.2f} s"
+    )

@@ -55,8 +55,13 @@ def test_vectors_are_the_recommenders_own(server, client):
 
 
 def test_langchain_embeddings_rank_similar_texts_higher(server):
-    embedder = OpenAIEmbeddings(base_url=f"{server.url}/v1", api_key="unused", model=EMBEDDING_MODEL,
-                                check_embedding_ctx_length=False, max_retries=0)
+    embedder = OpenAIEmbeddings(
+        base_url=f"{server.url}/v1",
+        api_key="unused",
+        model=EMBEDDING_MODEL,
+        check_embedding_ctx_length=False,
+        max_retries=0,
+    )
     cat, kitten, taxes = (np.array(v) for v in embedder.embed_documents([CAT, KITTEN, TAXES]))
     assert len(cat) == 384
     assert cat @ kitten > cat @ taxes + 0.3

@@ -16,8 +16,12 @@ def my_recommendations(server, key: str, **extra) -> list[dict]:
 
 
 def like(server, key: str, item_id: str, kind: str = "like", **extra) -> httpx.Response:
-    return httpx.post(f"{server.url}/v1/interactions", json={"item_id": item_id, "kind": kind, **extra},
-                      headers=as_user(key), timeout=60)
+    return httpx.post(
+        f"{server.url}/v1/interactions",
+        json={"item_id": item_id, "kind": kind, **extra},
+        headers=as_user(key),
+        timeout=60,
+    )
 
 
 def test_likes_change_the_next_recommendation(server):
@@ -65,11 +69,13 @@ def test_full_retrain_needs_an_admin_and_serves_throughout(server):
     admin = server.add_user("admin", admin=True)
     with httpx.Client(timeout=300) as client:
         result: dict = {}
-        worker = threading.Thread(target=lambda: result.update(
-            response=client.post(f"{server.url}/v1/admin/retrain", headers=as_user(admin))))
+        worker = threading.Thread(
+            target=lambda: result.update(response=client.post(f"{server.url}/v1/admin/retrain", headers=as_user(admin)))
+        )
         worker.start()
-        during = [httpx.post(f"{server.url}/v1/recommend", json={"user_id": "1", "k": 3}, timeout=60)
-                  for _ in range(20)]
+        during = [
+            httpx.post(f"{server.url}/v1/recommend", json={"user_id": "1", "k": 3}, timeout=60) for _ in range(20)
+        ]
         worker.join()
     assert all(r.status_code == 200 for r in during)
     stats = result["response"].json()["retrained"]

@@ -26,11 +26,14 @@ REQUEST_TIMEOUT_S = 120
 
 def fuzz(operation, mode: GenerationMode, base_url: str, headers: dict) -> None:
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
     def run(case) -> None:
-        case.call_and_validate(base_url=base_url, headers=headers, checks=[not_a_server_error, response_schema_conformance],
-                               timeout=REQUEST_TIMEOUT_S)
+        case.call_and_validate(
+            base_url=base_url,
+            headers=headers,
+            checks=[not_a_server_error, response_schema_conformance],
+            timeout=REQUEST_TIMEOUT_S,
+        )
 
     run()
 

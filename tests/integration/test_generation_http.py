@@ -45,15 +45,17 @@ def test_generate_returns_text_and_usage(server):
 
 def test_generate_batch_matches_single_greedy(server):
     single = post(server, "/v1/generate", {"prompt": "JULIET:\n", "max_new_tokens": 12, "temperature": 0})
-    batch = post(server, "/v1/generate",
-                 {"prompt": ["KING:\n", "JULIET:\n"], "max_new_tokens": 12, "temperature": 0}).json()
+    batch = post(
+        server, "/v1/generate", {"prompt": ["KING:\n", "JULIET:\n"], "max_new_tokens": 12, "temperature": 0}
+    ).json()
     assert [r["index"] for r in batch["results"]] == [0, 1]
     assert batch["results"][1]["text"] == single.json()["text"]
 
 
 def test_generate_streams_server_sent_events(server):
-    events = sse_events(server, "/v1/generate",
-                        {"prompt": "HAMLET:\n", "max_new_tokens": 20, "temperature": 0, "stream": True})
+    events = sse_events(
+        server, "/v1/generate", {"prompt": "HAMLET:\n", "max_new_tokens": 20, "temperature": 0, "stream": True}
+    )
     assert len(events) > 1
     final = events[-1]
     assert final["finish_reason"] == "length" and final["usage"]["completion_tokens"] == 20
@@ -72,14 +74,19 @@ def test_openai_client_completions_and_chat(server):
     completion = client.completions.create(model=MODEL, prompt="ROMEO:\n", max_tokens=8)
     assert completion.usage.completion_tokens == 8 and completion.choices[0].text
 
-    chat = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Speak."}],
-                                          max_tokens=10)
+    chat = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Speak."}], max_tokens=10)
     assert chat.choices[0].message.role == "assistant" and chat.choices[0].message.content
     assert chat.usage.total_tokens == chat.usage.prompt_tokens + 10
 
-    chunks = list(client.chat.completions.create(
-        model=MODEL, messages=[{"role": "user", "content": "Speak."}], max_tokens=10, stream=True,
-        stream_options={"include_usage": True}))
+    chunks = list(
+        client.chat.completions.create(
+            model=MODEL,
+            messages=[{"role": "user", "content": "Speak."}],
+            max_tokens=10,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text and chunks[-1].usage.completion_tokens == 10
 
@@ -108,8 +115,12 @@ def test_langchain_chat_openai_talks_to_muse(server):
         # OpenAI's routes answer invalid input with 400, as OpenAI and vLLM do; Muse's own keep 422
         ("/v1/completions", {"model": MODEL, "prompt": "x", "n": 2}, 400, "n"),
         ("/v1/chat/completions", {"model": MODEL, "messages": []}, 400, "messages"),
-        ("/v1/chat/completions", {"model": MODEL, "messages": [{"role": "robot", "content": "x"}]}, 400,
-         "messages.0.role"),
+        (
+            "/v1/chat/completions",
+            {"model": MODEL, "messages": [{"role": "robot", "content": "x"}]},
+            400,
+            "messages.0.role",
+        ),
     ],
 )
 def test_bad_input_is_a_4xx_naming_the_field(server, path, body, status, param):
@@ -120,8 +131,9 @@ def test_bad_input_is_a_4xx_naming_the_field(server, path, body, status, param):
 
 
 def test_malformed_json_is_a_4xx(server):
-    response = httpx.post(f"{server.url}/v1/generate", content=b"{not json", timeout=30,
-                          headers={"content-type": "application/json"})
+    response = httpx.post(
+        f"{server.url}/v1/generate", content=b"{not json", timeout=30, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
 
 

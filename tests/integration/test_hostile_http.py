@@ -40,8 +40,9 @@ def assert_error(response: httpx.Response, status: int | tuple[int, ...], kind: 
 @pytest.mark.parametrize("path", ["/v1/generate", "/v1/recommend"])
 def test_a_declared_body_over_the_limit_is_refused_unread(client, path):
     body = json.dumps({"prompt" if path == "/v1/generate" else "query": "a" * (3 * MIB)})
-    error = assert_error(client.post(path, content=body, headers={"content-type": "application/json"}), 413,
-                         "request_too_large")
+    error = assert_error(
+        client.post(path, content=body, headers={"content-type": "application/json"}), 413, "request_too_large"
+    )
     assert "2097152" in error["message"] or "2 MiB" in error["message"], error
 
 
@@ -60,8 +61,9 @@ def test_a_chunked_body_over_the_limit_is_refused(client, path):
 
 
 @pytest.mark.parametrize("kind", sorted(DEEP_BODIES))
-@pytest.mark.parametrize("path, normal", [("/v1/generate", {"prompt": "ROMEO:", "max_new_tokens": 2}),
-                                          ("/v1/recommend", {"k": 2})])
+@pytest.mark.parametrize(
+    "path, normal", [("/v1/generate", {"prompt": "ROMEO:", "max_new_tokens": 2}), ("/v1/recommend", {"k": 2})]
+)
 def test_deeply_nested_json_is_a_4xx_and_the_server_keeps_serving(client, path, normal, kind):
     response = client.post(path, content=DEEP_BODIES[kind], headers={"content-type": "application/json"})
     assert_error(response, (400, 422))
@@ -73,8 +75,10 @@ def test_unbounded_chat_completion_fields_are_refused(client):
     message = {"role": "user", "content": "Speak."}
     too_many = {"model": "muse-tiny-shakespeare", "messages": [message] * 65}
     assert_error(client.post("/v1/chat/completions", json=too_many), 400)  # OpenAI's status for bad input
-    parts = {"model": "muse-tiny-shakespeare",
-             "messages": [{"role": "user", "content": [{"type": "text", "text": "a" * 1000}] * 1000}]}
+    parts = {
+        "model": "muse-tiny-shakespeare",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "a" * 1000}] * 1000}],
+    }
     assert_error(client.post("/v1/chat/completions", json=parts), 400)
 
 

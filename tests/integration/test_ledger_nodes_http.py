@@ -43,10 +43,22 @@ def muse_on(node: Node, home: Path, evm_version: EvmVersion) -> Server:
     """A Muse (not started) whose ledger is on ``node``, compiled for ``evm_version``: the test profile, and an
     overlay as a user would write it."""
     overlay = home / "ledger-node.yaml"
-    overlay.write_text(yaml.safe_dump({"applications": [
-        {"name": "muse", "args": {"ledger_rpc_url": node.url, "ledger_evm_version": evm_version}}]}))
-    return Server(port=_free_port(), home=home, log=home / "serve.log", profiles=(PROFILE, overlay),
-                  env={FUNDER_KEY_ENV: node.spec.funder_key})
+    overlay.write_text(
+        yaml.safe_dump(
+            {
+                "applications": [
+                    {"name": "muse", "args": {"ledger_rpc_url": node.url, "ledger_evm_version": evm_version}}
+                ]
+            }
+        )
+    )
+    return Server(
+        port=_free_port(),
+        home=home,
+        log=home / "serve.log",
+        profiles=(PROFILE, overlay),
+        env={FUNDER_KEY_ENV: node.spec.funder_key},
+    )
 
 
 def license_across_a_restart(server: Server, node: Node) -> None:
@@ -56,12 +68,16 @@ def license_across_a_restart(server: Server, node: Node) -> None:
     assert (ledger["chain_id"], ledger["embedded"]) == (node.spec.chain_id, False)
     buyer_address = client.get("/v1/account", headers=as_user(buyer)).json()["address"]
 
-    response = client.post("/v1/works", headers=as_user(owner),
-                           json={"title": "Ode to a Node", "content": f"registered on {node.spec.package}"})
+    response = client.post(
+        "/v1/works",
+        headers=as_user(owner),
+        json={"title": "Ode to a Node", "content": f"registered on {node.spec.package}"},
+    )
     assert response.status_code == 201, response.text
     work_id = response.json()["id"]
-    response = client.put(f"/v1/works/{work_id}/terms", headers=as_user(owner),
-                          json={"template": "commercial_use", "fee_wei": FEE})
+    response = client.put(
+        f"/v1/works/{work_id}/terms", headers=as_user(owner), json={"template": "commercial_use", "fee_wei": FEE}
+    )
     assert response.status_code == 200, response.text
     response = client.post(f"/v1/works/{work_id}/licenses", headers=as_user(buyer))
     assert response.status_code == 201, response.text
@@ -72,10 +88,13 @@ def license_across_a_restart(server: Server, node: Node) -> None:
         return response.json()["valid"]
 
     def state() -> dict:
-        return {"ledger": client.get("/v1/ledger").json()["contract"], "work": client.get(f"/v1/works/{work_id}").json(),
-                "listing": client.get("/v1/works", params={"q": "Node"}).json(),
-                "licenses": client.get("/v1/licenses", params={"work_id": work_id}).json(),
-                "accounts": [client.get("/v1/account", headers=as_user(key)).json() for key in (owner, buyer)]}
+        return {
+            "ledger": client.get("/v1/ledger").json()["contract"],
+            "work": client.get(f"/v1/works/{work_id}").json(),
+            "listing": client.get("/v1/works", params={"q": "Node"}).json(),
+            "licenses": client.get("/v1/licenses", params={"work_id": work_id}).json(),
+            "accounts": [client.get("/v1/account", headers=as_user(key)).json() for key in (owner, buyer)],
+        }
 
     assert may_use(buyer_address) and not may_use(NOBODY)
     before = state()
@@ -96,10 +115,16 @@ def test_hardhat_runs_the_ledger_compiled_for_cancun(hardhat: Node, tmp_path_fac
 
 
 def test_ganache_refuses_the_ledger_compiled_for_cancun_at_start(
-        ganache: Node, tmp_path_factory: pytest.TempPathFactory):
+    ganache: Node, tmp_path_factory: pytest.TempPathFactory
+):
     printed = refused_start(muse_on(ganache, tmp_path_factory.mktemp("muse_ganache_cancun"), "cancun"))
-    for words in ("looks like a shanghai chain", "ledger_evm_version 'cancun'", "MCOPY, TLOAD, TSTORE",
-                  "invalid opcode", "Set ledger_evm_version: shanghai"):
+    for words in (
+        "looks like a shanghai chain",
+        "ledger_evm_version 'cancun'",
+        "MCOPY, TLOAD, TSTORE",
+        "invalid opcode",
+        "Set ledger_evm_version: shanghai",
+    ):
         assert words in printed, f"{words!r} not in what muse serve printed:\n{printed[-4000:]}"
 
 

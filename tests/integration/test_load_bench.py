@@ -10,12 +10,23 @@ from muse.bench.load import run_load_bench
 
 def test_a_short_ramp_reports_every_kind_and_the_replicas(server, tmp_path):
     key = server.add_user("load-bench")
-    report = run_load_bench(server.url, levels="1,4", mix="generate=1,recommend=1,verify=1,chat=1",
-                            step_seconds=6, cooldown_seconds=2, sample_seconds=0.5, baseline_seconds=1, key=key,
-                            out=tmp_path, seed=7)
+    report = run_load_bench(
+        server.url,
+        levels="1,4",
+        mix="generate=1,recommend=1,verify=1,chat=1",
+        step_seconds=6,
+        cooldown_seconds=2,
+        sample_seconds=0.5,
+        baseline_seconds=1,
+        key=key,
+        out=tmp_path,
+        seed=7,
+    )
     assert [level["clients"] for level in report["levels"]] == [1, 4]
-    sent = {kind: sum(level["kinds"][kind]["requests"] for level in report["levels"])
-            for kind in ("generate", "recommend", "verify", "chat")}
+    sent = {
+        kind: sum(level["kinds"][kind]["requests"] for level in report["levels"])
+        for kind in ("generate", "recommend", "verify", "chat")
+    }
     assert all(sent.values()), sent
     assert all(kind["errors"] == 0 for level in report["levels"] for kind in level["kinds"].values()), report["levels"]
     assert report["peak"]["rps"] > 0 and report["baseline"]["p50_ms"] > 0

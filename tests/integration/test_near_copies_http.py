@@ -23,20 +23,26 @@ def test_a_near_copy_is_a_409_naming_the_work_and_registers_as_a_derivative(serv
     assert f"work {work['id']}" in error["message"] and "parents" in error["message"]
     assert 0.5 <= error["similarity"] <= 1.0
 
-    uploaded = client.post("/v1/works", headers=as_user(copier), files={"file": ("verse.txt", VERSE.lower().encode())},
-                           data={"title": "Upload", "metadata": '{"media_type": "application/octet-stream"}'})
+    uploaded = client.post(
+        "/v1/works",
+        headers=as_user(copier),
+        files={"file": ("verse.txt", VERSE.lower().encode())},
+        data={"title": "Upload", "metadata": '{"media_type": "application/octet-stream"}'},
+    )
     assert uploaded.status_code == 409 and uploaded.json()["error"]["work_id"] == work["id"]  # text is text
 
     client.put(f"/v1/works/{work['id']}/terms", headers=as_user(author), json={"template": "commercial_remix"})
     assert client.post(f"/v1/works/{work['id']}/licenses", headers=as_user(copier)).status_code == 201
-    response = client.post("/v1/works", headers=as_user(copier),
-                           json={"title": "Remix", "content": copy, "parents": [work["id"]]})
+    response = client.post(
+        "/v1/works", headers=as_user(copier), json={"title": "Remix", "content": copy, "parents": [work["id"]]}
+    )
     assert response.status_code == 201, response.text
     assert response.json()["parents"][0]["work_id"] == work["id"]
 
     # The assistant registers through the same check, and says why it could not.
-    events = chat_events(client, "/v1/chat", copier,
-                         {"thread_id": "copy", "message": f'Register this as mine: "{VERSE.lower()}"'})
+    events = chat_events(
+        client, "/v1/chat", copier, {"thread_id": "copy", "message": f'Register this as mine: "{VERSE.lower()}"'}
+    )
     assert events[-1]["type"] == "approval_required", events
     events = chat_events(client, "/v1/chat/copy/approve", copier, {"decision": "approve"})
     finished = next(e for e in events if e["type"] == "step_finished")

@@ -20,8 +20,9 @@ def add_user_with_id(server, name: str, admin: bool = False) -> tuple[str, int]:
 
 
 def recommend(server, body: dict, key: str | None = None) -> httpx.Response:
-    return httpx.post(f"{server.url}/v1/recommend", json={"k": 10, **body},
-                      headers=as_user(key) if key else {}, timeout=60)
+    return httpx.post(
+        f"{server.url}/v1/recommend", json={"k": 10, **body}, headers=as_user(key) if key else {}, timeout=60
+    )
 
 
 def test_a_platform_users_history_is_theirs_alone(server):
@@ -29,8 +30,9 @@ def test_a_platform_users_history_is_theirs_alone(server):
     other, _ = add_user_with_id(server, "privacy-other")
     admin, _ = add_user_with_id(server, "privacy-admin", admin=True)
     for item in LIKED:
-        response = httpx.post(f"{server.url}/v1/interactions", json={"item_id": item, "kind": "like"},
-                              headers=as_user(fan), timeout=60)
+        response = httpx.post(
+            f"{server.url}/v1/interactions", json={"item_id": item, "kind": "like"}, headers=as_user(fan), timeout=60
+        )
         assert response.status_code == 201, response.text
     retrain = httpx.post(f"{server.url}/v1/admin/retrain", headers=as_user(admin), timeout=600)
     assert retrain.status_code == 200, retrain.text

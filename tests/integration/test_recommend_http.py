@@ -55,8 +55,9 @@ def test_items_search_lookup_and_similar(server):
 def test_concurrent_requests_all_answer(server):
     async def burst():
         async with httpx.AsyncClient(timeout=60) as client:
-            return await asyncio.gather(*(client.post(f"{server.url}/v1/recommend",
-                                                      json={"user_id": str(u), "k": 5}) for u in range(1, 41)))
+            return await asyncio.gather(
+                *(client.post(f"{server.url}/v1/recommend", json={"user_id": str(u), "k": 5}) for u in range(1, 41))
+            )
 
     responses = asyncio.run(burst())
     assert all(r.status_code == 200 and len(r.json()["items"]) == 5 for r in responses)

@@ -62,11 +62,14 @@ def test_a_streaming_ramp_scales_out_and_then_back_to_zero(server):
 
     stopped = time.monotonic()
     while running(server, "Generator") > 0:
-        assert time.monotonic() - stopped < BACK_TO_ZERO_MAX_S, \
+        assert time.monotonic() - stopped < BACK_TO_ZERO_MAX_S, (
             f"still {server.replicas('Generator')} after {BACK_TO_ZERO_MAX_S} s without traffic (ray#61551/#59076)"
+        )
         time.sleep(1)
-    print(f"scaled out to 2 after {timeline[-1][0]:.0f} s of {RAMP_CLIENTS} streams; "
-          f"back to zero {time.monotonic() - stopped:.0f} s after they stopped")
+    print(
+        f"scaled out to 2 after {timeline[-1][0]:.0f} s of {RAMP_CLIENTS} streams; "
+        f"back to zero {time.monotonic() - stopped:.0f} s after they stopped"
+    )
 
     started = time.monotonic()
     response = httpx.post(f"{server.url}/v1/generate", json={"prompt": "JULIET:\n", "max_new_tokens": 4}, timeout=120)
@@ -76,8 +79,11 @@ def test_a_streaming_ramp_scales_out_and_then_back_to_zero(server):
 
 def replica_processes(server, deployment: str) -> list[psutil.Process]:
     """Ray names a replica's worker process ``ray::ServeReplica:<app>:<deployment>``; only this server's."""
-    return [p for p in psutil.Process(server.process.pid).children(recursive=True)
-            if f":{deployment}" in " ".join(p.cmdline()) and "ServeReplica" in " ".join(p.cmdline())]
+    return [
+        p
+        for p in psutil.Process(server.process.pid).children(recursive=True)
+        if f":{deployment}" in " ".join(p.cmdline()) and "ServeReplica" in " ".join(p.cmdline())
+    ]
 
 
 def test_a_killed_replica_is_replaced_while_load_continues(server):
@@ -106,8 +112,10 @@ def test_a_killed_replica_is_replaced_while_load_continues(server):
     asyncio.run(scenario())
     failures = [t for t, ok in results if not ok]
     last_failure = max(failures, default=0.0)
-    print(f"killed the Recommender replica at 3 s: {len(failures)} of {len(results)} requests failed, "
-          f"the last at {last_failure:.1f} s")
+    print(
+        f"killed the Recommender replica at 3 s: {len(failures)} of {len(results)} requests failed, "
+        f"the last at {last_failure:.1f} s"
+    )
     assert results[-1][1] and any(ok for t, ok in results if t > last_failure), "the service did not recover"
     assert last_failure < 40, "requests kept failing for most of the run"
     assert running(server, "Recommender") == 1
@@ -120,18 +128,23 @@ def test_a_crashed_application_loses_nothing(server):
     auth = as_user(key)
     client = httpx.Client(base_url=server.url, timeout=120)
     work = client.post("/v1/works", headers=auth, json={"title": "Survivor", "content": "kill -9 proof"}).json()
-    assert client.put(f"/v1/works/{work['id']}/terms", headers=auth,
-                      json={"template": "cc_by", "fee_wei": 5}).status_code == 200
+    assert (
+        client.put(f"/v1/works/{work['id']}/terms", headers=auth, json={"template": "cc_by", "fee_wei": 5}).status_code
+        == 200
+    )
     assert client.post("/v1/interactions", headers=auth, json={"item_id": "260", "kind": "like"}).status_code == 201
-    waiting = chat_events(client, "/v1/chat", key,
-                          {"thread_id": "crash", "message": 'Register this as mine: "After the crash"'})
+    waiting = chat_events(
+        client, "/v1/chat", key, {"thread_id": "crash", "message": 'Register this as mine: "After the crash"'}
+    )
     assert waiting[-1]["type"] == "approval_required"
 
     def state() -> dict:
-        return {"work": client.get(f"/v1/works/{work['id']}").json(),
-                "account": client.get("/v1/account", headers=auth).json(),
-                "recommended": client.post("/v1/recommend", headers=auth, json={"k": 5}).json(),
-                "conversation": client.get("/v1/chat/crash", headers=auth).json()}
+        return {
+            "work": client.get(f"/v1/works/{work['id']}").json(),
+            "account": client.get("/v1/account", headers=auth).json(),
+            "recommended": client.post("/v1/recommend", headers=auth, json={"k": 5}).json(),
+            "conversation": client.get("/v1/chat/crash", headers=auth).json(),
+        }
 
     before = state()
     server.crash_and_restart()

@@ -43,20 +43,43 @@ def test_serve_run_of_the_config_serves_muse(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     ray_temp = tempfile.mkdtemp(prefix="mray", dir="/tmp")  # short: Ray's socket paths are limited
-    env = {**os.environ, "MUSE_HOME": str(home), "RAY_TMPDIR": ray_temp, "RAY_AUTH_MODE": "disabled",
-           "RAY_SERVE_ENABLE_HA_PROXY": "0", "RAY_SERVE_THROUGHPUT_OPTIMIZED": "0"}
+    env = {
+        **os.environ,
+        "MUSE_HOME": str(home),
+        "RAY_TMPDIR": ray_temp,
+        "RAY_AUTH_MODE": "disabled",
+        "RAY_SERVE_ENABLE_HA_PROXY": "0",
+        "RAY_SERVE_THROUGHPUT_OPTIMIZED": "0",
+    }
     for name in ("HF_HUB_OFFLINE", "OPENBLAS_NUM_THREADS", "TOKENIZERS_PARALLELISM"):
         env.pop(name, None)  # what the replicas need must come from the config, not from this test's environment
     log = tmp_path / "serve-run.log"
     serve = Path(sys.executable).with_name("serve")
     with log.open("w") as out:
-        process = subprocess.Popen([str(serve), "run", str(config)], cwd=REPO, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [str(serve), "run", str(config)],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for_health(url, process, log)
-        key = subprocess.run([sys.executable, "-m", "muse.cli", "users", "add", "runner"], env=env, cwd=REPO,
-                             capture_output=True, text=True, check=True, timeout=300).stdout.strip().splitlines()[-1]
+        key = (
+            subprocess.run(
+                [sys.executable, "-m", "muse.cli", "users", "add", "runner"],
+                env=env,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=300,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         client = httpx.Client(base_url=url, timeout=120, headers={"authorization": f"Bearer {key}"})
         models = [m["id"] for m in client.get("/v1/models").json()["data"]]
         assert "muse-tiny-shakespeare" in models

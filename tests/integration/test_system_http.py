@@ -35,9 +35,13 @@ def test_metrics_show_requests_per_deployment_and_tokens_generated(server):
 def test_serve_status_and_the_dashboard_work_against_muse_serve(server):
     """Ray's own tools see Muse's applications: `serve status` talks to the dashboard on 127.0.0.1."""
     serve_cli = Path(sys.executable).with_name("serve")
-    out = subprocess.run([str(serve_cli), "status", "-a", f"http://127.0.0.1:{server.dashboard_port}"],
-                         capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "RAY_AUTH_MODE": "disabled"})
+    out = subprocess.run(
+        [str(serve_cli), "status", "-a", f"http://127.0.0.1:{server.dashboard_port}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "RAY_AUTH_MODE": "disabled"},
+    )
     assert out.returncode == 0, out.stderr
     status = yaml.safe_load(out.stdout)
     assert {"muse", "muse-recommend"} <= set(status["applications"])

@@ -16,15 +16,29 @@ from langchain_openai import ChatOpenAI
 from deployments.api.embeddings import EMBEDDING_MODEL
 
 SHAKESPEARE, HERMES = "muse-tiny-shakespeare", "muse-tiny-hermes"
-WEATHER = {"type": "function", "function": {"name": "get_weather", "description": "Weather in a city",
-                                            "parameters": {"type": "object",
-                                                           "properties": {"city": {"type": "string"}},
-                                                           "required": ["city"]}}}
-ROUND_TRIP = [{"role": "user", "content": "What is the weather in Paris?"},
-              {"role": "assistant", "content": None,
-               "tool_calls": [{"id": "call_abc", "type": "function",
-                               "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]},
-              {"role": "tool", "tool_call_id": "call_abc", "content": '{"sky": "sunny"}'}]
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+ROUND_TRIP = [
+    {"role": "user", "content": "What is the weather in Paris?"},
+    {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "call_abc",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+            }
+        ],
+    },
+    {"role": "tool", "tool_call_id": "call_abc", "content": '{"sky": "sunny"}'},
+]
 pytestmark = pytest.mark.integration
 
 
@@ -40,17 +54,29 @@ def client(server) -> openai.OpenAI:
 
 
 def chat_model(server, model: str, max_tokens: int | None = 24) -> ChatOpenAI:
-    return ChatOpenAI(base_url=f"{server.url}/v1", api_key="unused", model=model, max_tokens=max_tokens,
-                      temperature=0, max_retries=0, timeout=120)
+    return ChatOpenAI(
+        base_url=f"{server.url}/v1",
+        api_key="unused",
+        model=model,
+        max_tokens=max_tokens,
+        temperature=0,
+        max_retries=0,
+        timeout=120,
+    )
 
 
 def test_every_served_model_is_listed_and_answers(client):
-    assert [m.id for m in client.models.list()] == [SHAKESPEARE, "muse-planner", HERMES,  # config order
-                                                     EMBEDDING_MODEL]  # then the recommender's encoder
+    assert [m.id for m in client.models.list()] == [
+        SHAKESPEARE,
+        "muse-planner",
+        HERMES,  # config order
+        EMBEDDING_MODEL,
+    ]  # then the recommender's encoder
     assert client.models.retrieve(HERMES).id == HERMES
     for model in (SHAKESPEARE, HERMES):
-        answer = client.chat.completions.create(model=model, max_tokens=8,
-                                                messages=[{"role": "user", "content": "Speak."}])
+        answer = client.chat.completions.create(
+            model=model, max_tokens=8, messages=[{"role": "user", "content": "Speak."}]
+        )
         assert answer.model == model and answer.choices[0].message.content
 
 
@@ -65,8 +91,13 @@ def test_an_unknown_model_is_a_404_model_not_found(client, server):
 def test_tools_and_a_tool_round_trip_are_accepted(client, model):
     """The bundled model writes no calls by itself: with tools (auto) it answers text, and a history with an
     assistant's tool call and the tool's answer is rendered and answered."""
-    answer = client.chat.completions.create(model=model, tools=[WEATHER], max_tokens=16, temperature=0,
-                                            messages=[{"role": "user", "content": "Weather in Paris?"}])
+    answer = client.chat.completions.create(
+        model=model,
+        tools=[WEATHER],
+        max_tokens=16,
+        temperature=0,
+        messages=[{"role": "user", "content": "Weather in Paris?"}],
+    )
     assert answer.choices[0].finish_reason in {"stop", "length"}
     after = client.chat.completions.create(model=model, tools=[WEATHER], messages=ROUND_TRIP, max_tokens=16)
     assert after.choices[0].message.content
@@ -83,13 +114,16 @@ def test_langchain_bind_tools_and_a_tool_message_round_trip(server):
     assert isinstance(streamed, AIMessageChunk) and streamed.content
 
 
-@pytest.mark.parametrize("body, param", [
-    ({"tool_choice": "required"}, None),
-    ({"tools": [WEATHER], "tool_choice": {"type": "function", "function": {"name": "nope"}}}, None),
-    ({"tools": [{"type": "function", "function": {"name": "bad name"}}]}, "tools.0.function.name"),
-    ({"messages": [{"role": "tool", "content": "orphan"}]}, "messages.0"),
-    ({"response_format": {"type": "yaml"}}, "response_format.type"),
-])
+@pytest.mark.parametrize(
+    "body, param",
+    [
+        ({"tool_choice": "required"}, None),
+        ({"tools": [WEATHER], "tool_choice": {"type": "function", "function": {"name": "nope"}}}, None),
+        ({"tools": [{"type": "function", "function": {"name": "bad name"}}]}, "tools.0.function.name"),
+        ({"messages": [{"role": "tool", "content": "orphan"}]}, "messages.0"),
+        ({"response_format": {"type": "yaml"}}, "response_format.type"),
+    ],
+)
 def test_bad_tool_requests_are_400s_in_openai_shape(server, body, param):
     request = {"model": HERMES, "messages": [{"role": "user", "content": "x"}], **body}
     response = httpx.post(f"{server.url}/v1/chat/completions", json=request, timeout=60)
@@ -102,15 +136,21 @@ def test_bad_tool_requests_are_400s_in_openai_shape(server, body, param):
 
 def test_the_openai_client_raises_bad_request_error(client):
     with pytest.raises(openai.BadRequestError):
-        client.chat.completions.create(model=HERMES, messages=[{"role": "user", "content": "x"}],
-                                       tool_choice="required")
+        client.chat.completions.create(
+            model=HERMES, messages=[{"role": "user", "content": "x"}], tool_choice="required"
+        )
 
 
 @pytest.mark.parametrize("choice", ["required", {"type": "function", "function": {"name": "get_weather"}}])
 def test_a_forced_tool_choice_gets_calls_from_the_shakespeare_model(client, choice):
     """The grammar makes even the Shakespeare model (no tool parser) write a hermes call."""
-    answer = client.chat.completions.create(model=SHAKESPEARE, tools=[WEATHER], tool_choice=choice,
-                                            temperature=0, messages=[{"role": "user", "content": "Weather?"}])
+    answer = client.chat.completions.create(
+        model=SHAKESPEARE,
+        tools=[WEATHER],
+        tool_choice=choice,
+        temperature=0,
+        messages=[{"role": "user", "content": "Weather?"}],
+    )
     choice_ = answer.choices[0]
     assert choice_.finish_reason == "tool_calls" and choice_.message.tool_calls, choice_
     call = choice_.message.tool_calls[0]
@@ -128,12 +168,21 @@ def test_langchain_forced_calls_stream_assemble_and_round_trip(server):
     assert isinstance(streamed, AIMessageChunk)
     assert [c["name"] for c in streamed.tool_calls] == ["get_weather"]
     assert isinstance(streamed.tool_calls[0]["args"].get("city"), str)
-    reply = chat_model(server, SHAKESPEARE).bind_tools([get_weather]).invoke(
-        [HumanMessage("Weather in Paris?"), message, ToolMessage("sunny", tool_call_id=message.tool_calls[0]["id"])])
+    reply = (
+        chat_model(server, SHAKESPEARE)
+        .bind_tools([get_weather])
+        .invoke(
+            [HumanMessage("Weather in Paris?"), message, ToolMessage("sunny", tool_call_id=message.tool_calls[0]["id"])]
+        )
+    )
     assert isinstance(reply, AIMessage) and reply.content
 
 
 def test_a_json_object_response_format_gives_a_json_object(client):
-    answer = client.chat.completions.create(model=SHAKESPEARE, response_format={"type": "json_object"},
-                                            temperature=0, messages=[{"role": "user", "content": "JSON, please."}])
+    answer = client.chat.completions.create(
+        model=SHAKESPEARE,
+        response_format={"type": "json_object"},
+        temperature=0,
+        messages=[{"role": "user", "content": "JSON, please."}],
+    )
     assert isinstance(json.loads(answer.choices[0].message.content), dict)

@@ -17,21 +17,28 @@ def test_an_owner_cannot_take_back_a_paid_license(server):
     client = httpx.Client(base_url=server.url, timeout=60)
     buyer_address = client.get("/v1/account", headers=as_user(buyer)).json()["address"]
     work = client.post("/v1/works", headers=as_user(owner), json={"title": "Sold", "content": "sold for good"}).json()
-    client.put(f"/v1/works/{work['id']}/terms", headers=as_user(owner),
-               json={"template": "commercial_use", "fee_wei": ETHER // 100})
+    client.put(
+        f"/v1/works/{work['id']}/terms",
+        headers=as_user(owner),
+        json={"template": "commercial_use", "fee_wei": ETHER // 100},
+    )
     assert client.post(f"/v1/works/{work['id']}/licenses", headers=as_user(buyer)).status_code == 201
 
     # The attack: a one-second non-commercial license granted over the paid, perpetual commercial one.
-    client.put(f"/v1/works/{work['id']}/terms", headers=as_user(owner),
-               json={"template": "non_commercial_remix", "duration_s": 1})
-    response = client.post(f"/v1/works/{work['id']}/licenses", headers=as_user(owner),
-                           json={"grant_to": buyer_address})
+    client.put(
+        f"/v1/works/{work['id']}/terms",
+        headers=as_user(owner),
+        json={"template": "non_commercial_remix", "duration_s": 1},
+    )
+    response = client.post(f"/v1/works/{work['id']}/licenses", headers=as_user(owner), json={"grant_to": buyer_address})
     assert response.status_code == 201, response.text
     assert response.json()["uses"]["commercial"] is None  # still perpetual
     time.sleep(2)
     for source in ("chain", "index"):
-        verdict = client.get("/v1/licenses/verify", params={"work_id": work["id"], "holder": buyer_address,
-                                                            "use": "commercial", "source": source}).json()
+        verdict = client.get(
+            "/v1/licenses/verify",
+            params={"work_id": work["id"], "holder": buyer_address, "use": "commercial", "source": source},
+        ).json()
         assert verdict["valid"], (source, verdict)
 
 
@@ -39,11 +46,17 @@ def test_a_purchase_above_the_agreed_fee_moves_no_wei(server):
     owner, buyer = server.add_user("price-owner"), server.add_user("price-buyer")
     client = httpx.Client(base_url=server.url, timeout=60)
     work = client.post("/v1/works", headers=as_user(owner), json={"title": "Priced", "content": "a price"}).json()
-    client.put(f"/v1/works/{work['id']}/terms", headers=as_user(owner),
-               json={"template": "commercial_use", "fee_wei": ETHER // 100})
+    client.put(
+        f"/v1/works/{work['id']}/terms",
+        headers=as_user(owner),
+        json={"template": "commercial_use", "fee_wei": ETHER // 100},
+    )
     agreed = client.get(f"/v1/works/{work['id']}").json()["terms"]["fee_wei"]
-    client.put(f"/v1/works/{work['id']}/terms", headers=as_user(owner),  # the owner raises it meanwhile
-               json={"template": "commercial_use", "fee_wei": ETHER})
+    client.put(
+        f"/v1/works/{work['id']}/terms",
+        headers=as_user(owner),  # the owner raises it meanwhile
+        json={"template": "commercial_use", "fee_wei": ETHER},
+    )
     balance = client.get("/v1/account", headers=as_user(buyer)).json()["balance_wei"]
     response = client.post(f"/v1/works/{work['id']}/licenses", headers=as_user(buyer), json={"max_fee_wei": agreed})
     assert response.status_code == 409, response.text

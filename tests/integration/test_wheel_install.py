@@ -41,24 +41,52 @@ def installed(tmp_path_factory) -> Path:
     """The python of a fresh venv with the Muse wheel installed."""
     root = tmp_path_factory.mktemp("wheel")
     source = _tracked_copy(root / "src")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(root / "dist")], check=True, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(source),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(root / "dist"),
+        ],
+        check=True,
+        timeout=600,
+    )
     (wheel,) = (root / "dist").glob("muse-*.whl")
     subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True)
     python = root / "venv" / "bin" / "python"
-    site_packages = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                   capture_output=True, text=True, check=True).stdout.strip()
+    site_packages = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     dependencies = sysconfig.get_paths()["purelib"]
     Path(site_packages, "muse-test-dependencies.pth").write_text(f"import site; site.addsitedir({dependencies!r})\n")
-    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], check=True,
-                   timeout=600)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], check=True, timeout=600
+    )
     return python
 
 
 def test_the_wheel_ships_what_muse_serve_needs(installed, tmp_path):
-    where = subprocess.run([str(installed), "-c", "import core.paths as p, muse; print(muse.__file__); "
-                            "print(p.SERVE_CONFIG.is_file(), p.MOVIELENS.is_dir(), p.BUNDLED_TEXT_MODEL.is_dir())"],
-                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout.split()
+    where = subprocess.run(
+        [
+            str(installed),
+            "-c",
+            "import core.paths as p, muse; print(muse.__file__); "
+            "print(p.SERVE_CONFIG.is_file(), p.MOVIELENS.is_dir(), p.BUNDLED_TEXT_MODEL.is_dir())",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert str(installed.parents[1]) in where[0]  # the installed copy, not this checkout
     assert where[1:] == ["True", "True", "True"]
 
@@ -66,8 +94,9 @@ def test_the_wheel_ships_what_muse_serve_needs(installed, tmp_path):
 def test_muse_serve_from_the_wheel_registers_and_recommends(installed, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    with running(Server(port=_free_port(), home=home, log=tmp_path / "serve.log", python=str(installed),
-                        cwd=tmp_path)) as server:
+    with running(
+        Server(port=_free_port(), home=home, log=tmp_path / "serve.log", python=str(installed), cwd=tmp_path)
+    ) as server:
         key = server.add_user("wheel")
         client = httpx.Client(base_url=server.url, timeout=120, headers={"authorization": f"Bearer {key}"})
         work = client.post("/v1/works", json={"title": "Packaged", "content": "Shipped in a wheel."})

@@ -18,8 +18,9 @@ QUERY = "beekeeping on a zeppelin"
 
 
 def works_for(client: httpx.Client, key: str | None, **body) -> list[dict]:
-    response = client.post("/v1/recommend", json={"catalogue": "works", "k": 10, **body},
-                           headers=as_user(key) if key else {})
+    response = client.post(
+        "/v1/recommend", json={"catalogue": "works", "k": 10, **body}, headers=as_user(key) if key else {}
+    )
     assert response.status_code == 200, response.text
     return response.json()["items"]
 
@@ -27,9 +28,14 @@ def works_for(client: httpx.Client, key: str | None, **body) -> list[dict]:
 def test_a_registered_work_is_recommended_then_left_out_for_its_licensee(server):
     creator, reader = server.add_user("works-creator"), server.add_user("works-reader")
     client = httpx.Client(base_url=server.url, timeout=60)
-    registered = client.post("/v1/works", headers=as_user(creator), json={
-        "title": "The Airship Apiary", "content": "Bees hum in hives hung beneath a drifting zeppelin; the keeper "
-        "gathers honey above the clouds."})
+    registered = client.post(
+        "/v1/works",
+        headers=as_user(creator),
+        json={
+            "title": "The Airship Apiary",
+            "content": "Bees hum in hives hung beneath a drifting zeppelin; the keeper gathers honey above the clouds.",
+        },
+    )
     assert registered.status_code == 201, registered.text
     registered_at, work = time.monotonic(), registered.json()
 
@@ -59,11 +65,15 @@ def test_a_registered_work_is_recommended_then_left_out_for_its_licensee(server)
 def test_works_input_is_checked(server):
     key = server.add_user("works-careful")
     client = httpx.Client(base_url=server.url, timeout=60)
-    for body in ({"catalogue": "works", "genre": "Drama"}, {"catalogue": "books"},
-                 {"catalogue": "works", "liked_items": ["not-a-work"]}):
+    for body in (
+        {"catalogue": "works", "genre": "Drama"},
+        {"catalogue": "books"},
+        {"catalogue": "works", "liked_items": ["not-a-work"]},
+    ):
         assert client.post("/v1/recommend", json=body).status_code == 422, body
     unknown = client.post("/v1/recommend", json={"catalogue": "works", "liked_items": ["987654321"]})
     assert unknown.status_code == 404
-    response = client.post("/v1/interactions", headers=as_user(key),
-                           json={"catalogue": "works", "item_id": "987654321", "kind": "like"})
+    response = client.post(
+        "/v1/interactions", headers=as_user(key), json={"catalogue": "works", "item_id": "987654321", "kind": "like"}
+    )
     assert response.status_code == 404, response.text

@@ -27,11 +27,17 @@ STARTING_WEI = 100 * 10**18
 player = st.integers(0, PLAYERS - 1)
 ref = st.integers(0, 7)  # a registered work or license, modulo how many there are
 # Hypothesis favours the first of several choices: list odd fees (which leave rounding dust) and 2+ contributors first.
-split = st.tuples(st.permutations(range(PLAYERS)),
-                  st.lists(st.integers(1, BPS - 1), unique=True, min_size=1, max_size=PLAYERS - 1))
-terms = st.builds(Terms, st.sampled_from(list(Template)), fee_wei=st.sampled_from([10**15 + 7, 999, 1, 0]),
-                  rev_share_bps=st.sampled_from([3333, 1, BPS, 0]), duration_s=st.sampled_from([0, 3600]),
-                  active=st.booleans())
+split = st.tuples(
+    st.permutations(range(PLAYERS)), st.lists(st.integers(1, BPS - 1), unique=True, min_size=1, max_size=PLAYERS - 1)
+)
+terms = st.builds(
+    Terms,
+    st.sampled_from(list(Template)),
+    fee_wei=st.sampled_from([10**15 + 7, 999, 1, 0]),
+    rev_share_bps=st.sampled_from([3333, 1, BPS, 0]),
+    duration_s=st.sampled_from([0, 3600]),
+    active=st.booleans(),
+)
 operation = st.one_of(
     st.tuples(st.just("license"), ref, player, terms, st.booleans()),
     st.tuples(st.just("derive"), ref, ref, split),
@@ -63,8 +69,9 @@ class Economy:
             self._play(op)
         except (Forbidden, NotFound, InvalidRequest) as refusal:
             reason = str(refusal)
-            assert reason and not reason.startswith(("forbidden:", "not found:", "invalid:")), \
+            assert reason and not reason.startswith(("forbidden:", "not found:", "invalid:")), (
                 f"a refusal should carry the contract's reason without its category prefix, got {reason!r}"
+            )
 
     def _play(self, op: tuple) -> None:
         match op:
@@ -104,8 +111,9 @@ class Economy:
         bounds = [0, *sorted(cuts), BPS]
         contributors = [Contributor(self.players[i].address, hi - lo) for i, lo, hi in zip(order, bounds, bounds[1:])]
         content = Web3.keccak(text=f"work {len(self.works)}")
-        work = self.ledger.register_work(self.players[actor], content, "ipfs://w", contributors=contributors,
-                                         parents=parents)
+        work = self.ledger.register_work(
+            self.players[actor], content, "ipfs://w", contributors=contributors, parents=parents
+        )
         self.works.append(work.id)
         self.owners[work.id] = actor
 

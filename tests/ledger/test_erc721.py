@@ -70,8 +70,9 @@ def test_operator_may_transfer_and_set_terms(ledger: Ledger, accounts: list[Loca
     assert not view(fn.isApprovedForAll(accounts[1].address, accounts[5].address))
 
 
-def test_safe_transfer_to_a_contract_without_receiver_hook_fails(ledger: Ledger, accounts: list[LocalAccount],
-                                                                 work: Work):
+def test_safe_transfer_to_a_contract_without_receiver_hook_fails(
+    ledger: Ledger, accounts: list[LocalAccount], work: Work
+):
     with pytest.raises(LedgerError):
         ledger.transfer(accounts[1], work.id, ledger.addresses.ledger)
     assert ledger.work(work.id).owner == accounts[1].address
@@ -90,14 +91,27 @@ def test_unknown_token_is_not_found(ledger: Ledger):
         view(ledger.contract.functions.ownerOf(10_000))
 
 
-@pytest.mark.parametrize("interface_id, signatures", [
-    ("0x80ac58cd", ["balanceOf(address)", "ownerOf(uint256)", "approve(address,uint256)", "getApproved(uint256)",
-                    "setApprovalForAll(address,bool)", "isApprovedForAll(address,address)",
-                    "transferFrom(address,address,uint256)", "safeTransferFrom(address,address,uint256)",
-                    "safeTransferFrom(address,address,uint256,bytes)"]),
-    ("0x5b5e139f", ["name()", "symbol()", "tokenURI(uint256)"]),
-    ("0x2a55205a", ["royaltyInfo(uint256,uint256)"]),
-])
+@pytest.mark.parametrize(
+    "interface_id, signatures",
+    [
+        (
+            "0x80ac58cd",
+            [
+                "balanceOf(address)",
+                "ownerOf(uint256)",
+                "approve(address,uint256)",
+                "getApproved(uint256)",
+                "setApprovalForAll(address,bool)",
+                "isApprovedForAll(address,address)",
+                "transferFrom(address,address,uint256)",
+                "safeTransferFrom(address,address,uint256)",
+                "safeTransferFrom(address,address,uint256,bytes)",
+            ],
+        ),
+        ("0x5b5e139f", ["name()", "symbol()", "tokenURI(uint256)"]),
+        ("0x2a55205a", ["royaltyInfo(uint256,uint256)"]),
+    ],
+)
 def test_claimed_interfaces_are_implemented(ledger: Ledger, interface_id: str, signatures: list[str]):
     """An ERC-165 interface id is the XOR of its functions' selectors; each must be in the ABI."""
     abi_signatures = {abi_to_signature(item) for item in ledger.contract.abi if item["type"] == "function"}
@@ -106,23 +120,31 @@ def test_claimed_interfaces_are_implemented(ledger: Ledger, interface_id: str, s
     assert reduce(xor, selectors) == int(interface_id, 16)
 
 
-@pytest.mark.parametrize("interface_id, supported", [
-    ("0x01ffc9a7", True),  # ERC-165
-    ("0x80ac58cd", True),  # ERC-721
-    ("0x5b5e139f", True),  # ERC-721 Metadata
-    ("0x2a55205a", True),  # EIP-2981
-    ("0xffffffff", False),
-    ("0x12345678", False),
-])
+@pytest.mark.parametrize(
+    "interface_id, supported",
+    [
+        ("0x01ffc9a7", True),  # ERC-165
+        ("0x80ac58cd", True),  # ERC-721
+        ("0x5b5e139f", True),  # ERC-721 Metadata
+        ("0x2a55205a", True),  # EIP-2981
+        ("0xffffffff", False),
+        ("0x12345678", False),
+    ],
+)
 def test_supports_interface(ledger: Ledger, interface_id: str, supported: bool):
     assert view(ledger.contract.functions.supportsInterface(Web3.to_bytes(hexstr=interface_id))) is supported
 
 
-def test_royalty_info_pays_the_first_contributor_the_revenue_share(ledger: Ledger, accounts: list[LocalAccount],
-                                                                  new_hash: Callable[[], bytes]):
+def test_royalty_info_pays_the_first_contributor_the_revenue_share(
+    ledger: Ledger, accounts: list[LocalAccount], new_hash: Callable[[], bytes]
+):
     lead, other = accounts[7], accounts[8]
-    work = ledger.register_work(other, new_hash(), "ipfs://duo",
-                                contributors=[Contributor(lead.address, 6000), Contributor(other.address, 4000)])
+    work = ledger.register_work(
+        other,
+        new_hash(),
+        "ipfs://duo",
+        contributors=[Contributor(lead.address, 6000), Contributor(other.address, 4000)],
+    )
     # Without decode_tuples: web3 8.0 decodes two unnamed outputs into a named tuple as a single 0.
     royalty = ledger.w3.eth.contract(address=ledger.contract.address, abi=ledger.contract.abi).functions.royaltyInfo
     assert view(royalty(work.id, 10_000)) == [lead.address, 0]

@@ -29,13 +29,16 @@ FEE = 10**15
 def chain_on(vm: type[VirtualMachineAPI]) -> tuple[Web3, list[LocalAccount]]:
     """A fresh eth-tester chain running ``vm``'s rules, and its funded accounts."""
     backend = PyEVMBackend(vm_configuration=((0, vm),))
-    return (Web3(EthereumTesterProvider(EthereumTester(backend))),
-            [Account.from_key(key) for key in backend.account_keys])
+    return (
+        Web3(EthereumTesterProvider(EthereumTester(backend))),
+        [Account.from_key(key) for key in backend.account_keys],
+    )
 
 
 @pytest.mark.parametrize("version", EVM_VERSIONS)
-def test_each_version_runs_the_licensing_flow_on_its_own_fork(version: EvmVersion, cache_dir: Path,
-                                                              new_hash: Callable[[], bytes]):
+def test_each_version_runs_the_licensing_flow_on_its_own_fork(
+    version: EvmVersion, cache_dir: Path, new_hash: Callable[[], bytes]
+):
     """Register, offer, buy, verify and withdraw (the guarded payout) on the oldest fork the version targets."""
     w3, (deployer, owner, buyer, *_) = chain_on(FORK_VM[version])
     ledger = Ledger.deploy(w3, deployer, cache_dir, version)
@@ -47,8 +50,9 @@ def test_each_version_runs_the_licensing_flow_on_its_own_fork(version: EvmVersio
     assert Ledger.at(w3, ledger.addresses, cache_dir, version).royalties_owed(owner.address) == 0
 
 
-def test_without_transient_storage_the_reentrancy_lock_is_storage_slot_0(cache_dir: Path,
-                                                                         new_hash: Callable[[], bytes]):
+def test_without_transient_storage_the_reentrancy_lock_is_storage_slot_0(
+    cache_dir: Path, new_hash: Callable[[], bytes]
+):
     """Compiled for shanghai, @nonreentrant keeps its lock in storage slot 0, set once a guarded function ran; for
     cancun slot 0 is the token owners' mapping, whose own slot stays empty (the lock is transient)."""
     slot0 = {}
@@ -80,8 +84,9 @@ def test_each_version_is_compiled_once_and_cached_apart(cache_dir: Path, monkeyp
     assert compile_contract(CONTRACT, cache_dir, "shanghai") == artifacts["shanghai"]
 
 
-@pytest.mark.parametrize(("vm", "fork"), [(ParisVM, "paris"), (ShanghaiVM, "shanghai"), (CancunVM, "cancun"),
-                                          (PragueVM, "cancun")])
+@pytest.mark.parametrize(
+    ("vm", "fork"), [(ParisVM, "paris"), (ShanghaiVM, "shanghai"), (CancunVM, "cancun"), (PragueVM, "cancun")]
+)
 def test_the_probe_names_the_newest_version_a_chain_runs(vm: type[VirtualMachineAPI], fork: EvmVersion):
     w3, _ = chain_on(vm)
     node = node_evm_version(w3)

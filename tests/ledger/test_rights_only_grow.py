@@ -25,9 +25,15 @@ HOLDERS = 3
 NEVER_ENDS = float("inf")
 
 holder = st.integers(0, HOLDERS - 1)
-terms = st.builds(Terms, st.sampled_from(list(Template)), fee_wei=st.sampled_from([0, 1000]),
-                  rev_share_bps=st.sampled_from([0, 2500, 10_000]), duration_s=st.sampled_from([0, 30, 3600]),
-                  transferable=st.booleans(), active=st.booleans())
+terms = st.builds(
+    Terms,
+    st.sampled_from(list(Template)),
+    fee_wei=st.sampled_from([0, 1000]),
+    rev_share_bps=st.sampled_from([0, 2500, 10_000]),
+    duration_s=st.sampled_from([0, 30, 3600]),
+    transferable=st.booleans(),
+    active=st.booleans(),
+)
 operation = st.one_of(
     st.tuples(st.just("set_terms"), terms),
     st.tuples(st.just("buy"), holder),
@@ -87,9 +93,14 @@ def holders(ledger: Ledger, accounts: list[LocalAccount]) -> list[LocalAccount]:
 
 @settings(max_examples=25, deadline=None, database=None)
 @given(first=terms, operations=st.lists(operation, min_size=3, max_size=10))
-def test_no_action_of_another_shortens_a_holders_rights(ledger: Ledger, accounts: list[LocalAccount],
-                                                        holders: list[LocalAccount], new_hash: Callable[[], bytes],
-                                                        first: Terms, operations: list[tuple]):
+def test_no_action_of_another_shortens_a_holders_rights(
+    ledger: Ledger,
+    accounts: list[LocalAccount],
+    holders: list[LocalAccount],
+    new_hash: Callable[[], bytes],
+    first: Terms,
+    operations: list[tuple],
+):
     owner = accounts[1]
     with snapshot(ledger.w3):
         work = ledger.register_work(owner, new_hash(), "ipfs://rights")

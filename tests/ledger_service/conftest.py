@@ -43,9 +43,11 @@ def users(home: Path) -> Users:
 @pytest.fixture(scope="module")
 def member(users: Users, home: Path):
     """``member("alice")`` creates a user with a ledger account, as ``muse users add`` does."""
+
     def create(name: str) -> Member:
         user, key = users.add(name, create_account=keystore_for(home).create)
         return Member(user, key)
+
     return create
 
 

@@ -47,17 +47,23 @@ def next_utc_day(service) -> None:
 
 def withdrawn(service, address: str) -> int:
     """Everything the contract paid out to ``address``, from its Withdrawn events."""
-    return sum(e.args["amount"] for e in service.ledger.events(service.ledger.addresses.deployed_block)
-               if e.name == "Withdrawn" and e.args["recipient"] == address)
+    return sum(
+        e.args["amount"]
+        for e in service.ledger.events(service.ledger.addresses.deployed_block)
+        if e.name == "Withdrawn" and e.args["recipient"] == address
+    )
 
 
 @pytest.fixture(scope="module")
 def market(service, member):
     """The scenario: who is who, the two works, and what each purchase credited whom, by day."""
     alice, bob, carol, dave, erin = (member(n) for n in ("alice", "bob", "carol", "dave", "erin"))
-    parent = service.register(alice.credentials, digest("parent"), Metadata("Autumn"),
-                              contributors=[Contributor(alice.user.address, ALICE_BPS),
-                                            Contributor(bob.user.address, BOB_BPS)])["id"]
+    parent = service.register(
+        alice.credentials,
+        digest("parent"),
+        Metadata("Autumn"),
+        contributors=[Contributor(alice.user.address, ALICE_BPS), Contributor(bob.user.address, BOB_BPS)],
+    )["id"]
     service.set_terms(alice.credentials, parent, Terms(Template.COMMERCIAL_REMIX, PARENT_FEE, PARENT_SHARE_BPS))
     expected: dict[tuple[str, int], int] = defaultdict(int)  # (address, work) -> wei
     from_remix: dict[tuple[str, int], int] = defaultdict(int)
@@ -93,8 +99,18 @@ def market(service, member):
     remix_sale(erin)
     service.grant_license(alice.credentials, parent, erin.user.address)
     parent_sale(erin)
-    return {"alice": alice, "bob": bob, "carol": carol, "dave": dave, "erin": erin, "parent": parent,
-            "remix": remix, "expected": expected, "from_remix": from_remix, "by_day": by_day}
+    return {
+        "alice": alice,
+        "bob": bob,
+        "carol": carol,
+        "dave": dave,
+        "erin": erin,
+        "parent": parent,
+        "remix": remix,
+        "expected": expected,
+        "from_remix": from_remix,
+        "by_day": by_day,
+    }
 
 
 def test_each_creators_total_is_what_the_contract_credited_to_the_wei(service, market):
@@ -137,8 +153,12 @@ def test_licenses_say_who_bought_and_who_was_granted(service, market):
     assert work.licenses_count == 4
     newest_first = [(lic.holder, lic.kind, lic.paid_wei) for lic in work.licenses]
     erin, dave, carol = (market[n].user.address for n in ("erin", "dave", "carol"))
-    assert newest_first == [(erin, "bought", PARENT_FEE), (erin, "granted", 0), (dave, "bought", PARENT_FEE),
-                            (carol, "bought", PARENT_FEE)]
+    assert newest_first == [
+        (erin, "bought", PARENT_FEE),
+        (erin, "granted", 0),
+        (dave, "bought", PARENT_FEE),
+        (carol, "bought", PARENT_FEE),
+    ]
     assert all(lic.template == "commercial_remix" and lic.fee_wei == PARENT_FEE for lic in work.licenses)
     assert [lic.at for lic in work.licenses] == sorted((lic.at for lic in work.licenses), reverse=True)
 

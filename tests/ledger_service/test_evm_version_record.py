@@ -53,7 +53,10 @@ def test_a_record_from_before_the_setting_was_compiled_for_cancun(tmp_path: Path
     open_with(tmp_path, "cancun").close()
     record_path = tmp_path / "ledger" / "deployment.json"
     records = json.loads(record_path.read_text())
-    record_path.write_text(json.dumps({chain: {k: v for k, v in record.items() if k != "evm_version"}
-                                       for chain, record in records.items()}))
+    record_path.write_text(
+        json.dumps(
+            {chain: {k: v for k, v in record.items() if k != "evm_version"} for chain, record in records.items()}
+        )
+    )
     assert "compiled for EVM version 'cancun'" in refusal(tmp_path, "paris")
     open_with(tmp_path, "cancun").close()

@@ -50,11 +50,15 @@ def test_a_repeated_purchase_with_the_same_key_is_charged_once(service, member, 
 def test_concurrent_calls_with_one_key_run_once(service, member, offered):
     racer = member("racer")
     with ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(lambda _: service.buy_license(racer.credentials, offered["id"],
-                                                              idempotency_key="race"), range(4)))
+        answers = list(
+            pool.map(lambda _: service.buy_license(racer.credentials, offered["id"], idempotency_key="race"), range(4))
+        )
     assert all(answer == answers[0] for answer in answers)
-    holders = [e for e in service.ledger.events(service.ledger.addresses.deployed_block)
-               if e.name == "LicenseIssued" and e.args["holder"] == racer.user.address]
+    holders = [
+        e
+        for e in service.ledger.events(service.ledger.addresses.deployed_block)
+        if e.name == "LicenseIssued" and e.args["holder"] == racer.user.address
+    ]
     assert len(holders) == 1
 
 
@@ -62,8 +66,11 @@ def test_keys_belong_to_their_caller_and_to_one_change(service, member, offered)
     ann, ben = member("ann"), member("ben")
     service.buy_license(ann.credentials, offered["id"], idempotency_key="shared")
     service.buy_license(ben.credentials, offered["id"], idempotency_key="shared")  # ben's own key: a purchase
-    holders = {e.args["holder"] for e in service.ledger.events(service.ledger.addresses.deployed_block)
-               if e.name == "LicenseIssued"}
+    holders = {
+        e.args["holder"]
+        for e in service.ledger.events(service.ledger.addresses.deployed_block)
+        if e.name == "LicenseIssued"
+    }
     assert {ann.user.address, ben.user.address} <= holders
     with pytest.raises(InvalidRequest, match="buy_license"):
         service.withdraw(ann.credentials, idempotency_key="shared")
@@ -85,12 +92,14 @@ def test_every_change_takes_a_key(service, member):
     work = service.register(dora.credentials, digest("dora"), Metadata("Dora"), idempotency_key="reg")
     assert service.register(dora.credentials, digest("dora"), Metadata("Dora"), idempotency_key="reg") == work
     terms = Terms(Template.CC_BY)
-    assert (service.set_terms(dora.credentials, work["id"], terms, idempotency_key="terms")
-            == service.set_terms(dora.credentials, work["id"], terms, idempotency_key="terms"))
+    assert service.set_terms(dora.credentials, work["id"], terms, idempotency_key="terms") == service.set_terms(
+        dora.credentials, work["id"], terms, idempotency_key="terms"
+    )
     granted = service.grant_license(dora.credentials, work["id"], dora.user.address, idempotency_key="grant")
     assert service.grant_license(dora.credentials, work["id"], dora.user.address, idempotency_key="grant") == granted
-    assert (service.withdraw(dora.credentials, idempotency_key="w")
-            == service.withdraw(dora.credentials, idempotency_key="w"))
+    assert service.withdraw(dora.credentials, idempotency_key="w") == service.withdraw(
+        dora.credentials, idempotency_key="w"
+    )
 
 
 def test_answers_survive_a_restart(tmp_path):

@@ -14,8 +14,10 @@ from ledger.service import Credentials, keystore_for
 from ledger.types import Template, Terms
 from tests.ledger_service.conftest import open_service
 
-POEM = ("No longer mourn for me when I am dead\nThan you shall hear the surly sullen bell\n"
-        "Give warning to the world that I am fled\nFrom this vile world, with vilest worms to dwell")
+POEM = (
+    "No longer mourn for me when I am dead\nThan you shall hear the surly sullen bell\n"
+    "Give warning to the world that I am fled\nFrom this vile world, with vilest worms to dwell"
+)
 
 
 def digest(text: str) -> str:
@@ -35,8 +37,12 @@ def original(service, member) -> tuple[dict, Credentials]:
 def test_another_users_near_copy_is_refused_naming_the_work(service, member, original):
     work, _ = original
     copier = member("copier").credentials
-    for copy in (POEM.upper(), POEM.replace("\n", " ").replace(",", ""), POEM.replace("surly", "sorry"),
-                 "\n".join(reversed(POEM.split("\n")))):
+    for copy in (
+        POEM.upper(),
+        POEM.replace("\n", " ").replace(",", ""),
+        POEM.replace("surly", "sorry"),
+        "\n".join(reversed(POEM.split("\n"))),
+    ):
         with pytest.raises(NearCopy, match=f"near-copy of work {work['id']}.*parents") as refused:
             register(service, copier, copy)
         assert refused.value.param == "content" and refused.value.details["work_id"] == work["id"]
@@ -82,8 +88,9 @@ def test_only_text_is_compared_and_it_must_be_the_content(service, member, origi
 
 def test_a_restarted_service_still_catches_copies_of_earlier_works(tmp_path):
     users = Users(connect(tmp_path / "muse.db"))
-    (author, author_key), (copier, copier_key) = (users.add(n, create_account=keystore_for(tmp_path).create)
-                                                  for n in ("author", "copier"))
+    (author, author_key), (copier, copier_key) = (
+        users.add(n, create_account=keystore_for(tmp_path).create) for n in ("author", "copier")
+    )
     service = open_service(tmp_path)
     work = register(service, Credentials(author.address, author_key), POEM)
     service.close()

@@ -25,8 +25,10 @@ def digest(text: str) -> str:
 
 
 def index_rows(service) -> dict[str, list]:
-    return {table: service.index.db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
-            for table in ("works", "contributors", "terms", "licenses")}
+    return {
+        table: service.index.db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+        for table in ("works", "contributors", "terms", "licenses")
+    }
 
 
 def test_a_new_account_is_funded_once_from_genesis(service, member):
@@ -101,24 +103,33 @@ def test_index_answers_as_the_chain_does_and_rebuilds_identically(service, membe
     assert index_rows(service) == before
 
 
-
-
 def test_a_restart_keeps_everything_and_a_lost_index_is_rebuilt(tmp_path):
     users = Users(connect(tmp_path / "muse.db"))
-    (owner, owner_key), (buyer, buyer_key) = (users.add(n, create_account=keystore_for(tmp_path).create)
-                                              for n in ("owner", "buyer"))
+    (owner, owner_key), (buyer, buyer_key) = (
+        users.add(n, create_account=keystore_for(tmp_path).create) for n in ("owner", "buyer")
+    )
     service = open_service(tmp_path)
     work = service.register(Credentials(owner.address, owner_key), digest("kept"), Metadata("Kept"))
     service.set_terms(Credentials(owner.address, owner_key), work["id"], Terms(Template.COMMERCIAL_USE, fee_wei=5))
     service.buy_license(Credentials(buyer.address, buyer_key), work["id"])
-    state = (service.work(work["id"]), service.account(owner.address), service.account(buyer.address),
-             service.works(), service.licenses())
+    state = (
+        service.work(work["id"]),
+        service.account(owner.address),
+        service.account(buyer.address),
+        service.works(),
+        service.licenses(),
+    )
     rows = index_rows(service)
     service.close()
 
     reopened = open_service(tmp_path)
-    assert (reopened.work(work["id"]), reopened.account(owner.address), reopened.account(buyer.address),
-            reopened.works(), reopened.licenses()) == state
+    assert (
+        reopened.work(work["id"]),
+        reopened.account(owner.address),
+        reopened.account(buyer.address),
+        reopened.works(),
+        reopened.licenses(),
+    ) == state
     reopened.close()
 
     (tmp_path / "ledger" / "index.sqlite3").unlink()
@@ -135,7 +146,7 @@ def test_the_deployment_record_is_written_whole_and_checked(tmp_path):
     record_path = tmp_path / "ledger" / "deployment.json"
     records = json.loads(record_path.read_text())
     assert [p.name for p in record_path.parent.glob(".deployment.json.*")] == []
-    (chain_id, record), = records.items()
+    ((chain_id, record),) = records.items()
     assert record["sources"] == sources_key()
 
     record_path.write_text('{"1337": {"ledger": "0x')  # a kill mid-write, before writes were atomic

@@ -41,21 +41,24 @@ def feed(service, home, index) -> WorksFeed:
 
 @pytest.fixture(scope="module")
 def gateway(service, home, index) -> TestClient:
-    api = create_api(text=None, recommender=None, ledger=LocalHandle(service), status=dict,
-                     db=connect(home / "muse.db"))
+    api = create_api(
+        text=None, recommender=None, ledger=LocalHandle(service), status=dict, db=connect(home / "muse.db")
+    )
     api.state.ledger_index = index
     return TestClient(api)
 
 
 @pytest.fixture(scope="module")
 def recommend(feed, home):
-    client = TestClient(create_recommend_api(WorksOnly(feed), connect(home / "muse.db")),
-                        root_path="/v1/recommend")
+    client = TestClient(create_recommend_api(WorksOnly(feed), connect(home / "muse.db")), root_path="/v1/recommend")
 
     def post(member=None, **body) -> list[dict]:
-        response = client.post("/v1/recommend", json={"catalogue": "works", **body}, headers=member.headers if member else {})
+        response = client.post(
+            "/v1/recommend", json={"catalogue": "works", **body}, headers=member.headers if member else {}
+        )
         assert response.status_code == 200, response.text
         return response.json()["items"]
+
     post.client = client
     return post
 
@@ -69,11 +72,16 @@ def register(gateway, member, title: str, content: str) -> int:
 @pytest.fixture(scope="module")
 def works(gateway, member, feed) -> dict[str, int]:
     poet, painter = member("poet"), member("painter")
-    made = {"space": register(gateway, poet, "Starship Lullaby", "Robots sing to astronauts bound for Mars."),
-            "orbit": register(gateway, painter, "Orbit of Iron", "A mechanical crew repairs a space station."),
-            "autumn": register(gateway, poet, "Autumn Orchard", "Apples fall in the mist at harvest time.")}
-    response = gateway.put(f"/v1/works/{made['space']}/terms", headers=poet.headers,
-                           json={"template": "commercial_use", "fee_wei": 10**15, "duration_s": 3600})
+    made = {
+        "space": register(gateway, poet, "Starship Lullaby", "Robots sing to astronauts bound for Mars."),
+        "orbit": register(gateway, painter, "Orbit of Iron", "A mechanical crew repairs a space station."),
+        "autumn": register(gateway, poet, "Autumn Orchard", "Apples fall in the mist at harvest time."),
+    }
+    response = gateway.put(
+        f"/v1/works/{made['space']}/terms",
+        headers=poet.headers,
+        json={"template": "commercial_use", "fee_wei": 10**15, "duration_s": 3600},
+    )
     assert response.status_code == 200, response.text
     assert feed.sync() == 3 and feed.sync() == 0  # the second sync finds nothing new
     return {**made, "poet": poet, "painter": painter}
@@ -114,27 +122,34 @@ def test_a_license_enters_the_buyers_history_and_leaves_their_list(works, gatewa
 
 def test_a_granted_license_counts_too(works, gateway, recommend, member):
     grantee, painter = member("grantee"), works["painter"]
-    terms = gateway.put(f"/v1/works/{works['orbit']}/terms", headers=painter.headers,
-                        json={"template": "cc_by", "active": False})  # not on sale: granted only
+    terms = gateway.put(
+        f"/v1/works/{works['orbit']}/terms", headers=painter.headers, json={"template": "cc_by", "active": False}
+    )  # not on sale: granted only
     assert terms.status_code == 200, terms.text
-    granted = gateway.post(f"/v1/works/{works['orbit']}/licenses", headers=painter.headers,
-                           json={"grant_to": grantee.user.address})
+    granted = gateway.post(
+        f"/v1/works/{works['orbit']}/licenses", headers=painter.headers, json={"grant_to": grantee.user.address}
+    )
     assert granted.status_code == 201, granted.text
     assert works["orbit"] not in {i["id"] for i in recommend(grantee, query="space station", k=3)}
 
 
 def test_interactions_on_works(works, gateway, recommend, member):
     reader = member("reader")
-    like = gateway.post("/v1/interactions", headers=reader.headers,
-                        json={"catalogue": "works", "item_id": str(works["autumn"]), "kind": "like"})
+    like = gateway.post(
+        "/v1/interactions",
+        headers=reader.headers,
+        json={"catalogue": "works", "item_id": str(works["autumn"]), "kind": "like"},
+    )
     assert like.status_code == 201, like.text
     assert recommend(reader, k=1)[0]["reason"] == "similar to Autumn Orchard"
     items = gateway.get("/v1/interactions?catalogue=works", headers=reader.headers).json()["items"]
     assert [(i["item_id"], i["kind"]) for i in items] == [(str(works["autumn"]), "like")]
-    for body, status, param in (({"item_id": "999999", "kind": "like"}, 404, None),
-                                ({"item_id": "abc", "kind": "like"}, 422, "item_id"),
-                                ({"item_id": "²", "kind": "like"}, 422, "item_id"),
-                                ({"item_id": str(works["autumn"]), "kind": "license"}, 422, "kind")):
+    for body, status, param in (
+        ({"item_id": "999999", "kind": "like"}, 404, None),
+        ({"item_id": "abc", "kind": "like"}, 422, "item_id"),
+        ({"item_id": "²", "kind": "like"}, 422, "item_id"),
+        ({"item_id": str(works["autumn"]), "kind": "license"}, 422, "kind"),
+    ):
         response = gateway.post("/v1/interactions", headers=reader.headers, json={"catalogue": "works", **body})
         assert response.status_code == status, response.text
         assert param is None or response.json()["error"]["param"] == param

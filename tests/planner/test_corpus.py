@@ -15,8 +15,12 @@ from models.planner.replies import is_reply, parse_calls, render_calls
 TOOLS_BY_NAME = {tool.name: tool for tool in TOOLS}
 REF = re.compile(r"^\$(\d+)\.(.+)$")
 # What each tool's JSON result holds that a later call may refer to.
-RESULT_PATHS = {"generate_text": {"title", "text", "prompt", "model_id"}, "register_work": {"id"},
-                "my_works": {"items.0.id"}, "work_details": {"terms.fee_wei"}}
+RESULT_PATHS = {
+    "generate_text": {"title", "text", "prompt", "model_id"},
+    "register_work": {"id"},
+    "my_works": {"items.0.id"},
+    "work_details": {"terms.fee_wei"},
+}
 INT_ARGS = {"work_id", "max_fee_wei"}
 
 
@@ -78,7 +82,11 @@ def test_generated_topics_are_copied_from_the_request(examples):
 
 def test_heldout_topics_never_occur_in_training():
     def topics(split, seed):
-        return {args["topic"] for e in generate(4000, seed, split) for name, args in parse_calls(e.target) or []
-                if name == "generate_text"}
+        return {
+            args["topic"]
+            for e in generate(4000, seed, split)
+            for name, args in parse_calls(e.target) or []
+            if name == "generate_text"
+        }
 
     assert not topics("train", 0) & topics("heldout", 1)

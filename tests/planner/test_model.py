@@ -25,12 +25,19 @@ REQUESTS = {
 }
 # The shipped model picks the tool, form and language of a generation reliably, but does not yet copy the
 # topic span reliably (see the model card's held-out figures), so only those are asserted here.
-GENERATIONS = {"Write a haiku about the harbour at dusk": ("haiku", "short", "en"),
-               "写一首关于橘子的诗": ("poem", "short", "zh"),
-               "Compose a long sonnet on lost keys": ("sonnet", "long", "en")}
-MORE = ["Compose a sonnet about a lighthouse, register it and offer it for commercial use at 0.05 ETH",
-        f"grant a license on work 12 to {ADDRESS}", "recommend 3 movies like Heat", "buy a license for work 42",
-        "把作品9转让给别人", "帮我写一首关于故乡的诗，然后登记为我的作品"]
+GENERATIONS = {
+    "Write a haiku about the harbour at dusk": ("haiku", "short", "en"),
+    "写一首关于橘子的诗": ("poem", "short", "zh"),
+    "Compose a long sonnet on lost keys": ("sonnet", "long", "en"),
+}
+MORE = [
+    "Compose a sonnet about a lighthouse, register it and offer it for commercial use at 0.05 ETH",
+    f"grant a license on work 12 to {ADDRESS}",
+    "recommend 3 movies like Heat",
+    "buy a license for work 42",
+    "把作品9转让给别人",
+    "帮我写一首关于故乡的诗，然后登记为我的作品",
+]
 
 
 @pytest.fixture(scope="module")
@@ -40,17 +47,27 @@ def planner():
 
 def test_checkpoint_is_small_and_complete():
     names = set(os.listdir(BUNDLED))
-    assert {"config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
-            "README.md", "train_report.json"} <= names
+    assert {
+        "config.json",
+        "generation_config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "README.md",
+        "train_report.json",
+    } <= names
     assert sum(os.path.getsize(BUNDLED / name) for name in names) <= 25 * 2**20
     assert json.loads((BUNDLED / "config.json").read_text())["architectures"] == ["LlamaForCausalLM"]
 
 
 def test_chat_template_renders_only_the_user_text(planner):
     tokenizer, _ = planner
-    messages = [{"role": "system", "content": "be nice"}, {"role": "user", "content": "write a poem"},
-                {"role": "assistant", "content": "What should the poem be about?"},
-                {"role": "user", "content": "about rain"}]
+    messages = [
+        {"role": "system", "content": "be nice"},
+        {"role": "user", "content": "write a poem"},
+        {"role": "assistant", "content": "What should the poem be about?"},
+        {"role": "user", "content": "about rain"},
+    ]
     tools = [{"type": "function", "function": {"name": "x", "parameters": {}}}]
     rendered = tokenizer.apply_chat_template(messages, tools=tools, tokenize=False, add_generation_prompt=True)
     assert rendered == "<|request|>write a poem\nabout rain<|plan|>"
@@ -70,7 +87,9 @@ def test_greedy_plans_of_unseen_requests(planner):
 
 def test_generations_get_the_right_form_length_and_language(planner):
     tokenizer, model = planner
-    for (request, (form, length, language)), output in zip(GENERATIONS.items(), plan(model, tokenizer, list(GENERATIONS))):
+    for (request, (form, length, language)), output in zip(
+        GENERATIONS.items(), plan(model, tokenizer, list(GENERATIONS))
+    ):
         [(name, args)] = parse_calls(output)
         assert (name, args["form"], args["length"], args["language"]) == ("generate_text", form, length, language)
 
