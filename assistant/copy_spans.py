@@ -30,13 +30,14 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from assistant.intents import Language, language_of
 from assistant.tools import TOOLS
+from ledger.inputs import ADDRESS_REGEX
 
 MAX_SPAN_WORDS = 8  # an English span
 MAX_SPAN_CHARS = 16  # a Chinese span
 MAX_PATTERN_CHARS = 4_000  # the span pattern, and the quotes' one: a tool's schema stays under the server's 16 KiB
 QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|‘([^’]+)’|「([^」]+)」|『([^』]+)』|《([^》]+)》|(?<!\w)\'([^\']+)\'(?!\w)')
 REFERENCE = r"\$[1-8]\.[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*"
-ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+ADDRESS = re.compile(ADDRESS_REGEX)
 EDGE_PUNCTUATION = "\"'“”‘’「」『』《》()[].,;:!?。，；：！？、（）"
 _REGEX_SPECIAL = set("\\.+*?()|[]{}^$#&-~")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from assistant.tools import FORMS_ZH
+from ledger.inputs import ADDRESS_REGEX
 from models.planner.replies import HELP, QUESTIONS, REFUSALS  # one home: the planner model answers with them too
 
 Language = Literal["en", "zh"]
@@ -56,7 +57,7 @@ class Reply:
 
 # Words and patterns
 
-ADDRESS = r"0x[0-9a-fA-F]{40}"
+ADDRESS = ADDRESS_REGEX
 NUMBER = r"\d+(?:\.\d+)?"
 QUOTES = [('"', '"'), ("“", "”"), ("「", "」"), ("『", "』"), ("'", "'"), ("‘", "’")]
 FORMS = {

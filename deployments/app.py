@@ -40,6 +40,7 @@ class AppArgs(BaseModel):
     torch_threads: int | None = None
     stream_interval_s: float = 0.0  # at most one streamed chunk per interval per request (0: every step)
     recommend_app: str = "muse-recommend"  # the application that runs the Recommender
+    ui_app: str | None = "muse-ui"  # the demo's application, awaited by /healthz (None: deployed without it)
     ledger_rpc_url: str | None = None  # None: the embedded chain in $MUSE_HOME; else a JSON-RPC node's URL
     ledger_evm_version: EvmVersion = DEFAULT_EVM_VERSION  # the contract is compiled for it; the node must run it
     assistant_planner: Literal["rules", "model"] = "rules"  # where the assistant's plans come from (README)
@@ -50,6 +51,11 @@ class AppArgs(BaseModel):
     chat_max_messages: PositiveInt = ChatLimits.max_messages  # per conversation
     chat_max_threads: PositiveInt = ChatLimits.max_threads  # conversations per user
     ledger_idempotency_ttl_s: PositiveInt = DEFAULT_TTL_S  # how long a change's answer is kept for its repeats
+
+    @property
+    def other_apps(self) -> list[str]:
+        """The applications besides this one that /healthz waits for, the recommender's first."""
+        return [self.recommend_app, *([self.ui_app] if self.ui_app else [])]
 
     @model_validator(mode="after")
     def _one_way_to_name_models(self) -> AppArgs:
@@ -82,7 +88,7 @@ def build_app(args: dict) -> Application:
     )
     chat_limits = ChatLimits(args.chat_max_messages, args.chat_max_threads)
     ledger = LedgerDeployment.bind(args.ledger_rpc_url, args.ledger_idempotency_ttl_s, args.ledger_evm_version)
-    return Gateway.bind(generator, ledger, args.served_models, args.recommend_app, assistant, chat_limits, args.limits)
+    return Gateway.bind(generator, ledger, args.served_models, args.other_apps, assistant, chat_limits, args.limits)
 
 
 def build_recommend_app(args: dict) -> Application:

@@ -32,12 +32,13 @@ class Gateway:
         generator: DeploymentHandle,
         ledger: DeploymentHandle,
         models: list[ServedModel],
-        recommend_app: str,
+        other_apps: list[str],
         assistant: ModelSettings,
         chat_limits: ChatLimits,
         limits: GatewayLimits = GatewayLimits(),
     ):
-        recommender = serve.get_deployment_handle("Recommender", app_name=recommend_app)
+        """``other_apps``: the applications besides this one that /healthz waits for, the recommender's first."""
+        recommender = serve.get_deployment_handle("Recommender", app_name=other_apps[0])
         log_to_replica("assistant")
         db = connect()
         backends = Backends(generator, recommender, ledger, FeedbackStore(db).history, models[0].name)
@@ -50,7 +51,7 @@ class Gateway:
             db=db,
             chat=chat,
             limits=limits,
-            ready_apps=(serve.get_replica_context().app_name, recommend_app),
+            ready_apps=(serve.get_replica_context().app_name, *other_apps),
         )
         metrics_url = os.environ.get(METRICS_URL_ENV)
         self._api.state.metrics = MetricsReader(metrics_url) if metrics_url else None

@@ -11,7 +11,8 @@ from pydantic import Field
 from ledger.types import ZERO_HASH
 
 MAX_PROVENANCE_PROMPT_CHARS = 20_000  # a generator prompt declared in a work's provenance (only its hash is kept)
-ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+ADDRESS_REGEX = r"0x[0-9a-fA-F]{40}"  # an address anywhere in a text
+ADDRESS_PATTERN = rf"^{ADDRESS_REGEX}$"  # a value that is an address
 Address = Annotated[str, Field(pattern=ADDRESS_PATTERN, description="an EVM address, 0x + 40 hex digits")]
 
 

@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 
 from assistant.chat import Assistant
 from assistant.events import ChatEvent
+from core.paths import REPO_ROOT
+from core.users import Users, connect
 from deployments.api import create_api, create_recommend_api
 from deployments.api.limits import MAX_BODY_BYTES, GatewayLimits, Rate, RequestLimits, UploadLimits
 from deployments.api.rate_limits import TokenBuckets
-from deployments.text_service import TextService
-from core.paths import REPO_ROOT
-from core.users import Users, connect
 from deployments.app import AppArgs, RecommendAppArgs
+from deployments.text_service import TextService
 
 SECRET = "database password is hunter2"  # what a failure's text may hold; no client may see it
 DEEP = 100_000
@@ -233,14 +233,19 @@ def test_generation_over_its_rate_is_a_429_with_retry_after_per_caller(db):
     assert other.post("/v1/generate", json={"prompt": ""}, headers=made_up).status_code == 429
 
 
+def _config_args() -> dict[str, dict]:
+    """Each application's ``args:`` in serve_config.yaml, by application name."""
+    return {
+        app["name"]: app["args"]
+        for app in yaml.safe_load((REPO_ROOT / "serve_config.yaml").read_text())["applications"]
+    }
+
+
 def test_serve_config_states_the_defaults():
     """serve_config.yaml lists the limits for operators; they must be the ones the code applies anyway."""
     from muse.demo_app import DemoAppArgs  # here: only this test needs Gradio loaded
 
-    args = {
-        app["name"]: app["args"]
-        for app in yaml.safe_load((REPO_ROOT / "serve_config.yaml").read_text())["applications"]
-    }
+    args = _config_args()
     assert args.keys() == {"muse", "muse-recommend", "muse-ui"}
     assert AppArgs.model_validate(args["muse"]).limits == GatewayLimits()
     assert RecommendAppArgs.model_validate(args["muse-recommend"]).limits == RequestLimits()
@@ -271,3 +276,10 @@ def test_healthz_is_503_until_every_muse_application_runs(db, monkeypatch):
     assert api.get("/healthz").json() == {"status": "ok"}
     del states["muse-recommend"]
     assert api.get("/healthz").json()["applications"] == {"muse-recommend": "NOT_STARTED"}
+
+
+def test_the_gateway_waits_for_the_recommender_and_the_demo_as_configured():
+    args = _config_args()
+    assert AppArgs.model_validate(args["muse"]).other_apps == ["muse-recommend", "muse-ui"]
+    assert set(AppArgs.model_validate(args["muse"]).other_apps) == set(args) - {"muse"}
+    assert AppArgs.model_validate({**args["muse"], "ui_app": None}).other_apps == ["muse-recommend"]

@@ -11,11 +11,11 @@ import pytest
 from assistant.chat import ChatConflict, Decision
 from ledger.metadata import Metadata
 from ledger.types import Template, Terms
+from ledger.units import WEI_PER_ETH as ETHER
 from ledger.units import wei_to_eth
 from tests.assistant.conftest import collect, open_world, types
 
 AUTUMN = "Write a short poem about autumn, register it as mine and offer it for commercial use at 0.01 ETH"
-ETHER = 10**18
 
 
 def of_type(events: list[dict], kind: str) -> list[dict]:

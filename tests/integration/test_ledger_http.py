@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 
+from ledger.units import WEI_PER_ETH as ETHER
 from tests.integration.http_helpers import as_user, chat_events
 
-ETHER = 10**18
 FEE = ETHER // 100  # 0.01 ether
 
 

@@ -7,9 +7,8 @@ import time
 
 import httpx
 
+from ledger.units import WEI_PER_ETH as ETHER
 from tests.integration.http_helpers import as_user
-
-ETHER = 10**18
 
 
 def test_an_owner_cannot_take_back_a_paid_license(server):

@@ -13,9 +13,8 @@ from ledger.client import Ledger, terms_hash
 from ledger.errors import Conflict, Forbidden, InsufficientFunds, InvalidRequest, NotFound
 from ledger.transact import send
 from ledger.types import BPS, Contributor, Parent, Template, Terms, Use, Work
+from ledger.units import WEI_PER_ETH as ETHER
 from tests.ledger.helpers import advance, now
-
-ETHER = 10**18
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ import hashlib
 import pytest
 from fastapi.testclient import TestClient
 
+from core.users import connect
 from deployments.api import create_api
 from deployments.api.ledger import MAX_CONTENT_BYTES
-from core.users import connect
+from ledger.units import WEI_PER_ETH as ETHER
 from tests.local_handle import LocalHandle
-
-ETHER = 10**18
 
 
 @pytest.fixture(scope="module")

@@ -8,16 +8,15 @@ import stat
 
 import pytest
 
+from core.users import Users, connect
 from ledger.chain import ChainError
 from ledger.compile import sources_key
 from ledger.errors import Forbidden, InvalidRequest, NotFound
 from ledger.metadata import Metadata
 from ledger.service import DEFAULT_FUNDING_WEI, Credentials, keystore_for
 from ledger.types import Template, Terms
-from core.users import Users, connect
+from ledger.units import WEI_PER_ETH as ETHER
 from tests.ledger_service.conftest import open_service
-
-ETHER = 10**18
 
 
 def digest(text: str) -> str:
