@@ -13,6 +13,9 @@ of that request:
   the rules give an untitled text), or a reference;
 - addresses (``grant_license``, ``verify_license``'s holder, also ``"me"``, co-authors): one of the request's;
   with none in the request they stay as their tool has them;
+- work ids: one of the whole numbers written in digits in the request (not part of a decimal or a word), or a
+  reference; with none in the request (a work named in words, or "my latest work") they stay as their tool
+  has them;
 - every other argument: as its tool has it, or a reference ``"$N.path"`` (the contract's data flow).
 
 A span pattern is a trie of the request's spans written as a regular expression, at most
@@ -38,6 +41,7 @@ MAX_PATTERN_CHARS = 4_000  # the span pattern, and the quotes' one: a tool's sch
 QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|‘([^’]+)’|「([^」]+)」|『([^』]+)』|《([^》]+)》|(?<!\w)\'([^\']+)\'(?!\w)')
 REFERENCE = r"\$[1-8]\.[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*"
 ADDRESS = re.compile(ADDRESS_REGEX)
+WHOLE_NUMBER = re.compile(r"(?<![0-9A-Za-z.])[0-9]+(?![0-9A-Za-z]|\.[0-9])")
 EDGE_PUNCTUATION = "\"'“”‘’「」『』《》()[].,;:!?。，；：！？、（）"
 _REGEX_SPECIAL = set("\\.+*?()|[]{}^$#&-~")
 
@@ -45,6 +49,10 @@ _REGEX_SPECIAL = set("\\.+*?()|[]{}^$#&-~")
 SPANS = {("generate_text", "topic"), ("search_catalogue", "query"), ("recommend", "query"), ("recommend", "like_item")}
 TEXTS = {("register_work", "title"), ("register_work", "content")}
 ADDRESSES = {("grant_license", "address"), ("verify_license", "holder")}
+WORK_IDS = {(tool, "work_id") for tool in ("set_license_terms", "buy_license", "grant_license", "verify_license")} | {
+    ("work_details", "work_id"),
+    ("my_earnings", "work_id"),
+}
 # A strict schema fixes the order of arguments; where the planner writes them in another order than the tool
 # declares them (the contract's corpus, models/planner/corpus.py), its order.
 ORDER = {"recommend": ("k", "query", "like_item")}
@@ -56,6 +64,7 @@ def request_tools(request: str) -> list[dict[str, Any]]:
     language = language_of(request)
     patterns = Patterns(span_pattern(request, language), *quote_patterns(request, language))
     addresses = list(dict.fromkeys(ADDRESS.findall(request)))
+    numbers = list(dict.fromkeys(int(n) for n in WHOLE_NUMBER.findall(ADDRESS.sub(" ", request))))
     tools = copy.deepcopy(_BASE_TOOLS)
     for tool in tools:
         function = tool["function"]
@@ -63,7 +72,7 @@ def request_tools(request: str) -> list[dict[str, Any]]:
         properties = function["parameters"].get("properties", {})
         order = ORDER.get(function["name"], tuple(properties))
         function["parameters"]["properties"] = {
-            name: _argument(function["name"], name, properties[name], patterns, addresses) for name in order
+            name: _argument(function["name"], name, properties[name], patterns, addresses, numbers) for name in order
         }
     return tools
 
@@ -92,7 +101,7 @@ def _either(*patterns: str | None) -> str | None:
     return "|".join(given) if given else None
 
 
-def _argument(tool: str, name: str, schema: dict, patterns: Patterns, addresses: list[str]) -> dict:
+def _argument(tool: str, name: str, schema: dict, patterns: Patterns, addresses: list[str], numbers: list[int]) -> dict:
     reference = {"type": "string", "pattern": f"^{REFERENCE}$"}
     if (tool, name) in SPANS and patterns.span is not None:
         text = {"type": "string", "pattern": f"^(?:{patterns.span})$"}
@@ -102,6 +111,9 @@ def _argument(tool: str, name: str, schema: dict, patterns: Patterns, addresses:
         return {"type": "string", "pattern": f"^(?:{text_pattern}|{REFERENCE})$"}
     if (tool, name) in ADDRESSES and addresses:
         return {"anyOf": [{"enum": addresses + (["me"] if name == "holder" else [])}, reference]}
+    if (tool, name) in WORK_IDS and numbers:
+        options = [{"enum": numbers}, reference] + ([{"type": "null"}] if "anyOf" in schema else [])
+        return {"anyOf": options, "default": None} if "anyOf" in schema else {"anyOf": options}
     if (tool, name) == ("register_work", "co_authors") and addresses:
         schema = copy.deepcopy(schema)
         for option in schema["anyOf"]:

@@ -84,6 +84,19 @@ def test_addresses_come_from_the_request_and_other_arguments_may_refer_to_earlie
     assert valid(without, "0x" + "c" * 40)  # no address to copy: the tool's own schema stands
 
 
+def test_work_ids_are_the_requests_whole_numbers_or_references():
+    tools = parameters(f"Set work #21 to commercial use for 0.02 ETH, 30 days, and grant {ALICE} work 7.")
+    for tool in ("set_license_terms", "grant_license", "buy_license", "work_details"):
+        work_id = tools[tool]["properties"]["work_id"]
+        assert valid(work_id, 21) and valid(work_id, 7) and valid(work_id, 30) and valid(work_id, "$1.id")
+        assert not valid(work_id, 22) and not valid(work_id, 2) and not valid(work_id, 0), tool
+    earnings = tools["my_earnings"]["properties"]["work_id"]
+    assert valid(earnings, 21) and valid(earnings, None) and not valid(earnings, 5)
+    assert valid(parameters("作品21可以商用吗？")["work_details"]["properties"]["work_id"], 21)
+    named = parameters("Buy a license for my latest work")["buy_license"]["properties"]["work_id"]
+    assert valid(named, 5)  # no number to copy: the tool's own schema stands
+
+
 def test_the_recommend_arguments_keep_the_planners_order():
     assert list(parameters("Movies like Heat")["recommend"]["properties"]) == ["k", "query", "like_item"]
 
@@ -94,22 +107,33 @@ def planner_masks():
     return tokenizer, GrammarMasks(tokenizer, len(tokenizer))
 
 
+LULLABY = [
+    ("generate_text", {"topic": "the moon", "form": "lullaby"}),
+    ("register_work", {"title": "$1.title", "content": "$1.text", "origin": "ai_generated"}),
+]
+BUY = [("work_details", {"work_id": 21}), ("buy_license", {"work_id": 21, "max_fee_wei": "$1.terms.fee_wei"})]
+
+
 @pytest.mark.parametrize(
-    "request_text, plan",
+    "request_text, plan, guessed",
     [
         (
             "Write a lullaby about the moon and register it",
-            [
-                ("generate_text", {"topic": "the moon", "form": "lullaby"}),
-                ("register_work", {"title": "$1.title", "content": "$1.text", "origin": "ai_generated"}),
-            ],
+            LULLABY,
+            [("generate_text", {**LULLABY[0][1], "topic": "autumn"}), LULLABY[1]],
         ),
-        ("写一首关于大海的诗", [("generate_text", {"topic": "大海", "form": "poem", "language": "zh"})]),
+        (
+            "写一首关于大海的诗",
+            [("generate_text", {"topic": "大海", "form": "poem", "language": "zh"})],
+            [("generate_text", {"topic": "秋天", "form": "poem", "language": "zh"})],
+        ),
+        ("Buy a license for work 21.", BUY, [("work_details", {"work_id": 22}), BUY[1]]),
     ],
 )
-def test_the_server_grammar_admits_the_plan_and_not_a_memorised_topic(planner_masks, request_text, plan):
+def test_the_server_grammar_admits_the_plan_and_not_a_guessed_value(planner_masks, request_text, plan, guessed):
     """As the server compiles it (bounded, strict under auto), for muse-planner's tokens: the request's plan
-    passes; the same plan with a topic that is not in the request does not; a plain reply still passes."""
+    passes; the same plan with a topic or work id that is not in the request does not; a plain reply still
+    passes."""
     tokenizer, masks = planner_masks
     grammar = optional_tool_call_grammar([bounded_schema(t) for t in request_tools(request_text)], "hermes")
 
@@ -123,8 +147,7 @@ def test_the_server_grammar_admits_the_plan_and_not_a_memorised_topic(planner_ma
         )
 
     assert accepted(written(plan))
-    memorised = [(n, {**a, "topic": "autumn"} if "topic" in a else a) for n, a in plan]
-    assert not accepted(written(memorised))
+    assert not accepted(written(guessed))
     assert accepted("What should the poem be about?")
 
 
