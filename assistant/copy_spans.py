@@ -13,6 +13,8 @@ of that request:
   the rules give an untitled text), or a reference;
 - addresses (``grant_license``, ``verify_license``'s holder, also ``"me"``, co-authors): one of the request's;
   with none in the request they stay as their tool has them;
+- percentages (co-authors' shares, a revenue share): one of the request's numbers written with "%" or
+  "percent", when it has any (a share written in words stays free);
 - work ids: one of the whole numbers written in digits in the request (not part of a decimal or a word), or a
   reference; with none in the request (a work named in words, or "my latest work") they stay as their tool
   has them;
@@ -41,6 +43,7 @@ MAX_PATTERN_CHARS = 4_000  # the span pattern, and the quotes' one: a tool's sch
 QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|‘([^’]+)’|「([^」]+)」|『([^』]+)』|《([^》]+)》|(?<!\w)\'([^\']+)\'(?!\w)')
 REFERENCE = r"\$[1-8]\.[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*"
 ADDRESS = re.compile(ADDRESS_REGEX)
+PERCENTAGE = re.compile(r"(?<![0-9.])([0-9]+(?:\.[0-9]+)?)\s*(?:%|％|percent\b|per cent\b)", re.IGNORECASE)
 WHOLE_NUMBER = re.compile(r"(?<![0-9A-Za-z.])[0-9]+(?![0-9A-Za-z]|\.[0-9])")
 EDGE_PUNCTUATION = "\"'“”‘’「」『』《》()[].,;:!?。，；：！？、（）"
 _REGEX_SPECIAL = set("\\.+*?()|[]{}^$#&-~")
@@ -65,6 +68,7 @@ def request_tools(request: str) -> list[dict[str, Any]]:
     patterns = Patterns(span_pattern(request, language), *quote_patterns(request, language))
     addresses = list(dict.fromkeys(ADDRESS.findall(request)))
     numbers = list(dict.fromkeys(int(n) for n in WHOLE_NUMBER.findall(ADDRESS.sub(" ", request))))
+    percentages = list(dict.fromkeys(float(n) for n in PERCENTAGE.findall(request)))
     tools = copy.deepcopy(_BASE_TOOLS)
     for tool in tools:
         function = tool["function"]
@@ -72,7 +76,8 @@ def request_tools(request: str) -> list[dict[str, Any]]:
         properties = function["parameters"].get("properties", {})
         order = ORDER.get(function["name"], tuple(properties))
         function["parameters"]["properties"] = {
-            name: _argument(function["name"], name, properties[name], patterns, addresses, numbers) for name in order
+            name: _argument(function["name"], name, properties[name], patterns, Copied(addresses, numbers, percentages))
+            for name in order
         }
     return tools
 
@@ -101,7 +106,21 @@ def _either(*patterns: str | None) -> str | None:
     return "|".join(given) if given else None
 
 
-def _argument(tool: str, name: str, schema: dict, patterns: Patterns, addresses: list[str], numbers: list[int]) -> dict:
+@dataclass(frozen=True)
+class Copied:
+    """The values of one request that arguments may be limited to: its addresses, its whole numbers (work ids)
+    and its percentages."""
+
+    addresses: list[str]
+    numbers: list[int]
+    percentages: list[float]
+
+    def percentage(self) -> dict:
+        """One of the percentages. Under llguidance a whole one has one spelling (30, not 30.0): same value."""
+        return {"enum": self.percentages}
+
+
+def _argument(tool: str, name: str, schema: dict, patterns: Patterns, copied: Copied) -> dict:
     reference = {"type": "string", "pattern": f"^{REFERENCE}$"}
     if (tool, name) in SPANS and patterns.span is not None:
         text = {"type": "string", "pattern": f"^(?:{patterns.span})$"}
@@ -109,16 +128,21 @@ def _argument(tool: str, name: str, schema: dict, patterns: Patterns, addresses:
     text_pattern = patterns.title() if name == "title" else patterns.content()
     if (tool, name) in TEXTS and text_pattern is not None:
         return {"type": "string", "pattern": f"^(?:{text_pattern}|{REFERENCE})$"}
-    if (tool, name) in ADDRESSES and addresses:
-        return {"anyOf": [{"enum": addresses + (["me"] if name == "holder" else [])}, reference]}
-    if (tool, name) in WORK_IDS and numbers:
-        options = [{"enum": numbers}, reference] + ([{"type": "null"}] if "anyOf" in schema else [])
+    if (tool, name) in ADDRESSES and copied.addresses:
+        return {"anyOf": [{"enum": copied.addresses + (["me"] if name == "holder" else [])}, reference]}
+    if (tool, name) in WORK_IDS and copied.numbers:
+        options = [{"enum": copied.numbers}, reference] + ([{"type": "null"}] if "anyOf" in schema else [])
         return {"anyOf": options, "default": None} if "anyOf" in schema else {"anyOf": options}
-    if (tool, name) == ("register_work", "co_authors") and addresses:
+    if (tool, name) == ("set_license_terms", "rev_share_percent") and copied.percentages:
+        return {"anyOf": [copied.percentage(), reference], "default": 0}
+    if (tool, name) == ("register_work", "co_authors") and (copied.addresses or copied.percentages):
         schema = copy.deepcopy(schema)
         for option in schema["anyOf"]:
             if option.get("type") == "array":
-                option["items"]["properties"]["address"] = {"enum": addresses}
+                if copied.addresses:
+                    option["items"]["properties"]["address"] = {"enum": copied.addresses}
+                if copied.percentages:
+                    option["items"]["properties"]["share_percent"] = copied.percentage()
         return schema
     return {"anyOf": [schema, reference]}
 

@@ -97,6 +97,20 @@ def test_work_ids_are_the_requests_whole_numbers_or_references():
     assert valid(named, 5)  # no number to copy: the tool's own schema stands
 
 
+def test_percentages_written_with_a_percent_sign_are_the_requests_own():
+    tools = parameters(f"Register it with {ALICE} at 30% and let derivatives owe me 12.5 percent")
+    share = tools["register_work"]["properties"]["co_authors"]
+    assert valid(share, [{"address": ALICE, "share_percent": 30}]) and valid(
+        share, [{"address": ALICE, "share_percent": 30.0}]
+    )
+    assert not valid(share, [{"address": ALICE, "share_percent": 11.0}])
+    rev_share = tools["set_license_terms"]["properties"]["rev_share_percent"]
+    assert valid(rev_share, 12.5) and valid(rev_share, 30) and not valid(rev_share, 20)
+    in_words = parameters(f"Register it with {ALICE} getting thirty percent")["register_work"]["properties"]
+    assert valid(in_words["co_authors"], [{"address": ALICE, "share_percent": 30.0}])  # words: left free
+    assert valid(in_words["co_authors"], [{"address": ALICE, "share_percent": 11.0}])
+
+
 def test_the_recommend_arguments_keep_the_planners_order():
     assert list(parameters("Movies like Heat")["recommend"]["properties"]) == ["k", "query", "like_item"]
 
@@ -111,6 +125,7 @@ LULLABY = [
     ("generate_text", {"topic": "the moon", "form": "lullaby"}),
     ("register_work", {"title": "$1.title", "content": "$1.text", "origin": "ai_generated"}),
 ]
+SHARED = {"title": "low tide", "content": "low tide", "origin": "human"}
 BUY = [("work_details", {"work_id": 21}), ("buy_license", {"work_id": 21, "max_fee_wei": "$1.terms.fee_wei"})]
 
 
@@ -128,11 +143,16 @@ BUY = [("work_details", {"work_id": 21}), ("buy_license", {"work_id": 21, "max_f
             [("generate_text", {"topic": "秋天", "form": "poem", "language": "zh"})],
         ),
         ("Buy a license for work 21.", BUY, [("work_details", {"work_id": 22}), BUY[1]]),
+        (
+            f"Register the text 'low tide' with my co-author {ALICE} getting 30% of the royalties",
+            [("register_work", {**SHARED, "co_authors": [{"address": ALICE, "share_percent": 30}]})],
+            [("register_work", {**SHARED, "co_authors": [{"address": ALICE, "share_percent": 11}]})],
+        ),
     ],
 )
 def test_the_server_grammar_admits_the_plan_and_not_a_guessed_value(planner_masks, request_text, plan, guessed):
     """As the server compiles it (bounded, strict under auto), for muse-planner's tokens: the request's plan
-    passes; the same plan with a topic or work id that is not in the request does not; a plain reply still
+    passes; the same plan with a topic, work id or share that is not in the request does not; a plain reply still
     passes."""
     tokenizer, masks = planner_masks
     grammar = optional_tool_call_grammar([bounded_schema(t) for t in request_tools(request_text)], "hermes")
