@@ -20,6 +20,23 @@ from models.planner.replies import FORMS_ZH, HELP, QUESTIONS, REFUSALS, Call, re
 Split = Literal["train", "heldout"]
 T = TypeVar("T")
 HOLDOUT_EVERY = 8
+# Share of training topics, quoted texts and titles made of invented words (English) or random characters
+# (Chinese): a span nobody could memorise, so the model must learn to copy what the request says. Never in the
+# held-out split, whose figures stay comparable between runs.
+INVENTED_SPANS = 0.35
+ONSETS = "b br c ch cl d dr f fl g gl gr h j k l m n p pl pr r s sh sk sl st t th tr v w z".split()
+VOWELS = "a e i o u ai ea ee oa ou oo ie".split()
+CODAS = ["", "", "", "n", "r", "l", "s", "m", "t", "nd", "st", "rk", "ng"]
+# Common characters (any would do: the point is that the model cannot have seen the combination).
+HANZI = (
+    "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可里后小么心多天而能"
+    "好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意"
+    "进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海"
+    "口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难"
+    "神数件安表原车白应路期叫死常提感金何更反合放做系计或司利受光王果亲界及今京务制解各任至清物台象记边共风战干接它许"
+    "八特觉望直服毛林题建南度统色字请交爱让认算论百吃义科怎元社术结六功指思非流每青管夫连远资队跟带花快条院变联言权往"
+    "展该领传近留红治决周保达办运武半候七必城父强步完革深区即求品士转量空甚众技轻程告江语英基派满式李息写呢识极令黄德"
+)
 
 
 @dataclass(frozen=True)
@@ -329,8 +346,29 @@ class _Grammar:
     def work_id(self) -> int:
         return self.rng.choice([self.rng.randint(1, 20), self.rng.randint(1, 200), self.rng.randint(1, 9999)])
 
+    def invented(self, lang: str, low: int, high: int) -> str:
+        """``low`` to ``high`` invented words (English) or random characters (Chinese), for training only."""
+        n = self.rng.randint(low, high)
+        if lang == "zh":
+            return "".join(self.rng.choice(HANZI) for _ in range(n))
+        return " ".join(
+            "".join(
+                self.rng.choice(ONSETS) + self.rng.choice(VOWELS) + self.rng.choice(CODAS)
+                for _ in range(self.rng.choice([1, 1, 2, 2, 3]))
+            )
+            for _ in range(n)
+        )
+
+    def inventing(self) -> bool:
+        return self.split == "train" and self.chance(INVENTED_SPANS)
+
     def topic(self, lang: str) -> tuple[str, str]:
         """(as written in the request, as the ``topic`` argument)."""
+        if self.inventing():
+            written = self.invented(lang, 2, 4) if lang == "zh" else self.invented(lang, 1, 3)
+            if lang == "en" and self.chance(0.4):
+                written = self.rng.choice(["the ", "a ", "my "]) + written
+            return written, _strip_article(written)
         if lang == "zh":
             if self.chance(0.5):
                 return (t := self.pick(TOPICS_ZH)), t
@@ -376,6 +414,9 @@ class _Grammar:
         return self.rng.choice(forms), float(n)
 
     def content(self, lang: str) -> str:
+        if self.inventing():
+            text = self.invented(lang, 6, 18) if lang == "zh" else self.invented(lang, 3, 10)
+            return text[0].upper() + text[1:] if lang == "en" and self.chance(0.6) else text
         lines = LINES_ZH if lang == "zh" else LINES_EN
         chosen = [self.pick(lines) for _ in range(self.rng.choice([1, 1, 2, 3]))]
         joiner = self.rng.choice(["\n", " / ", ", "] if lang == "en" else ["\n", "，", "。"])
@@ -388,6 +429,9 @@ class _Grammar:
         return f"{opening}{text}{closing}"
 
     def title(self, lang: str) -> str:
+        if self.inventing():
+            text = self.invented(lang, 2, 5) if lang == "zh" else self.invented(lang, 1, 3)
+            return text if lang == "zh" else " ".join(w.capitalize() for w in text.split())
         if lang == "zh":
             return self.pick(TOPICS_ZH) + self.rng.choice(["", "之歌", "的夜晚", "随想", ""])
         return (
@@ -1173,6 +1217,104 @@ class _Plans(_Request):
         self.add("my_works", limit=n or 5)
         return _with_end(self, self.polite(clause) if not clause.endswith("?") else clause[0].upper() + clause[1:])
 
+    def s_rights(self) -> str:
+        """What a license template allows (``license_template``)."""
+        template = self.rng.choice(list(TEMPLATE_EN))
+        if self.lang == "zh":
+            name = self.pick(TEMPLATE_ZH[template])
+            clause = self.pick(
+                [f"{name}许可允许什么？", f"{name}是什么意思？", f"解释一下{name}许可", f"{name}许可可以做什么？"]
+            )
+        else:
+            name = self.pick(TEMPLATE_EN[template])
+            clause = self.pick(
+                [
+                    f"What does {name} allow?",
+                    f"what does a {name} license let me do?",
+                    f"explain the {name} license",
+                    f"What can a licensee do under {name}?",
+                    f"what rights does {name} give?",
+                ]
+            )
+        self.add("license_template", template=template)
+        return clause if clause.endswith(("?", "？")) else _with_end(self, self.polite(clause))
+
+    def s_earnings(self) -> str:
+        """What the caller's works earned, all of them or one (``my_earnings``)."""
+        if self.chance(0.5):
+            words, wid = self.work()
+            self.add("my_earnings", work_id=wid)
+            clause = self.pick(
+                [f"{words}赚了多少？", f"{words}的收入是多少？", f"谁买了{words}的授权？"]
+                if self.lang == "zh"
+                else [f"How much did {words} earn?", f"what has {words} earned?", f"who bought licenses for {words}?"]
+            )
+            return clause
+        self.add("my_earnings")
+        return self.pick(
+            ["我赚了多少钱？", "谁买了我作品的授权？", "我的作品一共赚了多少？", "看看我的收益明细"]
+            if self.lang == "zh"
+            else [
+                "How much have I earned?",
+                "who bought licenses to my works?",
+                "show my earnings",
+                "what did my works earn?",
+            ]
+        )
+
+    def s_works(self) -> str:
+        """Other creators' works: of a form, on offer, like the caller's own, or about a topic (``recommend_works``)."""
+        form = self.rng.choice([None, "poem", "story", "song", "haiku", "sonnet"])
+        licensable, like_mine = self.chance(0.5), self.chance(0.3)
+        query = None
+        if not like_mine and self.chance(0.4):
+            written, query = self.topic(self.lang)
+        k = self.rng.choice([None, None, None, 3, 10])
+        if self.lang == "zh":
+            noun = {None: "作品", "poem": "诗", "story": "故事", "song": "歌", "haiku": "俳句", "sonnet": "十四行诗"}[
+                form
+            ]
+            count = f"{k}首" if k and form in ("poem", "song", "haiku", "sonnet") else f"{k}个" if k else ""
+            about = f"关于{written}的" if query else ""
+            if like_mine:
+                clause = self.pick([f"找{count}和我的作品相似的{noun}", f"推荐{count}像我的作品一样的{noun}"])
+            elif licensable:
+                clause = self.pick([f"有什么可以授权的{about}{noun}？", f"推荐{count}我可以买授权的{about}{noun}"])
+            else:
+                clause = self.pick([f"推荐{count}{about}{noun}给我", f"给我推荐{count}{about}{noun}"])
+        else:
+            noun = {
+                None: "works",
+                "poem": "poems",
+                "story": "stories",
+                "song": "songs",
+                "haiku": "haiku",
+                "sonnet": "sonnets",
+            }[form]
+            count = f"{k} " if k else ""
+            about = f" about {written}" if query else ""
+            if like_mine:
+                clause = self.pick([f"find {count}{noun} similar to mine", f"recommend {count}{noun} like my own"])
+            elif licensable:
+                clause = self.pick(
+                    [f"Which {noun}{about} can I license?", f"recommend me {count}{noun}{about} I could license"]
+                )
+            else:
+                clause = self.pick([f"recommend me {count}{noun}{about}", f"suggest {count}{noun}{about} to read"])
+        args: dict[str, Any] = {}
+        if query:
+            args["query"] = query
+        if form:
+            args["form"] = form
+        if licensable and not like_mine:
+            args["licensable"] = True
+        if like_mine:
+            args["like_mine"] = True
+        if k:
+            args["k"] = k
+        self.add("recommend_works", **args)
+        return clause if clause.endswith(("?", "？")) else _with_end(self, self.polite(clause))
+
     def s_recommend(self) -> str:
         lang = self.lang
         args: dict[str, Any] = {}
@@ -1479,6 +1621,9 @@ SCENARIOS = {
     "my_works": 3,
     "recommend": 4,
     "search": 3,
+    "rights": 2,
+    "earnings": 2,
+    "works": 3,
     "clarify": 8,
     "follow_up": 2,
     "refuse": 4,

@@ -40,11 +40,12 @@ Plans are short: {rep["mean_target_tokens"]} tokens on average in training, at m
 
 All generated, none collected: `models/planner/corpus.py` is a grammar over the assistant's intents (write,
 write and register, register quoted text, set license terms, write + register + offer, buy, grant, verify,
-account and royalties, my works, recommend, search, work details and rights questions; clarifying questions,
-refusals and help), with many verbs, word orders, forms, random topics and noun phrases (so that the model copies
-the topic rather than memorising it), prices and units, percentages in words and digits, random 0x addresses,
-co-authors, license templates, politeness, typos and multi-sentence requests. The grammar writes each label as it
-writes the request, so labels are exact.
+account and royalties, earnings, my works, recommend, works to license or like mine, search, work details and
+rights questions; clarifying questions, refusals and help), with many verbs, word orders, forms, random topics and
+noun phrases, prices and units, percentages in words and digits, random 0x addresses, co-authors, license
+templates, politeness, typos and multi-sentence requests. In training, 35% of topics, quoted texts and titles are
+invented words or random Chinese characters, which no model could memorise: it must copy what the request says.
+The grammar writes each label as it writes the request, so labels are exact.
 
 | | |
 | --- | --- |
