@@ -52,9 +52,9 @@ _REGEX_SPECIAL = set("\\.+*?()|[]{}^$#&-~")
 SPANS = {("generate_text", "topic"), ("search_catalogue", "query"), ("recommend", "query"), ("recommend", "like_item")}
 TEXTS = {("register_work", "title"), ("register_work", "content")}
 ADDRESSES = {("grant_license", "address"), ("verify_license", "holder")}
-WORK_IDS = {(tool, "work_id") for tool in ("set_license_terms", "buy_license", "grant_license", "verify_license")} | {
-    ("work_details", "work_id"),
-    ("my_earnings", "work_id"),
+WORK_IDS = {
+    (tool, "work_id")
+    for tool in ("set_license_terms", "buy_license", "grant_license", "verify_license", "work_details", "my_earnings")
 }
 # A strict schema fixes the order of arguments; where the planner writes them in another order than the tool
 # declares them (the contract's corpus, models/planner/corpus.py), its order.
@@ -66,9 +66,11 @@ def request_tools(request: str) -> list[dict[str, Any]]:
     """Muse's tools as OpenAI tool dicts, strict, with the copy arguments constrained to ``request``."""
     language = language_of(request)
     patterns = Patterns(span_pattern(request, language), *quote_patterns(request, language))
-    addresses = list(dict.fromkeys(ADDRESS.findall(request)))
-    numbers = list(dict.fromkeys(int(n) for n in WHOLE_NUMBER.findall(ADDRESS.sub(" ", request))))
-    percentages = list(dict.fromkeys(float(n) for n in PERCENTAGE.findall(request)))
+    copied = Copied(
+        addresses=list(dict.fromkeys(ADDRESS.findall(request))),
+        numbers=list(dict.fromkeys(int(n) for n in WHOLE_NUMBER.findall(ADDRESS.sub(" ", request)))),
+        percentages=list(dict.fromkeys(float(n) for n in PERCENTAGE.findall(request))),
+    )
     tools = copy.deepcopy(_BASE_TOOLS)
     for tool in tools:
         function = tool["function"]
@@ -76,8 +78,7 @@ def request_tools(request: str) -> list[dict[str, Any]]:
         properties = function["parameters"].get("properties", {})
         order = ORDER.get(function["name"], tuple(properties))
         function["parameters"]["properties"] = {
-            name: _argument(function["name"], name, properties[name], patterns, Copied(addresses, numbers, percentages))
-            for name in order
+            name: _argument(function["name"], name, properties[name], patterns, copied) for name in order
         }
     return tools
 
