@@ -11,8 +11,10 @@ import openai
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.tools import tool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai import ChatOpenAI
 
+from assistant.tools import TOOLS
 from deployments.api.embeddings import EMBEDDING_MODEL
 
 SHAKESPEARE, HERMES = "muse-tiny-shakespeare", "muse-tiny-hermes"
@@ -186,3 +188,22 @@ def test_a_json_object_response_format_gives_a_json_object(client):
         messages=[{"role": "user", "content": "JSON, please."}],
     )
     assert isinstance(json.loads(answer.choices[0].message.content), dict)
+
+
+def test_muse_planner_answers_the_openai_client_and_langchain_with_muses_tool_calls(client, server):
+    """The bundled planner writes Hermes calls by itself, parsed into ``tool_calls`` (finish_reason
+    "tool_calls") for the official client and for ``ChatOpenAI(...).bind_tools``."""
+    tools = [convert_to_openai_tool(t) for t in TOOLS]
+    answer = client.chat.completions.create(
+        model="muse-planner",
+        tools=tools,
+        temperature=0,
+        messages=[{"role": "user", "content": "Who owns work 5 and what does a license cost?"}],
+    )
+    assert answer.choices[0].finish_reason == "tool_calls"
+    calls = [(c.function.name, json.loads(c.function.arguments)) for c in answer.choices[0].message.tool_calls]
+    assert calls == [("work_details", {"work_id": 5})]
+    planned = (
+        chat_model(server, "muse-planner", max_tokens=None).bind_tools(TOOLS).invoke("Withdraw my royalties please")
+    )
+    assert [(c["name"], c["args"]) for c in planned.tool_calls] == [("withdraw_royalties", {})]
